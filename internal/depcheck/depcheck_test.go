@@ -1,0 +1,112 @@
+package depcheck
+
+import (
+	"errors"
+	"fmt"
+	"go/build"
+	"io/fs"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/flavor-dev/flavor"
+
+// allowed maps a folder (relative to the module root) to the folders its packages may import.
+// A folder's own subpackages are always allowed. Folders not listed may import nothing of ours.
+var allowed = map[string][]string{
+	"specs":             {},
+	"packer":            {},
+	"oci":               {"specs"},
+	"delta":             {"specs", "oci"},
+	"launcher":          {"packer"},
+	"launcher/embedded": {},
+	"build":             {"specs", "oci", "delta", "packer", "launcher/embedded"},
+	"cmd":               {"*"},
+	"integration":       {"*"},
+	"internal":          {"*"},
+	"bench":             {"*"},
+	"examples":          {"*"},
+}
+
+// folderOf returns the most specific key of allowed that holds pkg ("launcher/embedded" before
+// "launcher").
+func folderOf(rel string) string {
+	best := ""
+	for k := range allowed {
+		if (rel == k || strings.HasPrefix(rel, k+"/")) && len(k) > len(best) {
+			best = k
+		}
+	}
+	if best == "" {
+		return strings.SplitN(rel, "/", 2)[0]
+	}
+	return best
+}
+
+func TestImportGraph(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	// go/build reads the files itself, so `go test` notices changes and never serves a stale pass.
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return err
+		}
+		name := d.Name()
+		if path != root && (strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") || name == "testdata") {
+			return filepath.SkipDir
+		}
+		pkg, err := build.ImportDir(path, 0)
+		if err != nil {
+			var noGo *build.NoGoError
+			if errors.As(err, &noGo) {
+				return nil
+			}
+			return fmt.Errorf("reading %s: %w", path, err)
+		}
+		rel, _ := filepath.Rel(root, path)
+		rel = filepath.ToSlash(rel)
+		if rel == "." {
+			return nil
+		}
+		imports := append(append(append([]string{}, pkg.Imports...), pkg.TestImports...), pkg.XTestImports...)
+		checkImports(t, rel, imports)
+		checked++
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if checked < 5 {
+		t.Fatalf("checked only %d packages", checked)
+	}
+}
+
+func checkImports(t *testing.T, rel string, imports []string) {
+	t.Helper()
+	from := folderOf(rel)
+	rules, known := allowed[from]
+	for _, imp := range imports {
+		if !strings.HasPrefix(imp, module+"/") {
+			continue
+		}
+		irel := strings.TrimPrefix(imp, module+"/")
+		to := folderOf(irel)
+		if to == from || (known && ok(rules, to)) {
+			continue
+		}
+		t.Errorf("%s imports %s: %s may import only %v (see design.md, top-level layout)", rel, irel, from, rules)
+	}
+}
+
+func ok(rules []string, to string) bool {
+	for _, r := range rules {
+		if r == "*" || r == to {
+			return true
+		}
+	}
+	return false
+}
