@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Installs and starts everything the integration tests and the demo need, idempotently:
+#   - Debian packages: docker.io, qemu-user-static, binfmt-support, busybox-static (amd64 + arm64),
+#     docker-registry, zstd (for the benchmarks' baseline);
+#   - a running Docker engine (dockerd in the background, if none answers);
+#   - binfmt_misc with the qemu-aarch64 handler (arm64 containers run under emulation);
+#   - a registry on 127.0.0.1:5000;
+#   - busybox root filesystems for linux/amd64 and linux/arm64 under $FLAVOR_SETUP_DIR/rootfs.
+# Safe to run again and again; every step checks before it acts. Exits non-zero, naming the step,
+# when something cannot be had: tests must then fail, never skip.
+set -euo pipefail
+
+STATE=${FLAVOR_SETUP_DIR:-/var/cache/flavor-setup}
+REGISTRY_ADDR=${FLAVOR_TEST_REGISTRY:-127.0.0.1:5000}
+mkdir -p "$STATE"
+
+log() { printf 'setup: %s\n' "$*" >&2; }
+die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
+
+sudo_() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# --- Debian packages -------------------------------------------------------------------------
+packages=(docker.io qemu-user-static binfmt-support busybox-static docker-registry zstd curl)
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	log "installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	sudo_ apt-get update -qq || die "apt-get update failed"
+	sudo_ apt-get install -y -qq "${missing[@]}" >/dev/null || die "apt-get install ${missing[*]} failed"
+fi
+
+# --- busybox root filesystems ----------------------------------------------------------------
+make_rootfs() { # $1 = arch, $2 = busybox binary
+	local arch=$1 bin=$2 dir="$STATE/rootfs/busybox-$1"
+	[ -f "$dir/.complete" ] && return 0
+	rm -rf "$dir" "$dir.tmp"
+	mkdir -p "$dir.tmp"/{bin,sbin,usr/bin,usr/sbin,etc,tmp,root,var,proc,sys,dev,home}
+	chmod 1777 "$dir.tmp/tmp"
+	install -m 0755 "$bin" "$dir.tmp/bin/busybox"
+	# The applet list is the same for both architectures (one Debian version); ask the host's.
+	local applet
+	for applet in $(/bin/busybox --list-full); do
+		[ "$applet" = bin/busybox ] && continue
+		[ -e "$dir.tmp/$applet" ] || ln -s /bin/busybox "$dir.tmp/$applet"
+	done
+	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' > "$dir.tmp/etc/passwd"
+	printf 'root:x:0:\nnogroup:x:65534:\n' > "$dir.tmp/etc/group"
+	touch "$dir.tmp/.complete"
+	mv "$dir.tmp" "$dir"
+	log "made $dir"
+}
+make_rootfs amd64 /bin/busybox
+
+arm64_bin="$STATE/busybox-arm64"
+if [ ! -x "$arm64_bin" ]; then
+	if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+		sudo_ dpkg --add-architecture arm64
+		sudo_ apt-get update -qq || die "apt-get update (arm64) failed"
+	fi
+	tmp=$(mktemp -d)
+	(cd "$tmp" && apt-get download busybox-static:arm64 >/dev/null 2>&1) ||
+		{ sudo_ apt-get update -qq; (cd "$tmp" && apt-get download busybox-static:arm64 >/dev/null) || die "apt-get download busybox-static:arm64 failed"; }
+	dpkg-deb -x "$tmp"/busybox-static_*_arm64.deb "$tmp/x"
+	install -m 0755 "$tmp/x/bin/busybox" "$arm64_bin.tmp" && mv "$arm64_bin.tmp" "$arm64_bin"
+	rm -rf "$tmp"
+fi
+make_rootfs arm64 "$arm64_bin"
+
+# --- Docker engine ---------------------------------------------------------------------------
+if ! docker info >/dev/null 2>&1; then
+	if [ -n "${DOCKER_HOST:-}" ]; then
+		die "DOCKER_HOST=$DOCKER_HOST does not answer; start that engine or unset DOCKER_HOST"
+	fi
+	log "starting dockerd (log: $STATE/dockerd.log)"
+	# cgroup v1/v2 and storage are the engine's defaults (seen working: overlay2, runc).
+	if [ "$(id -u)" -eq 0 ]; then run=(dockerd); else run=(sudo dockerd); fi
+	nohup "${run[@]}" >"$STATE/dockerd.log" 2>&1 &
+	for _ in $(seq 1 120); do
+		docker info >/dev/null 2>&1 && break
+		sleep 0.5
+	done
+	docker info >/dev/null 2>&1 || { tail -20 "$STATE/dockerd.log" >&2; die "dockerd did not come up within 60s"; }
+fi
+driver=$(docker info --format '{{.Driver}}')
+log "docker engine $(docker version --format '{{.Server.Version}}') (API $(docker version --format '{{.Server.APIVersion}}'), storage $driver)"
+
+# --- binfmt_misc + qemu-aarch64 ----------------------------------------------------------------
+if [ "$(uname -m)" != aarch64 ]; then
+	if [ ! -e /proc/sys/fs/binfmt_misc/register ]; then
+		sudo_ mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc || die "cannot mount binfmt_misc"
+	fi
+	if [ ! -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]; then
+		conf=/usr/lib/binfmt.d/qemu-aarch64.conf
+		[ -f "$conf" ] || die "$conf missing (package qemu-user-static)"
+		grep -v '^#' "$conf" | sudo_ tee /proc/sys/fs/binfmt_misc/register >/dev/null || die "registering qemu-aarch64 failed"
+	fi
+	grep -q '^enabled' /proc/sys/fs/binfmt_misc/qemu-aarch64 || echo 1 | sudo_ tee /proc/sys/fs/binfmt_misc/qemu-aarch64 >/dev/null
+	log "binfmt qemu-aarch64 $(head -1 /proc/sys/fs/binfmt_misc/qemu-aarch64)"
+fi
+
+# --- registry on loopback --------------------------------------------------------------------
+if ! curl -fsS "http://$REGISTRY_ADDR/v2/" >/dev/null 2>&1; then
+	mkdir -p "$STATE/registry"
+	cat >"$STATE/registry.yml" <<YAML
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: $STATE/registry
+  delete:
+    enabled: true
+http:
+  addr: $REGISTRY_ADDR
+YAML
+	log "starting docker-registry on $REGISTRY_ADDR (log: $STATE/registry.log)"
+	nohup docker-registry serve "$STATE/registry.yml" >"$STATE/registry.log" 2>&1 &
+	for _ in $(seq 1 60); do
+		curl -fsS "http://$REGISTRY_ADDR/v2/" >/dev/null 2>&1 && break
+		sleep 0.5
+	done
+	curl -fsS "http://$REGISTRY_ADDR/v2/" >/dev/null 2>&1 || { tail -20 "$STATE/registry.log" >&2; die "registry did not come up on $REGISTRY_ADDR"; }
+fi
+log "registry on $REGISTRY_ADDR"
+log "ready: rootfs in $STATE/rootfs"
