@@ -23,8 +23,9 @@ type Artifact struct {
 // requested instruction sets: the platform decides the architecture. As in Conary's use.py,
 // every declared flag counts as consulted: a flag that is on is written "flag" (required, the
 // buildRequired default) and a flag that is off "~!flag" (prefer-not), so the artifact stays
-// installable on systems that say nothing about the flag. The result is
-// "~!debug,ssl is: x86_64" for the example on linux/amd64.
+// installable on systems that say nothing about the flag, while a flag that is on must be named
+// by the system flavor ("~ssl" or "ssl"), just as Conary systems list their flags in
+// /etc/conary/use. The result is "~!debug,ssl is: x86_64" for the example on linux/amd64.
 func BuildArtifact(declared map[string]bool, requested Flavor, platform string) (Artifact, error) {
 	is, err := ForPlatform(platform)
 	if err != nil {
