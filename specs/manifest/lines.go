@@ -26,7 +26,8 @@ type keyLines struct {
 
 // line returns the line of key within element idx of its innermost array (idx -1: any). A key
 // missing from the source (implied by a dotted key or a sub-table) falls back to the first key
-// under it, then to its parent.
+// under it, then to its parent. Element indexes restart in each element of an enclosing array, so
+// for nested arrays of tables the first match wins; the manifest has none.
 func (k *keyLines) line(path []string, idx int) int {
 	if k == nil {
 		return 0
@@ -45,7 +46,16 @@ func (k *keyLines) line(path []string, idx int) int {
 		}
 	}
 	if idx >= 0 {
-		return k.line(path, -1) // at least the line where the array starts
+		// No such element: the line of the nearest enclosing key outside any element, such as
+		// the line where an inline array starts.
+		for n := len(path); n > 0; n-- {
+			key := strings.Join(path[:n], keySep)
+			for _, o := range k.occ {
+				if o.key == key && o.idx < 0 {
+					return o.line
+				}
+			}
+		}
 	}
 	return 0
 }

@@ -66,7 +66,11 @@ func decodeSlots(t *table) []Slot {
 		s := decodeSlot(e)
 		if s.ID != "" {
 			if j, dup := firstAt[s.ID]; dup {
-				e.errorf("id", "slot id %q is already used by slot %d; slot ids must be unique", s.ID, j)
+				key := "id"
+				if _, ok := e.m["id"]; !ok {
+					key = "name"
+				}
+				e.errorf(key, "slot id %q is already used by slot %d; slot ids must be unique", s.ID, j)
 			} else {
 				firstAt[s.ID] = i
 			}
@@ -84,6 +88,7 @@ func decodeSlot(t *table) Slot {
 	switch {
 	case hasID && hasName && id != name:
 		t.errorf("name", "give id or name (FlavorPack's spelling), not both")
+		s.ID = id
 	case hasID:
 		s.ID = id
 	case hasName:
@@ -206,11 +211,13 @@ func decodeOperations(t *table) []string {
 		chain = append(chain, ops...)
 	}
 	for i, op := range chain {
-		switch {
-		case op == "tar" && i > 0:
+		if op == "tar" && i > 0 {
 			t.errorf("operations", "%s: tar must come first, and only once", strings.Join(chain, "+"))
 			return nil
-		case op != "tar" && i != len(chain)-1:
+		}
+	}
+	for i, op := range chain {
+		if op != "tar" && i != len(chain)-1 {
 			t.errorf("operations", "%s: one compressor, last", strings.Join(chain, "+"))
 			return nil
 		}
