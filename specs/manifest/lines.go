@@ -92,6 +92,9 @@ func (s *lineScanner) peek() byte {
 }
 
 func (s *lineScanner) advance() {
+	if s.eof() {
+		return
+	}
 	if s.src[s.pos] == '\n' {
 		s.line++
 	}
