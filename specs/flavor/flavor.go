@@ -49,6 +49,17 @@ func (s Sense) String() string {
 	return fmt.Sprintf("Sense(%d)", uint8(s))
 }
 
+// ParseSense reads a sense by the name /etc/conary/use files give it (flavorcfg.py): required,
+// preferred, prefernot or disallowed.
+func ParseSense(name string) (Sense, error) {
+	for s := Required; s <= Disallowed; s++ {
+		if s.String() == name {
+			return s, nil
+		}
+	}
+	return Unspecified, fmt.Errorf("unknown flag sense %q; want required, preferred, prefernot or disallowed", name)
+}
+
 // Strong maps a sense to its strong form (toStrongMap): "~f" becomes "f", "~!f" becomes "!f".
 func (s Sense) Strong() Sense {
 	switch s {

@@ -221,6 +221,14 @@ func TestSenseNames(t *testing.T) {
 			}
 		})
 	}
+	for _, name := range []string{"required", "preferred", "prefernot", "disallowed"} {
+		if s, err := ParseSense(name); err != nil || s.String() != name {
+			t.Errorf("ParseSense(%q) = %v, %v", name, s, err)
+		}
+	}
+	if _, err := ParseSense("unspecified"); err == nil {
+		t.Error("ParseSense accepted unspecified")
+	}
 	if Sense(9).String() != "Sense(9)" {
 		t.Errorf("Sense(9).String() = %q", Sense(9).String())
 	}

@@ -83,27 +83,7 @@ func decodeSlots(t *table) []Slot {
 func decodeSlot(t *table) Slot {
 	t.known(slotKeys...)
 	s := Slot{Purpose: defaultPurpose, Lifecycle: defaultLifecycle, Priority: defaultPriority, Platform: defaultPlatform, Target: defaultTarget}
-	id, hasID := t.str("id")
-	name, hasName := t.str("name")
-	switch {
-	case hasID && hasName && id != name:
-		t.errorf("name", "give id or name (FlavorPack's spelling), not both")
-		s.ID = id
-	case hasID:
-		s.ID = id
-	case hasName:
-		s.ID = name
-	}
-	_, idPresent := t.m["id"]
-	_, namePresent := t.m["name"]
-	switch {
-	case s.ID == "" && !idPresent && !namePresent:
-		t.errorf("", "id is required: a name for the slot, e.g. id = \"config\"")
-	case s.ID == "" && (hasID || hasName):
-		t.errorf("id", "empty slot id")
-	case s.ID != "" && !validID(s.ID):
-		t.errorf("id", "%q: use letters, digits, '_', and '.' or '-' after the first character", s.ID)
-	}
+	s.ID = slotID(t)
 	if src, ok := t.str("source"); ok {
 		s.Source = src
 	}
@@ -144,21 +124,57 @@ func decodeSlot(t *table) Slot {
 			s.Platform = norm
 		}
 	}
+	if target, ok := slotTarget(t); ok {
+		s.Target = target
+	}
+	s.Permissions = decodePermissions(t)
+	return s
+}
+
+// slotID reads id, or FlavorPack's name for it.
+func slotID(t *table) string {
+	id, hasID := t.str("id")
+	name, hasName := t.str("name")
+	_, idPresent := t.m["id"]
+	_, namePresent := t.m["name"]
+	switch {
+	case hasID && hasName && id != name:
+		t.errorf("name", "give id or name (FlavorPack's spelling), not both")
+		return id
+	}
+	key := "id"
+	if hasName && !hasID {
+		id, key = name, "name"
+	}
+	switch {
+	case !idPresent && !namePresent:
+		t.errorf("", "id is required: a name for the slot, e.g. id = \"config\"")
+	case id == "" && (hasID || hasName):
+		t.errorf(key, "empty slot id")
+	case id != "" && !validID(id):
+		t.errorf(key, "%q: use letters, digits, '_', and '.' or '-' after the first character", id)
+	}
+	return id
+}
+
+// slotTarget reads target, or FlavorPack's extract_to for it.
+func slotTarget(t *table) (string, bool) {
 	target, hasTarget := t.str("target")
 	extract, hasExtract := t.str("extract_to")
 	switch {
 	case hasTarget && hasExtract && target != extract:
 		t.errorf("extract_to", "give extract_to or target, not both")
-	case hasTarget:
-		s.Target = target
+		return "", false
 	case hasExtract:
-		s.Target = extract
+		target = extract
+	case !hasTarget:
+		return "", false
 	}
-	if s.Target == "" {
+	if target == "" {
 		t.errorf("target", "empty target; use \".\" for the workenv root")
+		return "", false
 	}
-	s.Permissions = decodePermissions(t)
-	return s
+	return target, true
 }
 
 // aliasHint suggests the name FlavorPack's spelling stands for, or the nearest valid one.
