@@ -332,3 +332,27 @@ func TestLoadErrors(t *testing.T) {
 		t.Errorf("WithPyproject(false): %v", err)
 	}
 }
+
+func TestNameLists(t *testing.T) {
+	if got := Lifecycles(); len(got) != 11 || got[0] != "init" || got[5] != "temporary" || got[10] != "platform" {
+		t.Errorf("Lifecycles() = %v (PSPF codes 0–10)", got)
+	}
+	if got := Purposes(); strings.Join(got, ",") != "data,code,config,media" {
+		t.Errorf("Purposes() = %v", got)
+	}
+	if got := Operations(); strings.Join(got, ",") != "tar,gzip,bzip2,xz,zstd" {
+		t.Errorf("Operations() = %v", got)
+	}
+	if got := LauncherSystems(); len(got) != 5 || got[0] != "linux/amd64" {
+		t.Errorf("LauncherSystems() = %v", got)
+	}
+	Lifecycles()[0], Purposes()[0], Operations()[0], LauncherSystems()[0] = "x", "x", "x", "x"
+	if Lifecycles()[0] != "init" || Purposes()[0] != "data" || Operations()[0] != "tar" || LauncherSystems()[0] != "linux/amd64" {
+		t.Error("the name lists hand out their backing arrays")
+	}
+	for in, want := range map[string]string{"x86_64-linux": "linux/amd64", "aarch64-darwin": "darwin/arm64", "linux/arm64/v8": "linux/arm64", "windows/amd64": "windows/amd64"} {
+		if got, err := NormalizeSystem(in); err != nil || got != want {
+			t.Errorf("NormalizeSystem(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+}

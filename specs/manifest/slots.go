@@ -8,14 +8,21 @@ import (
 	"strings"
 )
 
-// Lifecycles are the slot lifecycle names, in the order of their PSPF codes 0–10.
-var Lifecycles = []string{"init", "startup", "runtime", "shutdown", "cache", "temporary", "lazy", "eager", "dev", "config", "platform"}
+var (
+	lifecycles = []string{"init", "startup", "runtime", "shutdown", "cache", "temporary", "lazy", "eager", "dev", "config", "platform"}
+	purposes   = []string{"data", "code", "config", "media"}
+	operations = []string{"tar", "gzip", "bzip2", "xz", "zstd"}
+)
 
-// Purposes are the slot purpose names, in the order of their PSPF codes 0–3 (Python builder).
-var Purposes = []string{"data", "code", "config", "media"}
+// Lifecycles returns the slot lifecycle names, in the order of their PSPF codes 0–10.
+func Lifecycles() []string { return slices.Clone(lifecycles) }
 
-// Operations are the operation names a slot's chain may use.
-var Operations = []string{"tar", "gzip", "bzip2", "xz", "zstd"}
+// Purposes returns the slot purpose names, in the order of their PSPF codes 0–3 (0 data, 1 code,
+// 2 config, 3 media).
+func Purposes() []string { return slices.Clone(purposes) }
+
+// Operations returns the operation names a slot's chain may use.
+func Operations() []string { return slices.Clone(operations) }
 
 // lifecycleAliases are names FlavorPack's documents and builders use for our lifecycles.
 var lifecycleAliases = map[string]string{"cached": "cache", "temp": "temporary", "volatile": "startup", "persistent": "cache"}
@@ -96,15 +103,15 @@ func decodeSlot(t *table) Slot {
 	}
 	s.Operations = decodeOperations(t)
 	if p, ok := t.str("purpose"); ok {
-		if !slices.Contains(Purposes, p) {
-			t.errorf("purpose", "unknown purpose %q; want %s%s", p, strings.Join(Purposes, ", "), aliasHint(p, purposeAliases, Purposes))
+		if !slices.Contains(purposes, p) {
+			t.errorf("purpose", "unknown purpose %q; want %s%s", p, strings.Join(purposes, ", "), aliasHint(p, purposeAliases, purposes))
 		} else {
 			s.Purpose = p
 		}
 	}
 	if l, ok := t.str("lifecycle"); ok {
-		if !slices.Contains(Lifecycles, l) {
-			t.errorf("lifecycle", "unknown lifecycle %q; want one of %s%s", l, strings.Join(Lifecycles, ", "), aliasHint(l, lifecycleAliases, Lifecycles))
+		if !slices.Contains(lifecycles, l) {
+			t.errorf("lifecycle", "unknown lifecycle %q; want one of %s%s", l, strings.Join(lifecycles, ", "), aliasHint(l, lifecycleAliases, lifecycles))
 		} else {
 			s.Lifecycle = l
 		}
@@ -221,7 +228,7 @@ func decodeOperations(t *table) []string {
 	for _, w := range words {
 		ops, ok := operationAliases[strings.ToLower(w)]
 		if !ok {
-			t.errorf("operations", "unknown operation %q; want %s%s", w, strings.Join(Operations, ", "), didYouMean(w, Operations))
+			t.errorf("operations", "unknown operation %q; want %s%s", w, strings.Join(operations, ", "), didYouMean(w, operations))
 			return nil
 		}
 		chain = append(chain, ops...)

@@ -6,9 +6,12 @@ import (
 	"strings"
 )
 
-// LauncherSystems are the systems a launcher is built for (the Makefile's LAUNCHERS); a .psp can
-// target only these.
-var LauncherSystems = []string{"linux/amd64", "linux/arm64", "darwin/amd64", "darwin/arm64", "windows/amd64"}
+// launcherSystems are the systems a launcher is built for (the Makefile's LAUNCHERS).
+var launcherSystems = []string{"linux/amd64", "linux/arm64", "darwin/amd64", "darwin/arm64", "windows/amd64"}
+
+// LauncherSystems returns the systems a launcher is built for (the Makefile's LAUNCHERS); a .psp
+// can target only these.
+func LauncherSystems() []string { return slices.Clone(launcherSystems) }
 
 // floxSystems maps Flox system names to OCI platforms.
 var floxSystems = map[string]string{
@@ -25,11 +28,11 @@ func NormalizeSystem(s string) (string, error) {
 		return oci, nil
 	}
 	norm := strings.TrimSuffix(s, "/v8")
-	if slices.Contains(LauncherSystems, norm) {
+	if slices.Contains(launcherSystems, norm) {
 		return norm, nil
 	}
 	return "", fmt.Errorf("no launcher is built for system %q; want one of %s (or the Flox names %s)",
-		s, strings.Join(LauncherSystems, ", "), strings.Join(sortedKeys(floxSystems), ", "))
+		s, strings.Join(launcherSystems, ", "), strings.Join(sortedKeys(floxSystems), ", "))
 }
 
 // slotPlatforms are the plain operating systems a slot's platform may name.
