@@ -103,6 +103,11 @@ func TestBadManifests(t *testing.T) {
 		{"seed and keys", "", base + "[signing]\nkey-seed = \"test123\"\nprivate-key = \"k\"\npublic-key = \"p\"\n", `flavor.toml:8: signing.key-seed: give key files or key-seed, not both`},
 		{"empty path", "", base + "[options]\ntrees = [\"\"]\n", `flavor.toml:8: options.trees: element 0: empty path`},
 		{"metadata NaN", "", base + "[metadata]\nx = nan\n", `flavor.toml: metadata: encoding the manifest for its digest: json: unsupported value: NaN`},
+		{"pyproject slot entry", "pyproject.toml", "[project]\nname = \"a\"\nversion = \"1\"\n[tool.flavor.execution]\ncommand = \"x\"\n[tool.flavor.slots]\n[[tool.flavor.slots.entries]]\nname = \"a\"\nsource = \"a\"\nlifecycle = \"cached\"\n[[tool.flavor.slots.entries]]\nname = \"b\"\nsource = \"b\"\nlifecycle = \"cached\"\n",
+			"pyproject.toml:10: tool.flavor.slots.entries[0].lifecycle: unknown lifecycle \"cached\"; want one of init, startup, runtime, shutdown, cache, temporary, lazy, eager, dev, config, platform; did you mean \"cache\"?\n" +
+				`pyproject.toml:14: tool.flavor.slots.entries[1].lifecycle: unknown lifecycle "cached"; want one of init, startup, runtime, shutdown, cache, temporary, lazy, eager, dev, config, platform; did you mean "cache"?`},
+		{"pyproject FlavorPack key", "pyproject.toml", "[project]\nname = \"a\"\nversion = \"1\"\n[tool.flavor]\nentry_point = \"a:main\"\n[tool.flavor.execution]\ncommand = \"x\"\n",
+			`pyproject.toml:5: key "entry_point" in [tool.flavor] is FlavorPack's and flavor does not support it: flavor does not build Python environments; set [execution] command`},
 		{"pyproject without tool.flavor", "pyproject.toml", "[project]\nname = \"a\"\n", `pyproject.toml: no [tool.flavor] table; the manifest goes there in a pyproject.toml`},
 		{"pyproject project.name wrong type", "pyproject.toml", "[project]\nname = 1\n[tool.flavor.package]\nversion = \"1\"\n[tool.flavor.execution]\ncommand = \"x\"\n", "pyproject.toml:2: project.name: expected a string, got an integer\n" +
 			"pyproject.toml:3: tool.flavor.package.name: required: the package name, used in the .psp file name"},
