@@ -16,14 +16,14 @@ import (
 type Option func(*options) error
 
 type options struct {
-	logger     *slog.Logger
-	keychain   authn.Keychain
-	transport  http.RoundTripper
-	host       string
-	runID      string
-	binfmtDir  string
-	epoch      *time.Time
-	progress   func(Progress)
+	logger    *slog.Logger
+	keychain  authn.Keychain
+	transport http.RoundTripper
+	host      string
+	runID     string
+	binfmtDir string
+	epoch     *time.Time
+	progress  func(Progress)
 }
 
 func makeOptions(opts []Option) (*options, error) {
