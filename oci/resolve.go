@@ -226,6 +226,9 @@ func (r *Resolver) resolveEngine(ctx context.Context, ref, name string, p Platfo
 		return Resolved{}, errors.New("no engine")
 	}
 	info, err := r.store.InspectImage(ctx, name)
+	if errors.Is(err, ErrImageNotFound) {
+		return Resolved{}, fmt.Errorf("%w: no image %s", ErrImageNotFound, name)
+	}
 	if err != nil {
 		return Resolved{}, err
 	}
