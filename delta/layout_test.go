@@ -48,7 +48,7 @@ func (l layout) dir(p string, mode os.FileMode, uid, gid int) layout {
 	h := l.host(p)
 	l.must(os.MkdirAll(h, 0o755))
 	l.must(os.Lchown(h, uid, gid))
-	l.must(os.Chmod(h, mode))
+	l.must(os.Chmod(h, osMode(mode)))
 	l.must(os.Chtimes(h, baseTime, baseTime))
 	return l
 }
@@ -60,9 +60,14 @@ func (l layout) file(p, content string, mode os.FileMode, uid, gid int) layout {
 	l.must(os.MkdirAll(filepath.Dir(h), 0o755))
 	l.must(os.WriteFile(h, []byte(content), 0o600))
 	l.must(os.Lchown(h, uid, gid))
-	l.must(os.Chmod(h, mode))
+	l.must(os.Chmod(h, osMode(mode)))
 	l.must(os.Chtimes(h, baseTime, baseTime))
 	return l
+}
+
+// osMode lets tests write raw setuid/setgid/sticky bits (0o4755) as well as os.Mode bits.
+func osMode(m os.FileMode) os.FileMode {
+	return fileMode(int64(m&0o7777)) | m&(os.ModeSetuid|os.ModeSetgid|os.ModeSticky)
 }
 
 func (l layout) symlink(p, target string) layout {
