@@ -118,6 +118,9 @@ func (a *applier) entry(hdr *tar.Header, body io.Reader) error {
 	if err != nil || name == "." {
 		return err
 	}
+	if isSparse(hdr) {
+		return fmt.Errorf("sparse file: %w", ErrUnsupportedEntry)
+	}
 	isDir := hdr.Typeflag == tar.TypeDir
 	if err := a.clear(name, isDir); err != nil {
 		return err
@@ -131,7 +134,7 @@ func (a *applier) entry(hdr *tar.Header, body io.Reader) error {
 		h.Name = name
 		a.dirs = append(a.dirs, &h)
 		return nil
-	case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse:
+	case tar.TypeReg, tar.TypeRegA: //nolint:staticcheck // old archives use TypeRegA
 		return a.file(name, hdr, body)
 	case tar.TypeSymlink:
 		if err := a.root.Symlink(hdr.Linkname, name); err != nil {

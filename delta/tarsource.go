@@ -19,12 +19,16 @@ const paxXattr = "SCHILY.xattr."
 // entryFromHeader describes a tar header as the entry p. A hard link keeps TypeLink with its raw
 // Linkname; the caller resolves it.
 func entryFromHeader(p string, hdr *tar.Header) (Entry, error) {
+	if isSparse(hdr) {
+		// A few bytes of sparse map can stand for terabytes of holes; nothing here writes them.
+		return Entry{}, fmt.Errorf("reading %s: sparse file: %w", p, ErrUnsupportedEntry)
+	}
 	e := Entry{
 		Path: p, Type: hdr.Typeflag, Mode: hdr.Mode & 0o7777, UID: hdr.Uid, GID: hdr.Gid,
 		ModTime: hdr.ModTime,
 	}
 	switch hdr.Typeflag {
-	case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse: // the reader expands sparse files
+	case tar.TypeReg, tar.TypeRegA: //nolint:staticcheck // old archives use TypeRegA
 		e.Type, e.Size = tar.TypeReg, hdr.Size
 	case tar.TypeDir, tar.TypeFifo:
 	case tar.TypeSymlink, tar.TypeLink:
@@ -191,6 +195,22 @@ func (t *tarRead) parent(_ context.Context, p string) (Entry, error) {
 	return e, nil
 }
 
+// isSparse reports whether a header describes a sparse file (old GNU or PAX GNU.sparse form).
+func isSparse(hdr *tar.Header) bool {
+	if hdr.Typeflag == tar.TypeGNUSparse {
+		return true
+	}
+	for k := range hdr.PAXRecords {
+		if strings.HasPrefix(k, "GNU.sparse.") {
+			return true
+		}
+	}
+	return false
+}
+
+// maxZstdWindow bounds the memory a zstd frame can ask for; the writer uses far less.
+const maxZstdWindow = 128 << 20
+
 var zstdMagic = []byte{0x28, 0xb5, 0x2f, 0xfd}
 
 // decompressed returns r itself, or a zstd decoder of it when it starts with the zstd magic.
@@ -203,7 +223,7 @@ func decompressed(r io.Reader) (io.Reader, func(), error) {
 	if !bytes.Equal(head, zstdMagic) {
 		return br, func() {}, nil
 	}
-	d, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1))
+	d, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(maxZstdWindow))
 	if err != nil {
 		return nil, nil, err
 	}
