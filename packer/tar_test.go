@@ -138,4 +138,3 @@ func TestTarEntryKinds(t *testing.T) {
 		})
 	}
 }
-
