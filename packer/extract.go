@@ -121,25 +121,29 @@ func (m *Metadata) slotID(i int) string {
 }
 
 // scanTar reads a whole tar stream, checking every header, then reads the stream to its end (so
-// a verifying reader gets to check the slot).
+// a verifying reader gets to check the slot). When the stream fails verification, that error
+// wins over a tar or entry error it may have caused.
 func scanTar(r io.Reader, g *tarGuard) error {
 	tr := tar.NewReader(r)
+	var err error
 	for {
-		h, err := tr.Next()
-		if err == io.EOF {
+		var h *tar.Header
+		if h, err = tr.Next(); err == io.EOF {
+			err = nil
 			break
 		}
 		if err != nil {
-			return fmt.Errorf("reading tar: %w", err)
+			err = fmt.Errorf("reading tar: %w", err)
+			break
 		}
-		if _, err := g.check(h); err != nil {
-			return err
+		if _, err = g.check(h); err != nil {
+			break
 		}
 	}
-	if _, err := io.Copy(io.Discard, r); err != nil {
-		return err
+	if _, derr := io.Copy(io.Discard, r); derr != nil {
+		return derr
 	}
-	return nil
+	return err
 }
 
 // unpackTar writes a tar stream under root, checking each entry with g. Directory modes are
