@@ -60,7 +60,7 @@ func TestHostileSlots(t *testing.T) {
 		entries []tarEntry
 		target  string
 		prepare func(t *testing.T, base, dest string) // set up the disk before extraction
-		entry   string                               // the entry the error must name
+		entry   string                                // the entry the error must name
 	}{
 		{"dot-dot file", []tarEntry{reg("ok.txt"), reg("../evil")}, "{workenv}", nil, "../evil"},
 		{"dot-dot inside the name", []tarEntry{reg("a/../../evil")}, "{workenv}", nil, "a/../../evil"},
