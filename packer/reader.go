@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"sync"
 
 	"github.com/klauspost/compress/gzip"
 )
@@ -32,6 +33,8 @@ type Package struct {
 	rawIndex []byte
 	meta     *Metadata
 	descs    []Descriptor
+
+	mu       sync.Mutex // guards warnings
 	warnings []Warning
 }
 
@@ -123,7 +126,11 @@ func (p *Package) SlotInfo(i int) (SlotInfo, bool) {
 }
 
 // Warnings returns the failed checks the level let through while opening and verifying.
-func (p *Package) Warnings() []Warning { return append([]Warning(nil), p.warnings...) }
+func (p *Package) Warnings() []Warning {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]Warning(nil), p.warnings...)
+}
 
 // outcome applies the level policy to a failed check: nil when it is skipped or downgraded to a
 // warning (recorded), err when it is fatal.
@@ -138,7 +145,9 @@ func (p *Package) outcome(c check, name string, err error) error {
 	if fatal {
 		return err
 	}
+	p.mu.Lock()
 	p.warnings = append(p.warnings, Warning{Check: name, Err: err})
+	p.mu.Unlock()
 	p.logger.Warn("verification warning", "package", p.name, "check", name, "err", err)
 	return nil
 }
