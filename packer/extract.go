@@ -101,6 +101,11 @@ func (p *Package) extractTar(ctx context.Context, i int, root *os.Root, base str
 	if err != nil {
 		return fmt.Errorf("extracting %s: %w", p.slotName(i), err)
 	}
+	if base != "." {
+		if err := root.MkdirAll(base, 0o755); err != nil {
+			return fmt.Errorf("extracting %s: %w", p.slotName(i), err)
+		}
+	}
 	rc, err = p.OpenSlot(ctx, i)
 	if err != nil {
 		return fmt.Errorf("extracting %s: %w", p.slotName(i), err)
