@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Packing and verification speed of packer against the obvious alternatives, measured in the same
+# run: `tar -c DIR | zstd -T0` for packing a ~200 MB generated tree, `sha256sum` of the file for
+# full verification. Prints the Go benchmark lines, then the ratios (>1 means packer is faster).
+#
+#   bash bench/pack.sh [COUNT]     (default COUNT=3; each round packs 200 MB twice)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+count=${1:-3}
+out=$(go test ./packer -run '^$' -bench '^Benchmark(Pack|Verify)$' -benchtime 1x -count "$count" -timeout 60m)
+echo "$out" | grep -E '^(Benchmark|cpu:)'
+echo "$out" | awk '
+	/^Benchmark/ {
+		name = $1; sub(/-[0-9]+$/, "", name)
+		ns[name] += $3; n[name]++
+	}
+	function mean(k) { return n[k] ? ns[k] / n[k] : 0 }
+	function ratio(label, ours, theirs) {
+		if (mean(ours) && mean(theirs))
+			printf "%-44s %6.2fx  (%.0f ms vs %.0f ms, mean of %d)\n", label, mean(theirs) / mean(ours), mean(ours) / 1e6, mean(theirs) / 1e6, n[ours]
+	}
+	END {
+		print ""
+		ratio("pack tar+zstd vs tar|zstd -T0 (speed-up):", "BenchmarkPack/flavor-tar.zst", "BenchmarkPack/tar|zstd-T0")
+		ratio("full verify vs sha256sum of the file:", "BenchmarkVerify/full", "BenchmarkVerify/sha256sum")
+		ratio("header-only open vs full verify:", "BenchmarkVerify/open-header", "BenchmarkVerify/full")
+	}'
