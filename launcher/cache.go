@@ -15,11 +15,10 @@ import (
 // $FLAVOR_CACHE, else $XDG_CACHE_HOME/flavor, else ~/.cache/flavor; on Windows
 // %LocalAppData%\flavor comes before the home directory. Workenvs live in its "workenv" folder.
 func CacheDir(env []string) (string, error) {
-	return cacheDirFor(env, runtime.GOOS)
+	return cacheDirFor(newEnviron(env, runtime.GOOS == "windows"), runtime.GOOS)
 }
 
-func cacheDirFor(env []string, goos string) (string, error) {
-	e := newEnviron(env, goos == "windows")
+func cacheDirFor(e *environ, goos string) (string, error) {
 	if v, _ := e.get("FLAVOR_CACHE"); v != "" {
 		return v, nil
 	}

@@ -21,13 +21,13 @@ func TestCacheDir(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := cacheDirFor(tt.env, tt.goos)
+			got, err := cacheDirFor(newEnviron(tt.env, tt.goos == "windows"), tt.goos)
 			if err != nil || got != tt.want {
 				t.Fatalf("cacheDirFor = %q, %v; want %q", got, err, tt.want)
 			}
 		})
 	}
-	if _, err := cacheDirFor([]string{"USER=u"}, "linux"); err == nil {
+	if _, err := cacheDirFor(newEnviron([]string{"USER=u"}, false), "linux"); err == nil {
 		t.Fatal("no HOME and no cache variables: want an error")
 	}
 }

@@ -1,76 +1,27 @@
 package launcher
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
+
+	"github.com/flavor-dev/flavor/packer"
 )
 
-// setupCommand is one entry of setup_commands (pspf-2025.md §11.9): a plain command string, or an
-// object whose type is write_file, enumerate_and_execute, or anything else (run its command).
-type setupCommand struct {
-	Type    string `json:"type"`
-	Command string `json:"command"`
-	// write_file
-	Path    string          `json:"path"`
-	Content string          `json:"content"`
-	Mode    json.RawMessage `json:"mode"`
-	// enumerate_and_execute
-	Enumerate struct {
-		Path    string `json:"path"`
-		Pattern string `json:"pattern"`
-	} `json:"enumerate"`
-}
-
-func (c *setupCommand) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if len(b) > 0 && b[0] == '"' {
-		return json.Unmarshal(b, &c.Command)
-	}
-	type plain setupCommand
-	return json.Unmarshal(b, (*plain)(c))
-}
-
-// String names the command in error messages.
-func (c setupCommand) String() string {
+// describeSetup names a setup command in error messages.
+func describeSetup(c packer.SetupCommand) string {
 	switch c.Type {
 	case "write_file":
 		return "write_file " + c.Path
 	case "enumerate_and_execute":
-		return c.Command + " " + filepath.Join(c.Enumerate.Path, c.Enumerate.Pattern)
+		if c.Enumerate != nil {
+			return c.Command + " " + filepath.Join(c.Enumerate.Path, c.Enumerate.Pattern)
+		}
 	}
 	return c.Command
-}
-
-// mode parses the optional file mode of write_file: a JSON number (493) or an octal string
-// ("0755"); 0o644 when absent.
-func (c setupCommand) mode() (os.FileMode, error) {
-	m := bytes.TrimSpace(c.Mode)
-	if len(m) == 0 || string(m) == "null" {
-		return 0o644, nil
-	}
-	var s string
-	if m[0] == '"' {
-		if err := json.Unmarshal(m, &s); err != nil {
-			return 0, err
-		}
-		v, err := strconv.ParseUint(s, 8, 32)
-		if err != nil {
-			return 0, fmt.Errorf("mode %q is not an octal number", s)
-		}
-		return os.FileMode(v).Perm(), nil
-	}
-	v, err := strconv.ParseUint(string(m), 10, 32)
-	if err != nil {
-		return 0, fmt.Errorf("mode %s is not a number", m)
-	}
-	return os.FileMode(v).Perm(), nil
 }
 
 // setupRunner runs setup commands with the package's environment, the workenv as working
@@ -85,11 +36,14 @@ type setupRunner struct {
 	stderr  *os.File
 }
 
-func (r *setupRunner) run(c setupCommand) error {
+func (r *setupRunner) run(c packer.SetupCommand) error {
 	switch c.Type {
 	case "write_file":
 		return r.writeFile(c)
 	case "enumerate_and_execute":
+		if c.Enumerate == nil {
+			return errors.New("enumerate_and_execute without enumerate")
+		}
 		pattern, err := r.ph.expand(filepath.Join(c.Enumerate.Path, c.Enumerate.Pattern))
 		if err != nil {
 			return err
@@ -104,7 +58,7 @@ func (r *setupRunner) run(c setupCommand) error {
 	return r.exec(c.Command, nil)
 }
 
-func (r *setupRunner) writeFile(c setupCommand) error {
+func (r *setupRunner) writeFile(c packer.SetupCommand) error {
 	p, err := r.ph.expand(c.Path)
 	if err != nil {
 		return err
@@ -113,9 +67,9 @@ func (r *setupRunner) writeFile(c setupCommand) error {
 	if err != nil {
 		return err
 	}
-	mode, err := c.mode()
-	if err != nil {
-		return err
+	mode := os.FileMode(0o644)
+	if c.Mode != nil {
+		mode = os.FileMode(*c.Mode).Perm()
 	}
 	if !filepath.IsAbs(p) {
 		p = filepath.Join(r.dir, p)
@@ -166,10 +120,10 @@ func (r *setupRunner) exec(command string, extra []string) error {
 
 // runSetup runs every setup command in order; the first failure stops it with an error that
 // names the command and why it failed.
-func runSetup(r *setupRunner, cmds []setupCommand) error {
+func runSetup(r *setupRunner, cmds []packer.SetupCommand) error {
 	for i, c := range cmds {
 		if err := r.run(c); err != nil {
-			return fmt.Errorf("%w: setup command %d (%s): %w", ErrSetupFailed, i+1, strings.TrimSpace(c.String()), err)
+			return fmt.Errorf("%w: setup command %d (%s): %w", ErrSetupFailed, i+1, strings.TrimSpace(describeSetup(c)), err)
 		}
 	}
 	return nil
