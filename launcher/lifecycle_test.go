@@ -48,11 +48,11 @@ func TestLifecycles(t *testing.T) {
 			t.Fatalf("%s exists = %v, want %v", rel, got, want)
 		}
 	}
-	check("init", false)      // init: removed after setup
-	check("lazy", false)      // lazy: nobody named it
-	check("foreign", false)   // another platform's slot
-	check("mine", true)       // this platform's slot
-	check("bin/run", true)    // runtime
+	check("init", false)    // init: removed after setup
+	check("lazy", false)    // lazy: nobody named it
+	check("foreign", false) // another platform's slot
+	check("mine", true)     // this platform's slot
+	check("bin/run", true)  // runtime
 	if b, _ := os.ReadFile(filepath.Join(we, "setup-count")); string(b) != "ran\n" {
 		t.Fatalf("setup ran %q, want once", b)
 	}
