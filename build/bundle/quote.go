@@ -6,7 +6,7 @@ import "strings"
 // (pspf-2025.md §11.8: blanks separate words, single quotes are literal, a backslash outside
 // quotes escapes the next character) splits back into exactly those words. Words made only of
 // letters, digits and -_./:=@%+,{} are left bare, so placeholders such as {workenv} stay
-// readable; any other word is single-quoted, with each ' written as '\''. An empty word is ''.
+// readable; any other word is single-quoted, with each ' written as '\”. An empty word is ”.
 func QuoteCommand(words ...string) string {
 	var b strings.Builder
 	for i, w := range words {
