@@ -6,7 +6,8 @@ import "strings"
 // (pspf-2025.md §11.8: blanks separate words, single quotes are literal, a backslash outside
 // quotes escapes the next character) splits back into exactly those words. Words made only of
 // letters, digits and -_./:=@%+,{} are left bare, so placeholders such as {workenv} stay
-// readable; any other word is single-quoted, with each ' written as '\”. An empty word is ”.
+// readable; any other word is single-quoted, each single quote inside it written as the four
+// characters quote, backslash, quote, quote. An empty word becomes two single quotes.
 func QuoteCommand(words ...string) string {
 	var b strings.Builder
 	for i, w := range words {
