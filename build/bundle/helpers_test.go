@@ -1,9 +1,12 @@
 package bundle
 
 import (
+	"archive/tar"
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
+	"encoding/binary"
 	"os"
 	"path/filepath"
 	"strings"
@@ -116,3 +119,45 @@ func dirEntries(t testing.TB, dir string) map[string]string {
 }
 
 func sha256Sum(b []byte) [32]byte { return sha256.Sum256(b) }
+
+// tarOf returns a tar holding one file.
+func tarOf(t testing.TB, name, content string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o755, Size: int64(len(content)), Typeflag: tar.TypeReg}); err != nil {
+		t.Fatal(err)
+	}
+	tw.Write([]byte(content))
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// testLauncherFile writes b to a file and returns a LauncherFiles source for it.
+func testLauncherFile(t testing.TB, b []byte) LauncherSource {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "launcher")
+	if err := os.WriteFile(p, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	src, err := LauncherFiles(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return src
+}
+
+// elfHeader is a minimal 64-bit little-endian ELF executable header for machine (62 = x86-64,
+// 183 = AArch64) and OS/ABI byte osabi, with no program or section headers.
+func elfHeader(machine uint16, osabi byte) []byte {
+	b := make([]byte, 64)
+	copy(b, "\x7fELF")
+	b[4], b[5], b[6], b[7] = 2, 1, 1, osabi  // 64-bit, little-endian, version 1
+	binary.LittleEndian.PutUint16(b[16:], 2) // ET_EXEC
+	binary.LittleEndian.PutUint16(b[18:], machine)
+	binary.LittleEndian.PutUint32(b[20:], 1)
+	binary.LittleEndian.PutUint16(b[52:], 64) // ehsize
+	return b
+}
