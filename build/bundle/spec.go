@@ -2,7 +2,6 @@ package bundle
 
 import (
 	"path"
-	"sort"
 	"strings"
 
 	"github.com/flavor-dev/flavor/packer"
@@ -88,14 +87,4 @@ func extras(m *manifest.Manifest, platform, toolVersion string, slots []Slot) ma
 		out["metadata"] = md
 	}
 	return out
-}
-
-// sortedKeys returns a map's keys in order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
