@@ -1,0 +1,210 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/flavor-dev/flavor/build/bundle"
+	"github.com/flavor-dev/flavor/packer"
+	"github.com/flavor-dev/flavor/specs/manifest"
+)
+
+// packCommand is `flavor pack`: a bundle manifest to one signed .psp per platform.
+func packCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "pack",
+		Usage: "write one signed .psp per platform from a bundle manifest",
+		Description: "Reads flavor.toml (or [tool.flavor] in pyproject.toml) and writes\n" +
+			"<output>/<name>-<version>-<os>-<arch>.psp for each platform: --platform, else the\n" +
+			"manifest's options.systems, else the platform of --launcher-bin, else this machine's.\n" +
+			"Packages are written atomically and checked at --validation before they are reported.\n\n" +
+			"Signing key, strongest first: --key-seed or FLAVOR_SEED; --private-key (with --public-key\n" +
+			"checked against it); the manifest's [signing]; otherwise a throwaway key, with a warning.\n" +
+			"SOURCE_DATE_EPOCH clamps file times; the same inputs and key give the same bytes.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "manifest", Aliases: []string{"m"}, Usage: "the bundle manifest (default: flavor.toml, else pyproject.toml, in the working directory)"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "output `DIR` (default: dist/ beside the manifest), or a FILE.psp when there is one platform"},
+			&cli.StringSliceFlag{Name: "launcher-bin", Usage: "launcher executable `FILE` to use instead of the embedded one; its platform is read from its header (repeat for several platforms)"},
+			&cli.StringSliceFlag{Name: "platform", Aliases: []string{"p"}, Usage: "pack only for `OS/ARCH` (linux/amd64, x86_64-linux, linux_amd64; repeat or separate with commas)"},
+			&cli.StringFlag{Name: "private-key", Usage: "PEM private key `FILE` to sign with"},
+			&cli.StringFlag{Name: "public-key", Usage: "PEM public key `FILE` that must belong to the signing key"},
+			&cli.StringFlag{Name: "key-seed", EnvVars: []string{"FLAVOR_SEED"}, Usage: "derive the signing key from `SEED` (reproducible; for tests and CI, not for secrets)"},
+			&cli.StringFlag{Name: "validation", Value: "standard", EnvVars: []string{"FLAVOR_VALIDATION"}, Usage: "check each written package at `LEVEL`: none, minimal, relaxed, standard (open it like the launcher) or strict (also hash every byte)"},
+		},
+		Action: packAction,
+	}
+}
+
+// packResult is what `flavor pack` reports.
+type packResult struct {
+	Manifest string          `json:"manifest"`
+	Key      packKey         `json:"key"`
+	Packages []bundle.Output `json:"packages"`
+}
+
+type packKey struct {
+	Origin    bundle.KeyOrigin `json:"origin"`
+	From      string           `json:"from"`
+	PublicKey string           `json:"public_key"`
+	Ephemeral bool             `json:"ephemeral"`
+}
+
+func packAction(c *cli.Context) error {
+	o, err := newOutput(c)
+	if err != nil {
+		return err
+	}
+	if c.NArg() > 0 {
+		return fmt.Errorf("pack: unexpected argument %q (the manifest is given with --manifest)", c.Args().First())
+	}
+	path, err := findManifest(c.String("manifest"))
+	if err != nil {
+		return err
+	}
+	m, err := manifest.Load(c.Context, path, manifest.WithLogger(o.logger()))
+	if err != nil {
+		return err
+	}
+	key, err := bundle.ChooseKey(m, bundle.KeyRequest{
+		PrivateKey: c.String("private-key"), PublicKey: c.String("public-key"), Seed: c.String("key-seed"),
+	})
+	if err != nil {
+		return err
+	}
+	opts, err := packOptions(c, o, key)
+	if err != nil {
+		return err
+	}
+	if key.Ephemeral() {
+		o.warnf("no signing key given (--key-seed, FLAVOR_SEED, --private-key or [signing] in %s): signed with a throwaway key %x, so these packages cannot be verified against a trusted key", m.File(), key.Public())
+	}
+	outs, err := bundle.Pack(c.Context, m, opts...)
+	res := packResult{
+		Manifest: m.File(), Packages: outs,
+		Key: packKey{Origin: key.Origin, From: key.From, PublicKey: fmt.Sprintf("%x", key.Public()), Ephemeral: key.Ephemeral()},
+	}
+	if err != nil {
+		for _, out := range outs {
+			o.notef("wrote %s before the failure", out.Path)
+		}
+		return err
+	}
+	return o.result(res, func(w io.Writer) error {
+		for _, out := range res.Packages {
+			fmt.Fprintf(w, "%s  %s  %s  %s\n", out.Path, out.Platform, bytesize(out.Size), out.SHA256)
+			if len(out.Skipped) > 0 {
+				o.notef("  %s: left out slots for other platforms: %s", out.Platform, strings.Join(out.Skipped, ", "))
+			}
+		}
+		o.notef("signed with %s key %s (%s)", res.Key.Origin, res.Key.PublicKey, res.Key.From)
+		return nil
+	})
+}
+
+// packOptions turns the flags into bundle options.
+func packOptions(c *cli.Context, o *output, key bundle.Key) ([]bundle.Option, error) {
+	level, err := packer.ParseLevel(c.String("validation"))
+	if err != nil {
+		return nil, fmt.Errorf("--validation: %w", err)
+	}
+	opts := []bundle.Option{
+		bundle.WithSigner(key.Private),
+		bundle.WithLogger(o.logger()),
+		bundle.WithToolVersion(version),
+		bundle.WithCheckLevel(level),
+		bundle.WithProgress(packProgress(o)),
+	}
+	if files := c.StringSlice("launcher-bin"); len(files) > 0 {
+		src, err := bundle.LauncherFiles(files...)
+		if err != nil {
+			return nil, fmt.Errorf("--launcher-bin: %w", err)
+		}
+		opts = append(opts, bundle.WithLauncher(src))
+	}
+	for _, p := range c.StringSlice("platform") {
+		for _, one := range strings.Split(p, ",") {
+			if one = strings.TrimSpace(one); one != "" {
+				opts = append(opts, bundle.WithPlatforms(one))
+			}
+		}
+	}
+	if out := c.String("output"); out != "" {
+		if isOutputFile(out) {
+			opts = append(opts, bundle.WithOutputFile(out))
+		} else {
+			opts = append(opts, bundle.WithOutputDir(out))
+		}
+	}
+	return opts, nil
+}
+
+// isOutputFile tells `--output signed.psp` from `--output dist/`: a name ending in .psp (or
+// .exe), or an existing file, is a file; anything else is a directory.
+func isOutputFile(p string) bool {
+	if strings.HasSuffix(p, "/") || strings.HasSuffix(p, string(filepath.Separator)) {
+		return false
+	}
+	if st, err := os.Stat(p); err == nil {
+		return !st.IsDir()
+	}
+	ext := strings.ToLower(filepath.Ext(p))
+	return ext == ".psp" || ext == ".pspf" || ext == ".exe"
+}
+
+// findManifest returns the manifest to read: the one given, else flavor.toml, else
+// pyproject.toml in the working directory.
+func findManifest(given string) (string, error) {
+	if given != "" {
+		return given, nil
+	}
+	for _, name := range []string{"flavor.toml", "pyproject.toml"} {
+		if _, err := os.Stat(name); err == nil {
+			return name, nil
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return "", fmt.Errorf("looking for the manifest: %w", err)
+		}
+	}
+	return "", errors.New("no flavor.toml or pyproject.toml in the working directory; give one with --manifest")
+}
+
+// packProgress renders bundle updates on the error writer in the --progress style.
+func packProgress(o *output) func(bundle.Update) {
+	switch o.progress {
+	case "json":
+		return func(u bundle.Update) {
+			writeJSONLine(o.err, map[string]any{"platform": u.Platform, "path": u.Path, "stage": u.Stage, "slot": u.Slot, "done": u.Done, "total": u.Total})
+		}
+	case "tty":
+		return func(u bundle.Update) {
+			switch u.Stage {
+			case bundle.StageSlot:
+				fmt.Fprintf(o.err, "\r\033[K%s: %s: %s", u.Platform, u.Slot, bytesize(u.Done))
+			case bundle.StageSlotDone:
+				fmt.Fprintf(o.err, "\r\033[K%s: %s: %s stored\n", u.Platform, u.Slot, bytesize(u.Done))
+			}
+		}
+	case "plain":
+		return func(u bundle.Update) {
+			if u.Stage == bundle.StageSlotDone {
+				fmt.Fprintf(o.err, "%s: %s: %s stored\n", u.Platform, u.Slot, bytesize(u.Done))
+			}
+		}
+	}
+	return func(bundle.Update) {}
+}
+
+// writeJSONLine writes v as one line of JSON.
+func writeJSONLine(w io.Writer, v any) {
+	b, err := json.Marshal(v)
+	if err == nil {
+		w.Write(append(b, '\n'))
+	}
+}
