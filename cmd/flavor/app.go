@@ -33,6 +33,7 @@ func commands() []*cli.Command {
 		flavorsCommand(),
 		imageCommand(),
 		packCommand(),
+		verifyCommand(),
 	}
 }
 
