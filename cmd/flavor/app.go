@@ -34,6 +34,7 @@ func commands() []*cli.Command {
 		imageCommand(),
 		packCommand(),
 		verifyCommand(),
+		inspectCommand(),
 	}
 }
 
