@@ -47,7 +47,7 @@ type inspectResult struct {
 	Signature     inspectSignature           `json:"signature"`
 	Build         *packer.BuildInfo          `json:"build,omitempty"`
 	LauncherSHA   string                     `json:"launcher_sha256,omitempty"` // pinned in the signed metadata
-	Extras        map[string]json.RawMessage `json:"extras"` // every top-level key beyond PSPF's: platform, provenance, metadata, …
+	Extras        map[string]json.RawMessage `json:"extras"`                    // every top-level key beyond PSPF's: platform, provenance, metadata, …
 	Warnings      []string                   `json:"warnings,omitempty"`
 }
 
