@@ -35,6 +35,8 @@ func commands() []*cli.Command {
 		packCommand(),
 		verifyCommand(),
 		inspectCommand(),
+		extractCommand(),
+		keygenCommand(),
 	}
 }
 

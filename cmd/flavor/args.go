@@ -47,7 +47,7 @@ func interspersed(app *cli.App, args []string) []string {
 			break
 		}
 	}
-	var flagArgs, positional []string
+	var flagArgs, positional, global []string
 	for ; i < len(args); i++ {
 		a := args[i]
 		switch {
@@ -55,16 +55,36 @@ func interspersed(app *cli.App, args []string) []string {
 			positional = append(positional, args[i:]...)
 			i = len(args)
 		case strings.HasPrefix(a, "-") && a != "-":
-			flagArgs = append(flagArgs, a)
-			if takesValue(flags, a) && i+1 < len(args) {
-				flagArgs = append(flagArgs, args[i+1])
+			// A global flag written after the command (`flavor verify x.psp --output-format json`)
+			// moves in front of it; the command's own flags win when names clash.
+			dst, from := &flagArgs, flags
+			if !hasFlag(flags, a) && hasFlag(app.Flags, a) {
+				dst, from = &global, app.Flags
+			}
+			*dst = append(*dst, a)
+			if takesValue(from, a) && i+1 < len(args) {
+				*dst = append(*dst, args[i+1])
 				i++
 			}
 		default:
 			positional = append(positional, a)
 		}
 	}
-	return append(append(out, flagArgs...), positional...)
+	out = append(append(append([]string{out[0]}, global...), out[1:]...), flagArgs...)
+	return append(out, positional...)
+}
+
+// hasFlag reports whether arg ("--name", "-n", "--name=v") names one of flags.
+func hasFlag(flags []cli.Flag, arg string) bool {
+	name, _, _ := strings.Cut(strings.TrimLeft(arg, "-"), "=")
+	for _, f := range flags {
+		for _, n := range f.Names() {
+			if n == name {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // takesValue reports whether arg ("--name", "-n", "--name=v") is a flag that consumes the next
