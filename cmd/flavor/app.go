@@ -37,6 +37,7 @@ func commands() []*cli.Command {
 		inspectCommand(),
 		extractCommand(),
 		keygenCommand(),
+		cleanCommand(),
 	}
 }
 
