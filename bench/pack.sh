@@ -2,11 +2,16 @@
 # Packing and verification speed of packer against the obvious alternatives, measured in the same
 # run: `tar -c DIR | zstd -T0` for packing a ~200 MB generated tree, `sha256sum` of the file for
 # full verification. Prints the Go benchmark lines, then the ratios (>1 means packer is faster).
+# Then what build/bundle adds to packer.Write, and the whole `flavor pack` command against
+# `tar -c | zstd -T0` as processes, in wall and CPU time.
 #
-#   bash bench/pack.sh [COUNT]     (default COUNT=3; each round packs 200 MB twice)
+#   bash bench/pack.sh [COUNT] [all|go|cli]   (default 3 rounds, all parts; go = the Go benchmarks of
+#                                             packer and build/bundle, cli = the flavor pack command)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count=${1:-3}
+part=${2:-all}
+if [[ $part != cli ]]; then
 out=$(go test ./packer -run '^$' -bench '^Benchmark(Pack|Verify)$' -benchtime 1x -count "$count" -timeout 60m)
 echo "$out" | grep -E '^(Benchmark|cpu:)'
 echo "$out" | awk '
@@ -25,3 +30,58 @@ echo "$out" | awk '
 		ratio("full verify vs sha256sum of the file:", "BenchmarkVerify/full", "BenchmarkVerify/sha256sum")
 		ratio("header-only open vs full verify:", "BenchmarkVerify/open-header", "BenchmarkVerify/full")
 	}'
+
+# What build/bundle adds to packer.Write (manifest mapping, launcher lookup, the check of the written
+# file and its SHA-256), in CPU time per package: on a shared machine wall time mostly measures the
+# other tenants.
+out=$(go test ./build/bundle -run '^$' -bench '^BenchmarkPack$' -benchtime 3x -count "$count" -timeout 30m)
+echo "$out" | grep -E '^Benchmark'
+echo "$out" | awk '
+	/^Benchmark/ { name = $1; sub(/-[0-9]+$/, "", name); for (i = 1; i < NF; i++) if ($(i+1) == "cpu-ns/op") { cpu[name] += $i; n[name]++ } }
+	END {
+		a = cpu["BenchmarkPack/bundle.Pack"] / n["BenchmarkPack/bundle.Pack"]; b = cpu["BenchmarkPack/packer.Write"] / n["BenchmarkPack/packer.Write"]
+		if (a && b) printf "\n%-44s %6.2fx  (%.0f ms vs %.0f ms CPU, mean of %d)\n", "bundle.Pack vs packer.Write (CPU, speed-up):", b / a, a / 1e6, b / 1e6, n["BenchmarkPack/bundle.Pack"]
+	}'
+fi
+[[ $part == go ]] && exit 0
+
+# The whole `flavor pack` command (manifest, launcher, slot, signing, atomic write and fsync, the
+# standard check of the written file and its SHA-256) against `tar -c | zstd -T0` of the same tree,
+# as processes, alternating in each round so load on the shared machine falls on both. Prints the
+# medians of wall time and of CPU time (user+system, children included).
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+go build -o "$tmp/flavor" ./cmd/flavor
+CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags='-s -w -buildid=' -o "$tmp/launcher" ./launcher/cmd/flavor-launcher
+go run ./bench/packtree "$tmp/tree" 200 >/dev/null
+cat >"$tmp/flavor.toml" <<'TOML'
+schema-version = "1"
+[package]
+name = "bench"
+version = "1"
+[execution]
+command = "true"
+[[slots]]
+id = "tree"
+source = "tree/"
+TOML
+tar -C "$tmp/tree" -cf - . >/dev/null # warm the page cache for both
+for ((i = 0; i < count; i++)); do
+	/usr/bin/time -a -o "$tmp/flavor.times" -f '%e %U %S' \
+		"$tmp/flavor" --quiet pack -m "$tmp/flavor.toml" --launcher-bin "$tmp/launcher" --key-seed bench -o "$tmp/out" >/dev/null
+	/usr/bin/time -a -o "$tmp/tar.times" -f '%e %U %S' \
+		sh -c 'tar -C "$1" -cf - . | zstd -T0 -q -f -o "$2"' sh "$tmp/tree" "$tmp/tree.tar.zst"
+done
+median() { sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+wall() { awk '{print $1}' "$1" | median; }
+cpu() { awk '{print $2 + $3}' "$1" | median; }
+psp_size=$(stat -c %s "$tmp"/out/bench-1-*.psp) launcher_size=$(stat -c %s "$tmp/launcher") zst_size=$(stat -c %s "$tmp/tree.tar.zst")
+echo
+echo "flavor pack (wall user sys): $(paste -sd, "$tmp/flavor.times")"
+echo "tar|zstd -T0 (wall user sys): $(paste -sd, "$tmp/tar.times")"
+awk -v fw="$(wall "$tmp/flavor.times")" -v tw="$(wall "$tmp/tar.times")" -v fc="$(cpu "$tmp/flavor.times")" -v tc="$(cpu "$tmp/tar.times")" \
+	-v n="$count" -v ps="$psp_size" -v ls="$launcher_size" -v zs="$zst_size" 'BEGIN {
+	printf "%-44s %6.2fx  (%.0f ms vs %.0f ms, median of %d)\n", "flavor pack vs tar|zstd -T0, wall (speed-up):", tw / fw, fw * 1000, tw * 1000, n
+	printf "%-44s %6.2fx  (%.0f ms vs %.0f ms, median of %d)\n", "flavor pack vs tar|zstd -T0, CPU (speed-up):", tc / fc, fc * 1000, tc * 1000, n
+	printf "%-44s %d vs %d bytes (package minus launcher vs .tar.zst)\n", "stored:", ps - ls, zs
+}'
