@@ -1,10 +1,8 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"text/tabwriter"
 
@@ -39,19 +37,6 @@ func flavorsCommand() *cli.Command {
 	}
 }
 
-// flavorsJSON reports whether the global --output-format asks for JSON; lookups of a flag go up
-// the context lineage to the root, where the global flags live.
-func flavorsJSON(c *cli.Context) (bool, error) {
-	switch f := c.String("output-format"); f {
-	case "", "text":
-		return false, nil
-	case "json":
-		return true, nil
-	default:
-		return false, fmt.Errorf("--output-format %q: want text or json", f)
-	}
-}
-
 type flavorsScoreResult struct {
 	Trove      string `json:"trove"`
 	Compatible bool   `json:"compatible"`
@@ -59,7 +44,7 @@ type flavorsScoreResult struct {
 }
 
 func flavorsScore(c *cli.Context) error {
-	asJSON, err := flavorsJSON(c)
+	o, err := newOutput(c)
 	if err != nil {
 		return err
 	}
@@ -83,8 +68,8 @@ func flavorsScore(c *cli.Context) error {
 		results = append(results, r)
 	}
 	w := c.App.Writer
-	if asJSON {
-		return flavorsWriteJSON(w, struct {
+	if o.json {
+		return writeJSON(w, struct {
 			System string               `json:"system"`
 			Troves []flavorsScoreResult `json:"troves"`
 		}{system.String(), results})
@@ -101,7 +86,7 @@ func flavorsScore(c *cli.Context) error {
 }
 
 func flavorsFormat(c *cli.Context) error {
-	asJSON, err := flavorsJSON(c)
+	o, err := newOutput(c)
 	if err != nil {
 		return err
 	}
@@ -120,8 +105,8 @@ func flavorsFormat(c *cli.Context) error {
 		}
 		out = append(out, formatted{arg, f.String()})
 	}
-	if asJSON {
-		return flavorsWriteJSON(c.App.Writer, out)
+	if o.json {
+		return writeJSON(c.App.Writer, out)
 	}
 	for _, f := range out {
 		if _, err := fmt.Fprintln(c.App.Writer, f.Flavor); err != nil {
@@ -129,10 +114,4 @@ func flavorsFormat(c *cli.Context) error {
 		}
 	}
 	return nil
-}
-
-func flavorsWriteJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }

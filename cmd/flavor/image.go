@@ -1,11 +1,8 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
@@ -61,7 +58,7 @@ type importResult struct {
 }
 
 func imageImport(c *cli.Context) error {
-	format, err := imageFormat(c)
+	o, err := newOutput(c)
 	if err != nil {
 		return err
 	}
@@ -80,7 +77,7 @@ func imageImport(c *cli.Context) error {
 	if tag == "" && (push || toEngine) {
 		return errors.New("image import: --tag is required when loading into the engine or pushing (e.g. --tag busybox:arm64)")
 	}
-	opts := []oci.Option{oci.WithLogger(imageLogger(c))}
+	opts := []oci.Option{oci.WithLogger(o.logger())}
 	ctx := c.Context
 	img, err := oci.NewBaseImage(ctx, c.Args().First(), p, opts...)
 	if err != nil {
@@ -118,8 +115,8 @@ func imageImport(c *cli.Context) error {
 			return err
 		}
 	}
-	if format == "json" {
-		return printImageJSON(c.App.Writer, res)
+	if o.json {
+		return writeJSON(c.App.Writer, res)
 	}
 	tw := tabwriter.NewWriter(c.App.Writer, 0, 4, 2, ' ', 0)
 	rows := [][2]string{{"image id", res.ImageID}, {"manifest", res.ManifestDigest}, {"platform", res.Platform}}
@@ -155,7 +152,7 @@ type resolveResult struct {
 }
 
 func imageResolve(c *cli.Context) error {
-	format, err := imageFormat(c)
+	o, err := newOutput(c)
 	if err != nil {
 		return err
 	}
@@ -166,7 +163,7 @@ func imageResolve(c *cli.Context) error {
 	if err != nil {
 		return fmt.Errorf("image resolve: --platform: %w", err)
 	}
-	opts := []oci.Option{oci.WithLogger(imageLogger(c))}
+	opts := []oci.Option{oci.WithLogger(o.logger())}
 	var store oci.ImageStore
 	if !c.Bool("no-engine") {
 		d, err := oci.NewDocker(c.Context, opts...)
@@ -188,37 +185,9 @@ func imageResolve(c *cli.Context) error {
 	if res.Manifest.Hex != "" {
 		out.ManifestDigest = res.Manifest.String()
 	}
-	if format == "json" {
-		return printImageJSON(c.App.Writer, out)
+	if o.json {
+		return writeJSON(c.App.Writer, out)
 	}
 	fmt.Fprintf(c.App.Writer, "%s  %s  %s  from %s\n", out.ImageID, out.Platform, out.Ref, out.Source)
 	return nil
-}
-
-// imageFormat reads the global --output-format flag.
-func imageFormat(c *cli.Context) (string, error) {
-	switch f := c.String("output-format"); f {
-	case "text", "json":
-		return f, nil
-	default:
-		return "", fmt.Errorf("--output-format %q: want text or json", f)
-	}
-}
-
-// imageLogger logs to the error writer at debug level with --verbose, and discards otherwise.
-func imageLogger(c *cli.Context) *slog.Logger {
-	if !c.Bool("verbose") {
-		return slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
-	w := c.App.ErrWriter
-	if w == nil {
-		w = io.Discard
-	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
-func printImageJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }
