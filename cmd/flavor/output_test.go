@@ -45,3 +45,12 @@ func TestOutputFlagErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestOutputFormatFromTheEnvironment(t *testing.T) {
+	t.Setenv("FLAVOR_OUTPUT_FORMAT", "json")
+	stdout, stderr, code := runApp(t, "keygen", "-o", t.TempDir())
+	var res keygenResult
+	if code != 0 || json.Unmarshal([]byte(stdout), &res) != nil || len(res.PublicHex) != 64 {
+		t.Fatalf("exit %d, stdout %q, stderr %q: FLAVOR_OUTPUT_FORMAT=json was not honoured", code, stdout, stderr)
+	}
+}

@@ -83,6 +83,13 @@ func packAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	install, err := installBuilder(c, m)
+	if err != nil {
+		return err
+	}
+	if install != nil {
+		opts = append(opts, bundle.WithInstall(install))
+	}
 	if key.Ephemeral() {
 		o.warnf("no signing key given (--key-seed, FLAVOR_SEED, --private-key or [signing] in %s): signed with a throwaway key %x, so these packages cannot be verified against a trusted key", m.File(), key.Public())
 	}
@@ -108,6 +115,11 @@ func packAction(c *cli.Context) error {
 		return nil
 	})
 }
+
+// installBuilder is the seam for the container build: it returns the source of the slots built
+// from the manifest's [install] entries. It returns nil while the build is not wired into this
+// command, and bundle.Pack then refuses manifests with [install] entries (ErrInstallNeedsBuild).
+func installBuilder(*cli.Context, *manifest.Manifest) (bundle.SlotSource, error) { return nil, nil }
 
 // packOptions turns the flags into bundle options.
 func packOptions(c *cli.Context, o *output, key bundle.Key) ([]bundle.Option, error) {

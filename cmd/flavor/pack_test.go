@@ -213,6 +213,12 @@ func TestPackErrors(t *testing.T) {
 		return p
 	}
 	good := "schema-version = \"1\"\n[package]\nname = \"x\"\nversion = \"1\"\n[execution]\ncommand = \"sh\"\n"
+	keysA, keysB := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+	for _, k := range []string{keysA, keysB} {
+		if _, stderr, code := runApp(t, "keygen", "-o", k); code != 0 {
+			t.Fatal(stderr)
+		}
+	}
 	otherArch := "linux/arm64"
 	if runtime.GOARCH == "arm64" {
 		otherArch = "linux/amd64"
@@ -235,6 +241,10 @@ func TestPackErrors(t *testing.T) {
 		{"bad validation", []string{"-m", write("ok3.toml", good), "--validation", "paranoid"}, "--validation"},
 		{"missing key file", []string{"-m", write("ok4.toml", good), "--private-key", filepath.Join(dir, "nokey")}, "reading signing key " + filepath.Join(dir, "nokey")},
 		{"stray argument", []string{"-m", write("ok5.toml", good), "extra"}, `unexpected argument "extra"`},
+		{"mismatched key pair", []string{"-m", write("ok6.toml", good), "--private-key", filepath.Join(keysA, "flavor-private.key"),
+			"--public-key", filepath.Join(keysB, "flavor-public.key")}, "reading signing key " + filepath.Join(keysA, "flavor-private.key")},
+		{"public key of another seed", []string{"-m", write("ok7.toml", good), "--key-seed", "a", "--public-key", filepath.Join(keysB, "flavor-public.key")},
+			"does not belong to the signing key"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

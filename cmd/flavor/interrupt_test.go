@@ -1,0 +1,77 @@
+//go:build unix
+
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+)
+
+// TestPackInterrupted runs the flavor binary on a slot too big to finish (4096 sparse files of
+// 16 MiB; packer checks for cancellation between files, not inside one),
+// sends SIGINT once packing is under way, and checks that flavor exits 130 leaving no file behind:
+// neither a package nor a temporary one.
+func TestPackInterrupted(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "flavor")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("building flavor: %v\n%s", err, out)
+	}
+	src := filepath.Join(dir, "src")
+	if err := os.MkdirAll(src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 4096; i++ {
+		f, err := os.Create(filepath.Join(src, fmt.Sprintf("sparse%04d", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Truncate(16 << 20); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+	}
+	manifest := filepath.Join(dir, "flavor.toml")
+	os.WriteFile(manifest, []byte("schema-version = \"1\"\n[package]\nname = \"big\"\nversion = \"1\"\n[execution]\ncommand = \"true\"\n"+
+		"[[slots]]\nid = \"big\"\nsource = \"src/\"\n"), 0o644)
+	out := filepath.Join(dir, "out")
+	os.MkdirAll(out, 0o755)
+
+	cmd := exec.Command(bin, "pack", "-m", manifest, "--launcher-bin", launcherBin, "--key-seed", "k", "-o", out, "--progress", "json")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		var u struct {
+			Stage string
+			Done  int64
+		}
+		if json.Unmarshal(sc.Bytes(), &u) == nil && u.Stage == "slot" && u.Done > 0 {
+			break
+		}
+	}
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	for sc.Scan() { // drain until flavor exits
+	}
+	cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 130 {
+		t.Fatalf("exit %d after SIGINT, want 130", code)
+	}
+	ents, _ := os.ReadDir(out)
+	for _, e := range ents {
+		t.Errorf("an interrupted pack left %s", e.Name())
+	}
+}
