@@ -68,7 +68,11 @@ type parallelZstd struct {
 	err error // first write error
 }
 
-var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, zstdChunk); return &b }}
+// bufPool holds chunk-sized buffers; they also take a chunk's compressed frame, whose worst case
+// (incompressible input) is a little larger than the chunk.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, zstdBufCap); return &b }}
+
+const zstdBufCap = zstdChunk + zstdChunk/128 + 4096
 
 func (z *parallelZstd) failed() error {
 	z.mu.Lock()
@@ -88,7 +92,7 @@ func (z *parallelZstd) Write(p []byte) (int, error) {
 		if z.buf == nil {
 			z.buf = (*bufPool.Get().(*[]byte))[:0]
 		}
-		k := min(len(p), zstdChunk-len(z.buf))
+		k := min(len(p), zstdChunk-len(z.buf)) // chunks stay zstdChunk long whatever the buffer's capacity
 		z.buf = append(z.buf, p[:k]...)
 		p = p[k:]
 		if len(z.buf) == zstdChunk {
@@ -125,7 +129,7 @@ func (z *parallelZstd) writeLoop() {
 			}
 		}
 		for _, b := range [][]byte{job.in[:0], job.out[:0]} {
-			if cap(b) == zstdChunk { // keep only buffers of the usual size
+			if cap(b) == zstdBufCap { // keep only buffers of the usual size
 				bufPool.Put(&b)
 			}
 		}
