@@ -17,6 +17,7 @@ echo "$out" | awk '
 	/^Benchmark/ {
 		name = $1; sub(/-[0-9]+$/, "", name)
 		ns[name] += $3; n[name]++
+		for (i = 4; i < NF; i++) if ($(i + 1) == "cpu-s/op") cpu[name] += $i
 	}
 	function mean(k) { return n[k] ? ns[k] / n[k] : 0 }
 	function ratio(label, ours, theirs) {
@@ -26,6 +27,9 @@ echo "$out" | awk '
 	END {
 		print ""
 		ratio("pack tar+zstd vs tar|zstd -T0 (speed-up):", "BenchmarkPack/flavor-tar.zst", "BenchmarkPack/tar|zstd-T0")
+		o = "BenchmarkPack/flavor-tar.zst"; t = "BenchmarkPack/tar|zstd-T0"
+		if (cpu[o] && cpu[t])
+			printf "%-44s %6.2fx  (%.2f cpu-s vs %.2f cpu-s)\n", "pack CPU time, tar|zstd -T0 over ours:", cpu[t] / cpu[o], cpu[o] / n[o], cpu[t] / n[t]
 		ratio("full verify vs sha256sum of the file:", "BenchmarkVerify/full", "BenchmarkVerify/sha256sum")
 		ratio("header-only open vs full verify:", "BenchmarkVerify/open-header", "BenchmarkVerify/full")
 	}'

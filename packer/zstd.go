@@ -3,6 +3,7 @@ package packer
 import (
 	"errors"
 	"io"
+	"runtime"
 	"sync"
 
 	"github.com/klauspost/compress/zstd"
@@ -23,8 +24,10 @@ var (
 // sharedZstdEncoder returns the process-wide encoder used for EncodeAll (safe for concurrent use).
 func sharedZstdEncoder() (*zstd.Encoder, error) {
 	zstdEncOnce.Do(func() {
+		// EncodeAll runs at most "concurrency" calls at once (one encoder state each); the
+		// parallelism itself is capped per writer by newZstdWriter's concurrency.
 		zstdEnc, zstdEncErr = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault),
-			zstd.WithEncoderConcurrency(1), zstd.WithZeroFrames(true))
+			zstd.WithEncoderConcurrency(min(runtime.NumCPU(), 64)), zstd.WithZeroFrames(true))
 	})
 	return zstdEnc, zstdEncErr
 }
