@@ -84,17 +84,21 @@ func checkRef(r Ref) error {
 	if r.Name == "" {
 		return fmt.Errorf("no package name")
 	}
-	if strings.ContainsAny(r.Name, "/@ \t\n") {
-		return fmt.Errorf("package name %q holds '/', '@' or space", r.Name)
+	if !nameChars.MatchString(r.Name) {
+		return fmt.Errorf("package name %q: use letters, digits and . _ + - (not first), no '/', '@' or space", r.Name)
 	}
-	if strings.ContainsAny(r.Category, "/@ \t\n") {
-		return fmt.Errorf("category %q holds '/', '@' or space", r.Category)
+	if r.Category != "" && !nameChars.MatchString(r.Category) {
+		return fmt.Errorf("category %q: use letters, digits and . _ + - (not first), no '/', '@' or space", r.Category)
 	}
 	if _, err := version.ParseConstraint(r.Version); err != nil {
 		return err
 	}
 	return nil
 }
+
+// nameChars is what package names and categories may hold: they become file names
+// (fingerprints) and image tags.
+var nameChars = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]*$`)
 
 // gentooVersion is the version part of a Gentoo atom, with Luet's "+build" suffix.
 var gentooVersion = regexp.MustCompile(`^[0-9]+(\.[0-9]+)*[a-z]?(_(alpha|beta|pre|rc|p)[0-9]*)*(-r[0-9]+)?(\+[0-9A-Za-z._]+)?$`)

@@ -94,6 +94,9 @@ type compiled struct {
 	t     *template.Template
 	roots []string
 	depth int
+	// tooDeep is set when include nests past includeLimit; the includes then return nothing so
+	// the execution unwinds cheaply, and execute reports it.
+	tooDeep error
 }
 
 func (r *renderer) parse(name, text string) (*compiled, error) {
@@ -103,8 +106,12 @@ func (r *renderer) parse(name, text string) (*compiled, error) {
 	}
 	c := &compiled{roots: r.roots}
 	t.Funcs(template.FuncMap{"include": func(name string, data any) (string, error) {
+		if c.tooDeep != nil {
+			return "", nil
+		}
 		if c.depth >= includeLimit {
-			return "", fmt.Errorf("include %q: more than %d nested includes", name, includeLimit)
+			c.tooDeep = fmt.Errorf("include %q: more than %d nested includes", name, includeLimit)
+			return "", nil
 		}
 		c.depth++
 		defer func() { c.depth-- }()
@@ -125,6 +132,12 @@ func (r *renderer) parse(name, text string) (*compiled, error) {
 // added at the top.
 func (c *compiled) execute(data *templateData) (out []byte, prefixLines int, err error) {
 	var b bytes.Buffer
+	c.tooDeep = nil
+	defer func() {
+		if err == nil && c.tooDeep != nil {
+			err = specErr(c.t.Name(), 0, nil, "%v", c.tooDeep)
+		}
+	}()
 	for _, root := range c.roots {
 		if err := c.t.ExecuteTemplate(&b, root, data); err != nil {
 			return nil, 0, specErr(root, templateLine(err), nil, "%s", cleanTemplateError(err))
@@ -174,12 +187,20 @@ func cleanTemplateError(err error) string {
 	return "template: " + strings.TrimSpace(rest)
 }
 
+// toYAML writes v as YAML the way Luet's and Helm's toYaml do: two-space indentation, list items
+// level with their key.
 func toYAML(v any) string {
-	data, err := yaml.Marshal(v)
-	if err != nil {
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	enc.CompactSeqIndent()
+	if err := enc.Encode(v); err != nil {
 		return ""
 	}
-	return strings.TrimSuffix(string(data), "\n")
+	if err := enc.Close(); err != nil {
+		return ""
+	}
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 func fromYAML(s string) map[string]any {
