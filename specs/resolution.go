@@ -12,13 +12,14 @@ import (
 // (or install) order, their direct dependencies, and levels of packages that do not depend on
 // each other.
 type Resolution struct {
-	targets []*Package
-	order   []*Package
-	levels  [][]*Package
-	level   map[*Package]int
-	deps    map[*Package][]*Package
-	copies  map[*Package][]*Package
-	joins   map[*Package][]*Package
+	platform Platform
+	targets  []*Package
+	order    []*Package
+	levels   [][]*Package
+	level    map[*Package]int
+	deps     map[*Package][]*Package
+	copies   map[*Package][]*Package
+	joins    map[*Package][]*Package
 }
 
 // Targets returns the packages the resolution was asked for.
@@ -112,11 +113,12 @@ func (t *Tree) resolve(ctx context.Context, g graph, refs []Ref) (*Resolution, e
 // resolution records the edges of a finished selection.
 func (s *solver) resolution(targets []*Package) *Resolution {
 	r := &Resolution{
-		targets: targets,
-		deps:    map[*Package][]*Package{},
-		copies:  map[*Package][]*Package{},
-		joins:   map[*Package][]*Package{},
-		level:   map[*Package]int{},
+		platform: s.t.platform,
+		targets:  targets,
+		deps:     map[*Package][]*Package{},
+		copies:   map[*Package][]*Package{},
+		joins:    map[*Package][]*Package{},
+		level:    map[*Package]int{},
 	}
 	for _, p := range s.selected {
 		reqs, _ := s.requirementsOf(p) // succeeded when p was chosen; join sets are memoised
