@@ -136,13 +136,16 @@ func TestDigestDir(t *testing.T) {
 		t.Fatalf("same files created in another order with other mtimes: %s vs %s", da, db)
 	}
 	changes := map[string]func(dir string) error{
-		"content":        func(d string) error { return os.WriteFile(filepath.Join(d, "z"), []byte("x"), 0o644) },
-		"mode":           func(d string) error { return os.Chmod(filepath.Join(d, "sub/script.sh"), 0o755) },
-		"setuid":         func(d string) error { return os.Chmod(filepath.Join(d, "z"), 0o644|os.ModeSetuid) },
-		"empty dir":      func(d string) error { return os.Mkdir(filepath.Join(d, "empty"), 0o755) },
-		"rename":         func(d string) error { return os.Rename(filepath.Join(d, "z"), filepath.Join(d, "y")) },
-		"symlink":        func(d string) error { return os.Symlink("z", filepath.Join(d, "link")) },
-		"file → symlink": func(d string) error { os.Remove(filepath.Join(d, "z")); return os.Symlink("elsewhere", filepath.Join(d, "z")) },
+		"content":   func(d string) error { return os.WriteFile(filepath.Join(d, "z"), []byte("x"), 0o644) },
+		"mode":      func(d string) error { return os.Chmod(filepath.Join(d, "sub/script.sh"), 0o755) },
+		"setuid":    func(d string) error { return os.Chmod(filepath.Join(d, "z"), 0o644|os.ModeSetuid) },
+		"empty dir": func(d string) error { return os.Mkdir(filepath.Join(d, "empty"), 0o755) },
+		"rename":    func(d string) error { return os.Rename(filepath.Join(d, "z"), filepath.Join(d, "y")) },
+		"symlink":   func(d string) error { return os.Symlink("z", filepath.Join(d, "link")) },
+		"file → symlink": func(d string) error {
+			os.Remove(filepath.Join(d, "z"))
+			return os.Symlink("elsewhere", filepath.Join(d, "z"))
+		},
 	}
 	seen := map[string]string{da: "original"}
 	for name, change := range changes {
