@@ -110,7 +110,7 @@ func readEntry(path string, n *yaml.Node) (entry, error) {
 }
 
 // loadDir reads one package directory and renders each of its packages.
-func (l *loader) loadDir(ctx context.Context, d pkgDir) ([]*Package, error) {
+func (l *loader) loadDir(ctx context.Context, w *worker, d pkgDir) ([]*Package, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -128,11 +128,11 @@ func (l *loader) loadDir(ctx context.Context, d pkgDir) ([]*Package, error) {
 		}
 		entries = append(entries, es...)
 	}
-	build, err := l.parseOptional(filepath.Join(d.dir, buildFile))
+	build, err := parseOptional(w, filepath.Join(d.dir, buildFile))
 	if err != nil {
 		return nil, err
 	}
-	final, err := l.parseOptional(filepath.Join(d.dir, finalizeFile))
+	final, err := parseOptional(w, filepath.Join(d.dir, finalizeFile))
 	if err != nil {
 		return nil, err
 	}
@@ -156,12 +156,12 @@ type source struct {
 	rendered bool
 }
 
-func (l *loader) parseOptional(path string) (*source, error) {
+func parseOptional(w *worker, path string) (*source, error) {
 	data, ok, err := readOptional(path)
 	if err != nil || !ok {
 		return nil, err
 	}
-	c, err := l.r.parse(path, string(data))
+	c, err := w.parse(path, string(data))
 	if err != nil {
 		return nil, err
 	}
@@ -175,7 +175,7 @@ func (s *source) render(data *templateData, hints keyHints) (*yaml.Node, *checke
 	if err != nil {
 		return nil, nil, err
 	}
-	c := &checker{file: s.path, hints: hints, lineOffset: prefix, rendered: s.actions || len(s.c.roots) > 0}
+	c := &checker{file: s.path, hints: hints, lineOffset: prefix, rendered: s.actions || len(s.c.w.roots) > 0}
 	root, err := yamlDoc(s.path, out)
 	if err != nil {
 		if se, ok := err.(*SpecError); ok && c.rendered {

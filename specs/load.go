@@ -170,8 +170,13 @@ func (l *loader) loadAll(ctx context.Context, dirs []pkgDir) ([][]*Package, erro
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			w, err := l.r.worker()
 			for i := range jobs {
-				results[i], errs[i] = l.loadDir(ctx, dirs[i])
+				if err != nil {
+					errs[i] = err
+				} else {
+					results[i], errs[i] = l.loadDir(ctx, w, dirs[i])
+				}
 				done <- i
 			}
 		}()

@@ -52,6 +52,8 @@ type Package struct {
 	Collection bool   // defined by a collection.yaml entry
 
 	entry   map[string]any // the raw definition or collection entry (for the cache key)
+	reqs    packageReqs
+	key     string // Key, computed once
 	version version.Version
 	index   int // position in Tree.Packages, for deterministic ordering
 }
@@ -63,7 +65,12 @@ func (p *Package) ID() string { return p.Category + "/" + p.Name + "@" + p.Versi
 func (p *Package) String() string { return p.ID() }
 
 // Key returns "category/name", the name all versions of the package share.
-func (p *Package) Key() string { return p.Category + "/" + p.Name }
+func (p *Package) Key() string {
+	if p.key != "" {
+		return p.key
+	}
+	return p.Category + "/" + p.Name
+}
 
 // Fingerprint returns Luet's "name-category-version", the stem of artifact file names.
 func (p *Package) Fingerprint() string { return p.Name + "-" + p.Category + "-" + p.Version }

@@ -136,11 +136,11 @@ func (s *solver) resolution(targets []*Package) *Resolution {
 		if s.g != buildGraph {
 			continue
 		}
-		if len(p.Spec.Copy) > 0 {
-			cp := make([]*Package, len(p.Spec.Copy))
-			for i, c := range p.Spec.Copy {
-				if c.Package != nil {
-					cp[i] = s.satisfier(s.refsFrom(p, []Ref{*c.Package}, "copy")[0])
+		if len(p.reqs.copy) > 0 {
+			cp := make([]*Package, len(p.reqs.copy))
+			for i, req := range p.reqs.copy {
+				if req != nil {
+					cp[i] = s.satisfier(req)
 				}
 			}
 			r.copies[p] = cp
@@ -288,7 +288,7 @@ func (s *solver) isRequire(r *Resolution, p, d *Package) bool {
 	for _, c := range r.copies[p] {
 		if c == d {
 			// d may also be a require; check the requires themselves
-			for _, req := range s.refsFrom(p, p.Spec.Requires, "") {
+			for _, req := range p.reqs.requires {
 				if s.satisfier(req) == d {
 					return true
 				}
