@@ -233,4 +233,3 @@ func BenchmarkRender(b *testing.B) {
 		}
 	})
 }
-
