@@ -68,13 +68,17 @@ type joinSet struct {
 }
 
 func newSolver(ctx context.Context, t *Tree, g graph) *solver {
+	hint := 0 // runtime closures are usually small
+	if g == buildGraph {
+		hint = 32
+	}
 	return &solver{
 		ctx: ctx, t: t, g: g,
-		chosen:   map[string]*Package{},
+		chosen:   make(map[string]*Package, hint),
 		provided: map[string][]*Package{},
 		conflict: map[string][]conflictOf{},
-		via:      map[*Package]*requirement{},
-		level:    map[*Package]int{},
+		via:      make(map[*Package]*requirement, hint),
+		level:    make(map[*Package]int, hint),
 		joins:    map[*Package]*joinSet{},
 		budget:   maxAttempts,
 	}
@@ -103,11 +107,10 @@ func (s *solver) solve(head int) (bool, levels) {
 		return true, nil
 	}
 	req := s.queue[head]
-	cands, culprits := s.options(req)
-	// blame collects the selections this requirement's failure depends on: the one that
-	// brought the requirement in, and those that ruled out its candidates.
-	blame := culprits
-	blame.add(s.levelOf(req.from))
+	// blame collects the selections this requirement's failure depends on: those that ruled
+	// out its candidates, those deeper failures depended on, and the one that brought the
+	// requirement in.
+	cands, blame := s.options(req)
 	for _, p := range cands {
 		s.attempts++
 		if s.attempts%1024 == 0 {
@@ -142,6 +145,7 @@ func (s *solver) solve(head int) (bool, levels) {
 		why.del(lvl)
 		blame = blame.union(why)
 	}
+	blame.add(s.levelOf(req.from))
 	return false, blame
 }
 
@@ -213,22 +217,23 @@ func (s *solver) options(req *requirement) ([]*Package, levels) {
 // excluded says why p cannot be selected now, or "".
 func (s *solver) excluded(p *Package) (culprit *Package, why func() string) {
 	if q := s.chosen[p.Key()]; q != nil && q != p {
-		return q, func() string {
-			return fmt.Sprintf("%s is already selected (required by %s)", q.ID(), s.chainText(s.via[q]))
-		}
+		return q, s.alreadySelected(q)
 	}
 	if s.g == buildGraph && p.IsSubpackage() {
-		return nil, func() string {
-			return fmt.Sprintf("%s is a subpackage of %s and cannot be a build dependency; require %s", p.ID(), p.Parent.ID(), p.Parent.Key())
-		}
+		return nil, lazyf("%s is a subpackage of %s and cannot be a build dependency; require %s", p, p.Parent, p.Parent.Key())
 	}
 	if spec := p.buildSpec(); spec != nil && !spec.Supports(s.t.platform) {
-		return nil, func() string {
-			return fmt.Sprintf("%s does not support %s (platforms: %s)", p.ID(), s.t.platform, platformList(spec.Platforms))
-		}
+		return nil, lazyf("%s does not support %s (platforms: %s)", p, s.t.platform, platformList(spec.Platforms))
 	}
 	return s.conflictWith(p)
 }
+
+func (s *solver) alreadySelected(q *Package) func() string {
+	return func() string {
+		return fmt.Sprintf("%s is already selected (required by %s)", q, s.chainText(s.via[q]))
+	}
+}
+
 func platformList(ps []Platform) string {
 	out := make([]string, len(ps))
 	for i, p := range ps {
@@ -246,44 +251,38 @@ func (s *solver) conflictWith(p *Package) (*Package, func() string) {
 	}
 	for _, c := range s.conflict[p.Key()] {
 		if c.c.Check(p.version) {
-			return c.owner, func() string { return fmt.Sprintf("%s conflicts with %s", c.owner.ID(), c.ref) }
+			return c.owner, lazyf("%s conflicts with %s", c.owner, c.ref)
 		}
 	}
 	for _, r := range p.Provides {
 		for _, c := range s.conflict[r.Key()] {
 			if s.t.providesMatch(p, r.Key(), c.c) {
-				return c.owner, func() string {
-					return fmt.Sprintf("%s conflicts with %s, which %s provides", c.owner.ID(), c.ref, p.ID())
-				}
+				return c.owner, lazyf("%s conflicts with %s, which %s provides", c.owner, c.ref, p)
 			}
 		}
 	}
-	for _, r := range s.conflictsOf(p) {
-		c, err := s.t.constraint(r)
-		if err != nil {
-			continue
+	for _, c := range s.conflictsOf(p) {
+		if q := s.chosen[c.key]; q != nil && c.c.Check(q.version) {
+			return q, lazyf("%s conflicts with %s, which is selected", p, q)
 		}
-		if q := s.chosen[r.Key()]; q != nil && c.Check(q.version) {
-			return q, func() string { return fmt.Sprintf("%s conflicts with %s, which is selected", p.ID(), q.ID()) }
-		}
-		for _, q := range s.provided[r.Key()] {
-			if s.t.providesMatch(q, r.Key(), c) {
-				return q, func() string {
-					return fmt.Sprintf("%s conflicts with %s, provided by the selected %s", p.ID(), r, q.ID())
-				}
+		for _, q := range s.provided[c.key] {
+			if s.t.providesMatch(q, c.key, c.c) {
+				return q, lazyf("%s conflicts with %s, provided by the selected %s", p, c.ref, q)
 			}
 		}
 	}
 	return nil, nil
 }
-func (s *solver) conflictsOf(p *Package) []Ref {
+
+// lazyf formats a message only if it is needed: most exclusions are retried, not reported.
+func lazyf(format string, args ...any) func() string {
+	return func() string { return fmt.Sprintf(format, args...) }
+}
+func (s *solver) conflictsOf(p *Package) []conflictRef {
 	if s.g == runtimeGraph {
-		return p.Conflicts
+		return p.reqs.runtimeConflicts
 	}
-	if p.Spec == nil {
-		return nil
-	}
-	return p.Spec.Conflicts
+	return p.reqs.buildConflicts
 }
 
 // choose selects p for req and queues p's own requirements.
@@ -299,12 +298,8 @@ func (s *solver) choose(p *Package, req *requirement) error {
 	for _, r := range p.Provides {
 		s.provided[r.Key()] = append(s.provided[r.Key()], p)
 	}
-	for _, r := range s.conflictsOf(p) {
-		c, err := s.t.constraint(r)
-		if err != nil {
-			continue
-		}
-		s.conflict[r.Key()] = append(s.conflict[r.Key()], conflictOf{owner: p, ref: r, c: c})
+	for _, c := range s.conflictsOf(p) {
+		s.conflict[c.key] = append(s.conflict[c.key], conflictOf{owner: p, ref: c.ref, c: c.c})
 	}
 	s.queue = append(s.queue, reqs...)
 	return nil
@@ -321,12 +316,9 @@ func (s *solver) unchoose(p *Package, mark int) {
 		ps := s.provided[r.Key()]
 		s.provided[r.Key()] = ps[:len(ps)-1]
 	}
-	for _, r := range s.conflictsOf(p) {
-		if _, err := s.t.constraint(r); err != nil {
-			continue
-		}
-		cs := s.conflict[r.Key()]
-		s.conflict[r.Key()] = cs[:len(cs)-1]
+	for _, c := range s.conflictsOf(p) {
+		cs := s.conflict[c.key]
+		s.conflict[c.key] = cs[:len(cs)-1]
 	}
 }
 
@@ -379,17 +371,45 @@ func (t *Tree) requirements(p *Package, rs []Ref, note string) []*requirement {
 
 // packageReqs are a package's requirements in each graph, worked out once per tree.
 type packageReqs struct {
-	runtime  []*requirement // definition.yaml requires
-	requires []*requirement // build.yaml requires
-	copy     []*requirement // one per spec.Copy entry; nil for image entries
-	build    []*requirement // requires then copy packages
+	runtimeConflicts []conflictRef
+	buildConflicts   []conflictRef
+	runtime          []*requirement // definition.yaml requires
+	requires         []*requirement // build.yaml requires
+	copy             []*requirement // one per spec.Copy entry; nil for image entries
+	build            []*requirement // requires then copy packages
+}
+
+// conflictRef is a conflicts entry with its selector parsed; entries whose selector does not
+// parse are left out (they were reported when the tree loaded).
+type conflictRef struct {
+	ref Ref
+	key string
+	c   version.Constraint
+}
+
+func (t *Tree) conflictRefs(rs []Ref) []conflictRef {
+	var out []conflictRef
+	for _, r := range rs {
+		key, err := t.resolveKey(r)
+		if err != nil {
+			key = r.Key()
+		}
+		c, err := t.constraint(r)
+		if err != nil {
+			continue
+		}
+		out = append(out, conflictRef{ref: r, key: key, c: c})
+	}
+	return out
 }
 
 func (t *Tree) prepare(p *Package) {
 	p.reqs.runtime = t.requirements(p, p.Requires, "")
+	p.reqs.runtimeConflicts = t.conflictRefs(p.Conflicts)
 	if p.Spec == nil {
 		return
 	}
+	p.reqs.buildConflicts = t.conflictRefs(p.Spec.Conflicts)
 	p.reqs.requires = t.requirements(p, p.Spec.Requires, "")
 	p.reqs.build = append([]*requirement(nil), p.reqs.requires...)
 	for _, c := range p.Spec.Copy {
