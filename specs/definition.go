@@ -59,6 +59,11 @@ func readEntries(path string, collection bool) ([]entry, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parseEntries(path, data, collection)
+}
+
+// parseEntries reads the packages a definition.yaml or collection.yaml defines.
+func parseEntries(path string, data []byte, collection bool) ([]entry, error) {
 	root, err := yamlDoc(path, data)
 	if err != nil {
 		return nil, err
@@ -97,6 +102,12 @@ func readEntries(path string, collection bool) ([]entry, error) {
 }
 
 func readEntry(path string, n *yaml.Node) (entry, error) {
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	if n.Kind != yaml.MappingNode {
+		return entry{}, specErr(path, n.Line, nil, "a package definition must be a mapping with at least a name, not %s", kindName(n))
+	}
 	c := &checker{file: path}
 	e := entry{file: path, line: n.Line}
 	if err := c.decode(n, &e.def, true); err != nil {
@@ -225,7 +236,7 @@ func (l *loader) makePackage(d pkgDir, e entry, build, final *source) ([]*Packag
 		Values:   p.Values,
 		Flavor:   p.Flavor,
 		Platform: l.opts.platform,
-		Package:  PackageInfo{Name: p.Name, Category: p.Category, Version: p.Version},
+		Package:  packageInfo{Name: p.Name, Category: p.Category, Version: p.Version},
 	}
 	for_ := ""
 	if e.collection {

@@ -21,11 +21,11 @@ type templateData struct {
 	Values   map[string]any
 	Flavor   map[string]bool
 	Platform Platform
-	Package  PackageInfo
+	Package  packageInfo
 }
 
-// PackageInfo is .Package in templates.
-type PackageInfo struct {
+// packageInfo is .Package in templates.
+type packageInfo struct {
 	Name, Category, Version string
 }
 
