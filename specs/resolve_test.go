@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -314,5 +316,51 @@ func TestResolveCancelled(t *testing.T) {
 	}
 	if _, err := tr.Resolve(context.Background()); err == nil {
 		t.Fatal("resolving nothing succeeded")
+	}
+}
+
+func TestTreeIsSafeForConcurrentUse(t *testing.T) {
+	tr := loadFixture(t, "complex/selection")
+	want := ids(buildOrder(t, tr, "sys-fs-5.4.2/vhba").Order())
+	errs := make(chan error, 8)
+	for g := 0; g < 8; g++ {
+		go func() {
+			for i := 0; i < 20; i++ {
+				res, err := tr.Resolve(context.Background(), Ref{Category: "sys-fs-5.4.2", Name: "vhba"})
+				if err != nil {
+					errs <- err
+					return
+				}
+				if got := ids(res.Order()); !reflect.DeepEqual(got, want) {
+					errs <- fmt.Errorf("order %v, want %v", got, want)
+					return
+				}
+				if _, err := tr.ResolveRuntime(context.Background(), Ref{Category: "meta", Name: "sabayon-kernel"}); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestLoadLogs(t *testing.T) {
+	var buf strings.Builder
+	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	// buildable and buildableseed both define test/a, test/b and test/c; the same tree given
+	// twice counts once
+	seed := filepath.Join("testdata", "luet", "buildableseed")
+	_, err := Load(context.Background(), []string{filepath.Join("testdata", "luet", "buildable"), seed, seed + "/"}, WithLogger(logger))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "the first wins") || !strings.Contains(buf.String(), "packages=4") {
+		t.Fatalf("log = %s", buf.String())
 	}
 }
