@@ -226,6 +226,7 @@ func (l *loader) makePackage(d pkgDir, e entry, build, final *source) ([]*Packag
 		p.Flags = map[string]bool{}
 	}
 	p.version, _ = version.Parse(p.Version)
+	p.platform = l.opts.platform
 	flavor, err := flavorFlags(p.Name, p.Flags, l.opts.flavor)
 	if err != nil {
 		return nil, err
