@@ -2,8 +2,6 @@
 // package it is part of, extracts it once into a content-keyed cache, and runs its command (see
 // package launcher). It prints only failures, warnings and, with FLAVOR_LAUNCHER_LOG_LEVEL=debug,
 // the time each phase took, all on stderr as lines starting with "flavor-launcher:".
-//go:debug containermaxprocs=0
-//go:debug updatemaxprocs=0
 package main
 
 import (
