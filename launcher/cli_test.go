@@ -33,7 +33,9 @@ func TestCLIMode(t *testing.T) {
 		{nil, 0, func(s string) bool {
 			return strings.Contains(s, "package  clitool 3.1.4") && strings.Contains(s, "slot 1   conf") && strings.Contains(s, "d27367ba")
 		}, ""},
-		{[]string{"verify"}, 0, func(s string) bool { return strings.HasPrefix(s, "OK clitool 3.1.4: every check passed at level standard") }, ""},
+		{[]string{"verify"}, 0, func(s string) bool {
+			return strings.HasPrefix(s, "OK clitool 3.1.4: every check passed at level standard")
+		}, ""},
 		{[]string{"metadata"}, 0, func(s string) bool { return s == json }, ""},
 		{[]string{"extract", "1", out}, 0, func(s string) bool { return s == filepath.Join(out, "conf", "c.txt")+"\n" }, ""},
 		{[]string{"run", "a b"}, 0, func(s string) bool { return s == "hi a b\n" }, ""},
