@@ -124,7 +124,8 @@ func newDecoder(op Op, r io.Reader) (io.Reader, io.Closer, error) {
 		}
 		return xr, nil, nil
 	case OpZstd:
-		zr, err := zstd.NewReader(r, zstd.WithDecoderMaxWindow(1<<30))
+		// Windows up to 128 MiB, the zstd CLI's default limit (enough for --ultra -22).
+		zr, err := zstd.NewReader(r, zstd.WithDecoderMaxWindow(1<<27))
 		if err != nil {
 			return nil, nil, err
 		}

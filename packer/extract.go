@@ -26,8 +26,8 @@ import (
 //     0600), parents created 0700; an empty or "." target means dest/slot_<i>_<id>. The file is
 //     written under a temporary name and renamed once verified.
 //
-// Before writing anything, the whole slot is read once: its bytes are verified at the package's
-// level and every tar entry is checked; absolute names, ".." components, symlinks or hard links
+// Before writing anything, the stored bytes are verified at the package's level (so no
+// decompressor sees unverified bytes) and a tar slot is read once with every entry checked; absolute names, ".." components, symlinks or hard links
 // resolving outside dest, entries through a symlink, device nodes and fifos are refused
 // (ErrUnsafeEntry, naming slot and entry). Writes go through an os.Root, so nothing lands
 // outside dest even if dest changes meanwhile. Modes are kept (suid/sgid/sticky too); owners are
@@ -89,10 +89,14 @@ func (p *Package) ExtractAll(ctx context.Context, dest string, opts ...Option) e
 	return nil
 }
 
-// extractTar checks the whole archive (pass 1), then writes it (pass 2). Pass 2 checks every entry
+// extractTar verifies the stored bytes, checks the whole archive (pass 1), then writes it
+// (pass 2). Decompressors only see bytes that verified. Pass 2 hashes and checks every entry
 // again, so an archive that changed between the passes still cannot escape.
 func (p *Package) extractTar(ctx context.Context, i int, root *os.Root, base string, o *options) error {
-	rc, err := p.OpenSlot(ctx, i)
+	if err := p.VerifySlot(ctx, i); err != nil {
+		return fmt.Errorf("extracting: %w", err)
+	}
+	rc, err := p.openSlot(ctx, i, false)
 	if err != nil {
 		return fmt.Errorf("extracting %s: %w", p.slotName(i), err)
 	}
@@ -100,6 +104,11 @@ func (p *Package) extractTar(ctx context.Context, i int, root *os.Root, base str
 	rc.Close()
 	if err != nil {
 		return fmt.Errorf("extracting %s: %w", p.slotName(i), err)
+	}
+	if base != "." {
+		if err := root.MkdirAll(base, 0o755); err != nil {
+			return fmt.Errorf("extracting %s: %w", p.slotName(i), err)
+		}
 	}
 	rc, err = p.OpenSlot(ctx, i)
 	if err != nil {
@@ -262,6 +271,9 @@ func (p *Package) extractFile(ctx context.Context, i int, root *os.Root, rel str
 	var rnd [6]byte
 	rand.Read(rnd[:])
 	tmp := path.Join(dir, "."+path.Base(rel)+".tmp-"+hex.EncodeToString(rnd[:]))
+	if err := p.VerifySlot(ctx, i); err != nil { // before any decompressor sees the bytes
+		return fmt.Errorf("extracting: %w", err)
+	}
 	f, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return fail(err)

@@ -61,7 +61,7 @@ type SlotInfo struct {
 	Purpose     string `json:"purpose"`
 	Lifecycle   string `json:"lifecycle"`
 	Permissions Perm   `json:"permissions"`
-	Priority    int    `json:"priority"`
+	Priority    int    `json:"priority,omitempty"`
 	Platform    string `json:"platform,omitempty"` // "" = any
 }
 

@@ -238,6 +238,9 @@ func (p *Package) readMetadata(ctx context.Context) error {
 // reader it accepts uncompressed JSON too.
 func gunzipMetadata(stored []byte) ([]byte, error) {
 	if len(stored) > 0 && stored[0] == '{' {
+		if len(stored) > MaxMetadataJSON {
+			return nil, fmt.Errorf("JSON is over 1 MiB: %w", ErrMalformed)
+		}
 		return stored, nil
 	}
 	zr, err := gzip.NewReader(bytes.NewReader(stored))

@@ -160,6 +160,11 @@ func Verify(ctx context.Context, path string, opts ...Option) (*Report, error) {
 // are hashed too and a mismatch is returned instead of io.EOF. So a caller that reads to EOF has
 // verified the slot; data read before that point is not yet verified.
 func (p *Package) OpenSlot(ctx context.Context, i int) (io.ReadCloser, error) {
+	return p.openSlot(ctx, i, p.verifiesSlots())
+}
+
+// openSlot is OpenSlot with hashing chosen by the caller.
+func (p *Package) openSlot(ctx context.Context, i int, verify bool) (io.ReadCloser, error) {
 	sr, err := p.Stored(i)
 	if err != nil {
 		return nil, err
@@ -167,7 +172,7 @@ func (p *Package) OpenSlot(ctx context.Context, i int) (io.ReadCloser, error) {
 	chain := p.descs[i].Chain()
 	var src io.Reader = ctxReader{ctx, sr}
 	var h hash.Hash
-	if p.verifiesSlots() {
+	if verify {
 		h = sha256.New()
 		src = io.TeeReader(src, h)
 	}
