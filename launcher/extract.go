@@ -9,8 +9,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
-
-	"github.com/flavor-dev/flavor/packer"
 )
 
 // ensureTree makes sure the workenv holds what the command needs. On a warm start (tree complete,
@@ -238,5 +236,3 @@ func exists(p string) bool {
 	_, err := os.Lstat(p)
 	return err == nil
 }
-
-var _ = packer.LevelStandard
