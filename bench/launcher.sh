@@ -48,13 +48,16 @@ script=$(ls -d "$FLAVOR_CACHE"/workenv/hello-*)/bin/hello
 echo "phases of one warm run (FLAVOR_LAUNCHER_LOG_LEVEL=debug):"
 FLAVOR_LAUNCHER_LOG_LEVEL=debug "$work/hello.psp" x 2>&1 >/dev/null | sed 's/^/  /'
 hyperfine -N --warmup 30 --runs 300 --export-csv "$work/warm.csv" \
-	-n psp "$work/hello.psp x" -n direct "$script x" -n go-exec "$work/goexec.bin $script x" | grep -E '^(Benchmark|  Time)'
+	-n psp "$work/hello.psp x" -n direct "$script x" -n go-exec "$work/goexec.bin $script x" \
+	-n psp-no-record --prepare "rm -rf $FLAVOR_CACHE/workenv/.launch" "$work/hello.psp x" | grep -E '^(Benchmark|  Time)'
 psp=$(med_ms "$work/warm.csv" psp)
 direct=$(med_ms "$work/warm.csv" direct)
 goexec=$(med_ms "$work/warm.csv" go-exec)
 pspc=$(cpu_ms "$work/warm.csv" psp)
 directc=$(cpu_ms "$work/warm.csv" direct)
 goexecc=$(cpu_ms "$work/warm.csv" go-exec)
+norec=$(med_ms "$work/warm.csv" psp-no-record)
+norecc=$(cpu_ms "$work/warm.csv" psp-no-record)
 
 echo "== 2. cold first run ($mb MiB tree)"
 "$work/launchpack" tree -dir "$work/tree" -mb "$mb"
@@ -81,10 +84,12 @@ done
 echo
 echo "== results (ratios > 1 mean the launcher is slower or bigger)"
 awk -v psp="$psp" -v direct="$direct" -v goexec="$goexec" -v cold="$cold" -v ztar="$ztar" -v sizes="$sizes" \
-	-v pspc="$pspc" -v directc="$directc" -v goexecc="$goexecc" -v coldc="$coldc" -v ztarc="$ztarc" 'BEGIN {
+	-v pspc="$pspc" -v directc="$directc" -v goexecc="$goexecc" -v coldc="$coldc" -v ztarc="$ztarc" \
+	-v norec="$norec" -v norecc="$norecc" 'BEGIN {
 	printf "warm start, median wall: psp %.2f ms, direct %.2f ms: overhead %.2f ms (target < 2), %.2fx\n", psp, direct, psp - direct, psp / direct
 	printf "  of which Go process start-up (go-exec %.2f ms): %.2f ms; the launcher itself: %.2f ms\n", goexec, goexec - direct, psp - goexec
 	printf "warm start, CPU: psp %.2f ms, direct %.2f ms, go-exec %.2f ms: overhead %.2f ms, %.2f ms over go-exec\n", pspc, directc, goexecc, pspc - directc, pspc - goexecc
+	printf "warm start without the launch record (full metadata check, then rewriting the record): %.2f ms wall, %.2f ms CPU: the record saves %.2f ms CPU\n", norec, norecc, norecc - pspc
 	printf "cold run, median wall: psp %.0f ms vs zstd -d | tar -x %.0f ms: %.2fx (target <= 1.5x)\n", cold, ztar, cold / ztar
 	printf "cold run, CPU: psp %.0f ms vs zstd -d | tar -x %.0f ms: %.2fx\n", coldc, ztarc, coldc / ztarc
 	n = split(sizes, lines, "\n")
