@@ -47,17 +47,30 @@ chmod 755 "$work/hello/bin/hello"
 script=$(ls -d "$FLAVOR_CACHE"/workenv/hello-*)/bin/hello
 echo "phases of one warm run (FLAVOR_LAUNCHER_LOG_LEVEL=debug):"
 FLAVOR_LAUNCHER_LOG_LEVEL=debug "$work/hello.psp" x 2>&1 >/dev/null | sed 's/^/  /'
-hyperfine -N --warmup 30 --runs 300 --export-csv "$work/warm.csv" \
-	-n psp "$work/hello.psp x" -n direct "$script x" -n go-exec "$work/goexec.bin $script x" \
-	-n psp-no-record --prepare "rm -rf $FLAVOR_CACHE/workenv/.launch" "$work/hello.psp x" | grep -E '^(Benchmark|  Time)'
-psp=$(med_ms "$work/warm.csv" psp)
-direct=$(med_ms "$work/warm.csv" direct)
-goexec=$(med_ms "$work/warm.csv" go-exec)
-pspc=$(cpu_ms "$work/warm.csv" psp)
-directc=$(cpu_ms "$work/warm.csv" direct)
-goexecc=$(cpu_ms "$work/warm.csv" go-exec)
-norec=$(med_ms "$work/warm.csv" psp-no-record)
-norecc=$(cpu_ms "$work/warm.csv" psp-no-record)
+# hyperfine runs one command after the other; on a shared machine the load drifts in between, so
+# the commands take turns in short rounds and each figure is the median over the rounds.
+rounds=${ROUNDS:-10}
+for r in $(seq "$rounds"); do
+	hyperfine -N --warmup 5 --runs 30 --export-csv "$work/w-psp-$r.csv" -n psp "$work/hello.psp x" >/dev/null 2>&1
+	hyperfine -N --warmup 5 --runs 30 --export-csv "$work/w-direct-$r.csv" -n direct "$script x" >/dev/null 2>&1
+	hyperfine -N --warmup 5 --runs 30 --export-csv "$work/w-go-exec-$r.csv" -n go-exec "$work/goexec.bin $script x" >/dev/null 2>&1
+	hyperfine -N --warmup 5 --runs 30 --export-csv "$work/w-psp-no-record-$r.csv" -n psp-no-record \
+		--prepare "rm -rf $FLAVOR_CACHE/workenv/.launch" "$work/hello.psp x" >/dev/null 2>&1
+done
+# over NAME FIELD: the median over the rounds of a per-round figure (med_ms or cpu_ms).
+over() { for r in $(seq "$rounds"); do "$2" "$work/w-$1-$r.csv" "$1"; echo; done | sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
+psp=$(over psp med_ms)
+direct=$(over direct med_ms)
+goexec=$(over go-exec med_ms)
+norec=$(over psp-no-record med_ms)
+pspc=$(over psp cpu_ms)
+directc=$(over direct cpu_ms)
+goexecc=$(over go-exec cpu_ms)
+norecc=$(over psp-no-record cpu_ms)
+printf '  %-14s %8s %8s   (medians over %d rounds of 30 runs)\n' "" "wall ms" "CPU ms" "$rounds"
+for n in psp psp-no-record go-exec direct; do
+	printf '  %-14s %8.2f %8.2f\n' "$n" "$(over "$n" med_ms)" "$(over "$n" cpu_ms)"
+done
 
 echo "== 2. cold first run ($mb MiB tree)"
 "$work/launchpack" tree -dir "$work/tree" -mb "$mb"
