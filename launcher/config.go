@@ -41,7 +41,7 @@ func readConfig(env *environ) (*config, error) {
 	}
 	c.level, c.levelNamed = lvl, v
 	if keys, _ := env.get(EnvTrustedKeys); strings.TrimSpace(keys) != "" {
-		c.trusted, err = packer.ParseTrustedKeys(keys)
+		c.trusted, err = parseTrustedKeys(keys)
 		if err != nil {
 			return nil, fail(CategoryUsage, "reading "+EnvTrustedKeys, fmt.Errorf("%w: %w", ErrBadSetting, err),
 				"list Ed25519 public keys as 64 hex digits or key file paths, separated by commas")

@@ -9,8 +9,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
-
-	"github.com/flavor-dev/flavor/packer"
 )
 
 // ensureTree makes sure the workenv holds what the command needs. On a warm start (tree complete,
@@ -20,18 +18,12 @@ import (
 // and adds missing lazy ones.
 func (l *launch) ensureTree(ctx context.Context, cmd *command) error {
 	done := l.o.phase("check")
-	var fresh []slotPlan
-	for _, s := range l.plan.slots {
-		if s.here && s.class == classFresh {
-			fresh = append(fresh, s)
-		}
-	}
-	complete := !l.cfg.fresh && l.lay.complete()
-	if complete && len(fresh) == 0 && l.lazyPresent() {
+	if l.warm() {
 		done("warm")
 		return nil
 	}
 	done("cold")
+	fresh := l.freshSlots()
 
 	done = l.o.phase("lock")
 	if err := os.MkdirAll(l.lay.side, 0o700); err != nil {
@@ -68,6 +60,23 @@ func (l *launch) ensureTree(ctx context.Context, cmd *command) error {
 	}
 	done(strconv.Itoa(len(fresh)) + " fresh")
 	return nil
+}
+
+// warm reports whether the tree can be used as it is: complete for this metadata, no slot to
+// extract afresh on every run, every lazy slot the placeholders name present, and no forced
+// re-extraction.
+func (l *launch) warm() bool {
+	return !l.cfg.fresh && len(l.freshSlots()) == 0 && l.lay.complete() && l.lazyPresent()
+}
+
+func (l *launch) freshSlots() []slotPlan {
+	var fresh []slotPlan
+	for _, s := range l.plan.slots {
+		if s.here && s.class == classFresh {
+			fresh = append(fresh, s)
+		}
+	}
+	return fresh
 }
 
 // lazyPresent reports whether every lazy slot the placeholders name has been extracted.
@@ -227,5 +236,3 @@ func exists(p string) bool {
 	_, err := os.Lstat(p)
 	return err == nil
 }
-
-var _ = packer.LevelStandard

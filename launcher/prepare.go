@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"runtime"
-	"strings"
 )
 
 // command is everything needed to start the package's program, placeholders expanded.
@@ -123,6 +122,3 @@ func (l *launch) expandRules(r EnvRules) (EnvRules, error) {
 	r.Set = set
 	return r, nil
 }
-
-// joinArgs shows a command line in messages.
-func joinArgs(argv []string) string { return strings.Join(argv, " ") }

@@ -54,23 +54,42 @@ type launch struct {
 	lay  layout
 	ph   *placeholders
 	lazy map[int]bool // positions of lazy slots that placeholders name
+
+	key     [32]byte // names the launch record (see record.go)
+	haveKey bool
 }
 
 func (l *launch) run(ctx context.Context) (int, error) {
-	if err := l.open(ctx); err != nil {
-		return 0, err
+	var cmd *command
+	done := l.o.phase("record")
+	fast := l.tryFast()
+	if fast {
+		var err error
+		// Anything unusual (a lazy slot to extract, a fresh-each-run slot, an incomplete tree, a
+		// placeholder error) goes down the full path, which handles and reports it.
+		if cmd, err = l.prepare(); err != nil || !l.warm() {
+			fast = false
+		}
 	}
-	defer l.pkg.Close()
-
-	done := l.o.phase("prepare")
-	cmd, err := l.prepare()
-	if err != nil {
-		return 0, err
-	}
-	done("")
-
-	if err := l.ensureTree(ctx, cmd); err != nil {
-		return 0, err
+	if fast {
+		done("hit")
+	} else {
+		done("miss")
+		if err := l.open(ctx); err != nil {
+			return 0, err
+		}
+		defer l.pkg.Close()
+		done = l.o.phase("prepare")
+		var err error
+		if cmd, err = l.prepare(); err != nil {
+			return 0, err
+		}
+		done("")
+		if err := l.ensureTree(ctx, cmd); err != nil {
+			return 0, err
+		}
+		l.remember()
+		l.pkg.Close()
 	}
 
 	done = l.o.phase("resolve")
@@ -80,7 +99,6 @@ func (l *launch) run(ctx context.Context) (int, error) {
 			"the package's command must be an absolute path in the workenv or a program on its PATH")
 	}
 	done(path)
-	l.pkg.Close()
 
 	if !l.cfg.spawn {
 		l.o.emit(Event{Kind: EventPhase, Phase: "exec", Message: path})

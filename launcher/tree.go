@@ -130,59 +130,74 @@ type placed struct {
 
 // merge moves the contents of src into dst: a directory that dst lacks is renamed in whole; one
 // it has is merged into; files and links are renamed over what is there (so a running process
-// never sees a half-written file). It refuses to go through a symbolic link in dst. It returns
-// what it placed, shallowest first.
+// never sees a half-written file). A symbolic link in dst where src has a directory is followed
+// only when it resolves to a directory inside dst; anything else is ErrHostileEntry. It returns
+// what it placed (paths relative to dst), shallowest first.
 func merge(src, dst string) ([]placed, error) {
+	root, err := filepath.EvalSymlinks(dst)
+	if err != nil {
+		return nil, err
+	}
 	var out []placed
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+	err = mergeDir(src, root, root, &out)
+	return out, err
+}
+
+func mergeDir(srcDir, dstDir, root string, out *[]placed) error {
+	ents, err := os.ReadDir(srcDir)
+	if err != nil {
+		return err
+	}
+	for _, e := range ents {
+		sp, dp := filepath.Join(srcDir, e.Name()), filepath.Join(dstDir, e.Name())
+		rel, err := filepath.Rel(root, dp)
 		if err != nil {
 			return err
 		}
-		rel, err := filepath.Rel(src, p)
-		if err != nil || rel == "." {
-			return err
-		}
-		target := filepath.Join(dst, rel)
-		have, lerr := os.Lstat(target)
+		have, lerr := os.Lstat(dp)
 		exists := lerr == nil
 		if lerr != nil && !errors.Is(lerr, fs.ErrNotExist) {
 			return lerr
 		}
-		if d.IsDir() {
+		if e.IsDir() && exists {
 			switch {
-			case !exists:
-				if err := os.Rename(p, target); err != nil {
+			case have.IsDir():
+				if err := mergeDir(sp, dp, root, out); err != nil {
 					return err
 				}
-				out = append(out, placed{rel: rel, dir: true})
-				return filepath.SkipDir
+				continue
 			case have.Mode()&fs.ModeSymlink != 0:
-				return fmt.Errorf("%w: %s is a symbolic link in the workenv", ErrHostileEntry, filepath.ToSlash(rel))
-			case have.IsDir():
-				return nil
-			}
-			// A file stands where the slot has a directory: the slot wins.
-			if err := os.Remove(target); err != nil {
-				return err
-			}
-			if err := os.Rename(p, target); err != nil {
-				return err
-			}
-			out = append(out, placed{rel: rel, dir: true})
-			return filepath.SkipDir
-		}
-		if exists && have.IsDir() {
-			if err := os.RemoveAll(target); err != nil {
-				return err
+				to, err := filepath.EvalSymlinks(dp)
+				if err != nil || !inside(to, root) {
+					return fmt.Errorf("%w: %s is a symbolic link out of the workenv", ErrHostileEntry, filepath.ToSlash(rel))
+				}
+				if fi, err := os.Stat(to); err != nil || !fi.IsDir() {
+					return fmt.Errorf("%w: %s is a symbolic link to a non-directory", ErrHostileEntry, filepath.ToSlash(rel))
+				}
+				if err := mergeDir(sp, to, root, out); err != nil {
+					return err
+				}
+				continue
 			}
 		}
-		if err := os.Rename(p, target); err != nil {
+		if exists && (have.IsDir() || e.IsDir()) {
+			// A file where the slot has a directory, or the reverse: the slot wins.
+			if err := os.RemoveAll(dp); err != nil {
+				return err
+			}
+		}
+		if err := os.Rename(sp, dp); err != nil {
 			return err
 		}
-		out = append(out, placed{rel: rel})
-		return nil
-	})
-	return out, err
+		*out = append(*out, placed{rel: rel, dir: e.IsDir()})
+	}
+	return nil
+}
+
+// inside reports whether p is root or below it (both cleaned, symlinks resolved).
+func inside(p, root string) bool {
+	rel, err := filepath.Rel(root, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
 }
 
 // unplace removes exactly what merge placed, deepest first; directories it merged into stay.

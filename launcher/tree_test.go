@@ -211,3 +211,22 @@ func equalMaps(a, b map[string]string) bool {
 	}
 	return true
 }
+
+func TestMergeFollowsInTreeSymlink(t *testing.T) {
+	dst, src := t.TempDir(), t.TempDir()
+	writeTree(t, dst, "store/")
+	if err := os.Symlink("store", filepath.Join(dst, "data")); err != nil {
+		t.Skip("symlinks unavailable:", err)
+	}
+	writeTree(t, src, "data/x")
+	ps, err := merge(src, dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dst, "store", "x")); string(b) != "data/x" {
+		t.Fatalf("store/x = %q", b)
+	}
+	if len(ps) != 1 || ps[0].rel != filepath.Join("store", "x") {
+		t.Fatalf("placed %v, want store/x", ps)
+	}
+}

@@ -3,6 +3,7 @@ package packer
 import (
 	"errors"
 	"io"
+	"runtime"
 	"sync"
 
 	"github.com/klauspost/compress/zstd"
@@ -23,8 +24,10 @@ var (
 // sharedZstdEncoder returns the process-wide encoder used for EncodeAll (safe for concurrent use).
 func sharedZstdEncoder() (*zstd.Encoder, error) {
 	zstdEncOnce.Do(func() {
+		// EncodeAll runs at most "concurrency" calls at once (one encoder state each); the
+		// parallelism itself is capped per writer by newZstdWriter's concurrency.
 		zstdEnc, zstdEncErr = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault),
-			zstd.WithEncoderConcurrency(1), zstd.WithZeroFrames(true))
+			zstd.WithEncoderConcurrency(min(runtime.NumCPU(), 64)), zstd.WithZeroFrames(true))
 	})
 	return zstdEnc, zstdEncErr
 }
@@ -68,7 +71,11 @@ type parallelZstd struct {
 	err error // first write error
 }
 
-var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, zstdChunk); return &b }}
+// bufPool holds chunk-sized buffers; they also take a chunk's compressed frame, whose worst case
+// (incompressible input) is a little larger than the chunk.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, zstdBufCap); return &b }}
+
+const zstdBufCap = zstdChunk + zstdChunk/128 + 4096
 
 func (z *parallelZstd) failed() error {
 	z.mu.Lock()
@@ -88,7 +95,7 @@ func (z *parallelZstd) Write(p []byte) (int, error) {
 		if z.buf == nil {
 			z.buf = (*bufPool.Get().(*[]byte))[:0]
 		}
-		k := min(len(p), zstdChunk-len(z.buf))
+		k := min(len(p), zstdChunk-len(z.buf)) // chunks stay zstdChunk long whatever the buffer's capacity
 		z.buf = append(z.buf, p[:k]...)
 		p = p[k:]
 		if len(z.buf) == zstdChunk {
@@ -125,7 +132,7 @@ func (z *parallelZstd) writeLoop() {
 			}
 		}
 		for _, b := range [][]byte{job.in[:0], job.out[:0]} {
-			if cap(b) == zstdChunk { // keep only buffers of the usual size
+			if cap(b) == zstdBufCap { // keep only buffers of the usual size
 				bufPool.Put(&b)
 			}
 		}

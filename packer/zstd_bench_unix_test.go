@@ -14,9 +14,15 @@ import (
 	"github.com/klauspost/compress/zstd"
 )
 
-func cpuSeconds() float64 {
+// cpuSeconds is the CPU time (user+system) this process has used.
+func cpuSeconds() float64 { return rusageSeconds(syscall.RUSAGE_SELF) }
+
+// childCPUSeconds is the CPU time used by waited-for child processes.
+func childCPUSeconds() float64 { return rusageSeconds(syscall.RUSAGE_CHILDREN) }
+
+func rusageSeconds(who int) float64 {
 	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	syscall.Getrusage(who, &ru)
 	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
 

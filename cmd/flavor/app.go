@@ -30,6 +30,7 @@ func New() *cli.App {
 // commands lists every subcommand; each lives in its own file.
 func commands() []*cli.Command {
 	return []*cli.Command{
+		treeCommand(),
 		flavorsCommand(),
 		imageCommand(),
 		packCommand(),

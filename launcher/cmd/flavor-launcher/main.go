@@ -32,7 +32,14 @@ func main() {
 	// (exit) is right, because an interrupted extraction leaves nothing a later run trusts; in
 	// spawn mode the launcher catches and forwards them itself, and an exec'd command gets the
 	// default dispositions back.
-	code, err := launcher.Run(context.Background(), launcher.WithEvents(events))
+	opts := []launcher.Option{launcher.WithEvents(events)}
+	var code int
+	var err error
+	if cliMode() {
+		code, err = runCLI(context.Background(), os.Stdout, os.Args, opts)
+	} else {
+		code, err = launcher.Run(context.Background(), opts...)
+	}
 	if err != nil {
 		msg := "flavor-launcher: " + oneLine(err.Error())
 		if fix := launcher.Fix(err); fix != "" {
