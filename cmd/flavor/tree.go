@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -78,24 +77,6 @@ func treeLoad(c *cli.Context) (*specs.Tree, error) {
 	return specs.Load(c.Context, c.StringSlice("tree"), opts...)
 }
 
-// treeJSON reports whether --output-format asks for JSON.
-func treeJSON(c *cli.Context) (bool, error) {
-	switch f := c.String("output-format"); f {
-	case "", "text":
-		return false, nil
-	case "json":
-		return true, nil
-	default:
-		return false, fmt.Errorf("--output-format %q: want text or json", f)
-	}
-}
-
-func treeWriteJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
-
 // treeRefs parses the package arguments.
 func treeRefs(c *cli.Context, min, max int) ([]specs.Ref, error) {
 	args := c.Args().Slice()
@@ -126,7 +107,7 @@ type treePackage struct {
 }
 
 func treeList(c *cli.Context) error {
-	asJSON, err := treeJSON(c)
+	o, err := newOutput(c)
 	if err != nil {
 		return err
 	}
@@ -151,11 +132,11 @@ func treeList(c *cli.Context) error {
 		out = append(out, tp)
 	}
 	w := c.App.Writer
-	if asJSON {
+	if o.json {
 		if out == nil {
 			out = []treePackage{}
 		}
-		return treeWriteJSON(w, out)
+		return writeJSON(w, out)
 	}
 	for _, tp := range out {
 		line := tp.ID
@@ -181,7 +162,7 @@ func treeIDs(ps []*specs.Package, skip *specs.Package) []string {
 }
 
 func treeDeps(c *cli.Context) error {
-	asJSON, err := treeJSON(c)
+	o, err := newOutput(c)
 	if err != nil {
 		return err
 	}
@@ -224,8 +205,8 @@ func treeDeps(c *cli.Context) error {
 		result.BuiltBy = builder.ID()
 	}
 	w := c.App.Writer
-	if asJSON {
-		return treeWriteJSON(w, result)
+	if o.json {
+		return writeJSON(w, result)
 	}
 	fmt.Fprintln(w, result.Package)
 	if result.BuiltBy != "" {
@@ -252,7 +233,7 @@ func treeIndented(w io.Writer, ids []string) {
 }
 
 func treeOrder(c *cli.Context) error {
-	asJSON, err := treeJSON(c)
+	o, err := newOutput(c)
 	if err != nil {
 		return err
 	}
@@ -277,8 +258,8 @@ func treeOrder(c *cli.Context) error {
 		result.Levels = append(result.Levels, treeIDs(l, nil))
 	}
 	w := c.App.Writer
-	if asJSON {
-		return treeWriteJSON(w, result)
+	if o.json {
+		return writeJSON(w, result)
 	}
 	fmt.Fprintln(w, "build order:")
 	for i, id := range result.Order {
