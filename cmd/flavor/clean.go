@@ -26,8 +26,8 @@ func cleanCommand() *cli.Command {
 		Description: "The cache is $FLAVOR_CACHE, else $XDG_CACHE_HOME/flavor, else ~/.cache/flavor (the\n" +
 			"launcher's). Always removed: staging and retired trees left by interrupted extractions, and\n" +
 			"workenvs whose extraction never completed. With --all: also complete workenvs (the launcher\n" +
-			"records no last use, so there is no \"unused for N days\"), the build artifact cache and\n" +
-			"build leftovers. A workenv whose lock is held (being extracted) is never touched.",
+			"records no last use, so there is no \"unused for N days\"), launch records, the build artifact\n" +
+			"cache and build leftovers. A workenv whose lock is held (being extracted) is never touched.",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "all", Usage: "also remove complete workenvs, build caches and build leftovers"},
 			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "only say what would be removed"},
@@ -80,6 +80,11 @@ func cleanAction(c *cli.Context) error {
 		return fmt.Errorf("clean: %w", err)
 	}
 	if cl.all {
+		// Launch records let a warm start skip re-verifying a package's header; they are rebuilt
+		// on the next run.
+		if err := cl.remove(filepath.Join(cache, "workenv", ".launch"), "launch records"); err != nil {
+			return fmt.Errorf("clean: %w", err)
+		}
 		for _, name := range []string{"artifacts", "tmp"} {
 			if err := cl.remove(filepath.Join(cache, name), "build cache"); err != nil {
 				return fmt.Errorf("clean: %w", err)

@@ -105,9 +105,14 @@ func TestClean(t *testing.T) {
 			t.Error("clean without --all removed a complete workenv, the build cache or a foreign directory")
 		}
 	})
+	_, err = os.Stat(filepath.Join(wdir, ".launch"))
+	recordsBefore := err == nil
 	t.Run("all", func(t *testing.T) {
 		res := clean("--all")
 		want := []string{"artifacts", "tmp", "workenv/" + real, "workenv/." + real + ".pspf"}
+		if recordsBefore {
+			want = append(want, "workenv/.launch")
+		}
 		sort.Strings(want)
 		if got := paths(res.Removed); strings.Join(got, " ") != strings.Join(want, " ") {
 			t.Errorf("removed %v, want %v", got, want)
