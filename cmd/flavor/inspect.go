@@ -286,7 +286,11 @@ func writeInspectText(w io.Writer, r *inspectResult) error {
 		rows = append(rows, []string{"  PATH", fmt.Sprintf("prepend [%s], append [%s]", strings.Join(ex.PathPrepend, " "), strings.Join(ex.PathAppend, " "))})
 	}
 	if s := ex.Signals; s != nil {
-		rows = append(rows, []string{"  signals", fmt.Sprintf("forward %v, shutdown timeout %ds", s.Forward, s.ShutdownTimeout)})
+		timeout := "the launcher's default"
+		if s.ShutdownTimeout > 0 {
+			timeout = strconv.Itoa(s.ShutdownTimeout) + "s"
+		}
+		rows = append(rows, []string{"  signals", fmt.Sprintf("forward %v, shutdown timeout %s", s.Forward, timeout)})
 	}
 	re := r.Runtime
 	rows = append(rows,
