@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -197,7 +198,7 @@ func checksAt(tr trust, deep bool) []string {
 	checks := []string{"trailer", "format version"}
 	switch {
 	case tr.level >= packer.LevelStandard:
-		checks = append(checks, "index checksum", "package size", "metadata checksum", "signature", "slot table", "launcher checksum", "slot checksums")
+		checks = append(checks, "index checksum", "package size", "metadata checksum", "signature", "slot table", "launcher checksum (when pinned)", "slot checksums")
 	case tr.level == packer.LevelRelaxed:
 		checks = append(checks, "slot checksums")
 	case tr.level == packer.LevelMinimal:
@@ -256,8 +257,16 @@ func writeVerifyText(w io.Writer, r verifyResult) {
 	if r.Trusted != nil && *r.Trusted {
 		who = "trusted key " + r.PublicKey
 	}
-	fmt.Fprintf(w, "%s: OK (level %s, %d slots, %s)\n", r.Path, r.Level, r.Slots, who)
+	fmt.Fprintf(w, "%s: OK (level %s, %s, %s)\n", r.Path, r.Level, plural(r.Slots, "slot"), who)
 	for _, warn := range r.Warnings {
 		fmt.Fprintf(w, "  warning: %s\n", warn)
 	}
+}
+
+// plural writes "1 slot", "2 slots".
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
 }
