@@ -11,7 +11,7 @@ import (
 	"strings"
 )
 
-// parseTrustedKeys reads FLAVOR_TRUSTED_KEYS the way packer.ParseTrustedKeys does (items separated
+// parseTrustedKeys reads FLAVOR_TRUSTED_KEYS the way packer/keys.ParseTrustedKeys does (items separated
 // by commas or the OS path-list separator, each 64 hex digits or the path of a key file holding
 // hex, a PEM public key or a PEM private key), accepting exactly the keys it accepts. It exists
 // so the launcher does not link crypto/x509 (and with it RSA, ECDSA and net): an Ed25519 key in

@@ -4,16 +4,15 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/pem"
+	"github.com/flavor-dev/flavor/packer/keys"
 	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
-
-	"github.com/flavor-dev/flavor/packer"
 )
 
 // TestTrustedKeysMatchPacker: the launcher's x509-free parser accepts exactly what
-// packer.ParseTrustedKeys accepts, with the same keys.
+// keys.ParseTrustedKeys accepts, with the same keys.
 func TestTrustedKeysMatchPacker(t *testing.T) {
 	dir := t.TempDir()
 	pub := testKey.Public().(ed25519.PublicKey)
@@ -24,8 +23,8 @@ func TestTrustedKeysMatchPacker(t *testing.T) {
 		}
 		return p
 	}
-	pubPEM, _ := packer.MarshalPublicKeyPEM(pub)
-	privPEM, _ := packer.MarshalPrivateKeyPEM(testKey)
+	pubPEM, _ := keys.MarshalPublicKeyPEM(pub)
+	privPEM, _ := keys.MarshalPrivateKeyPEM(testKey)
 	files := map[string]string{
 		"pkix":      write("pub.pem", pubPEM),
 		"pkcs8":     write("priv.pem", privPEM),
@@ -45,7 +44,7 @@ func TestTrustedKeysMatchPacker(t *testing.T) {
 	}
 	for _, l := range lists {
 		t.Run(l, func(t *testing.T) {
-			want, werr := packer.ParseTrustedKeys(l)
+			want, werr := keys.ParseTrustedKeys(l)
 			got, gerr := parseTrustedKeys(l)
 			if (werr == nil) != (gerr == nil) || !reflect.DeepEqual(want, got) {
 				t.Fatalf("packer: %x, %v\nlauncher: %x, %v", want, werr, got, gerr)
@@ -55,8 +54,8 @@ func TestTrustedKeysMatchPacker(t *testing.T) {
 }
 
 func FuzzTrustedKeyFile(f *testing.F) {
-	pubPEM, _ := packer.MarshalPublicKeyPEM(testKey.Public().(ed25519.PublicKey))
-	privPEM, _ := packer.MarshalPrivateKeyPEM(testKey)
+	pubPEM, _ := keys.MarshalPublicKeyPEM(testKey.Public().(ed25519.PublicKey))
+	privPEM, _ := keys.MarshalPrivateKeyPEM(testKey)
 	f.Add(pubPEM)
 	f.Add(privPEM)
 	f.Add([]byte(hex.EncodeToString(testKey.Public().(ed25519.PublicKey))))
@@ -70,7 +69,7 @@ func FuzzTrustedKeyFile(f *testing.F) {
 		if gerr != nil {
 			return // packer may accept more exotic DER (it parses ASN.1); never fewer keys
 		}
-		want, werr := packer.ParseTrustedKeys(p)
+		want, werr := keys.ParseTrustedKeys(p)
 		if werr != nil || !reflect.DeepEqual(want, got) {
 			t.Fatalf("launcher accepted %q as %x; packer: %x, %v", b, got, want, werr)
 		}

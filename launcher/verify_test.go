@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"encoding/binary"
 	"encoding/hex"
+	"github.com/flavor-dev/flavor/packer/keys"
 	"os"
 	"path/filepath"
 	"strings"
@@ -110,7 +111,7 @@ func TestTrustedKeys(t *testing.T) {
 	other := hex.EncodeToString(packer.KeyFromSeed("someone else").Public().(ed25519.PublicKey))
 	dir := t.TempDir()
 	pemFile := filepath.Join(dir, "ours.pem")
-	pemBytes, err := packer.MarshalPublicKeyPEM(testKey.Public().(ed25519.PublicKey))
+	pemBytes, err := keys.MarshalPublicKeyPEM(testKey.Public().(ed25519.PublicKey))
 	if err != nil {
 		t.Fatal(err)
 	}

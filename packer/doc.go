@@ -6,11 +6,11 @@
 //
 // Write takes a Spec (launcher bytes, package name and version, execution, runtime environment
 // rules, setup commands, workenv directories, slots, extra metadata keys) and a signer
-// (WithSigner with KeyFromSeed, LoadSigningKey or GenerateKey) and writes the package atomically:
-// launcher, gzip metadata at launcher_size, the 8-aligned slot table and slots, the trailer last.
-// Directories are tarred deterministically (TarDir) and, by default, compressed with zstd. The
-// same Spec, key and source date epoch (WithSourceDateEpoch or SOURCE_DATE_EPOCH) give
-// byte-identical files.
+// (WithSigner with KeyFromSeed, GenerateKey or keys.LoadSigningKey) and writes the package
+// atomically: launcher, gzip metadata at launcher_size, the 8-aligned slot table and slots, the
+// trailer last. Directories are tarred deterministically (TarDir) and, by default, compressed
+// with zstd. The same Spec, key and source date epoch (WithSourceDateEpoch or SOURCE_DATE_EPOCH)
+// give byte-identical files.
 //
 // Two choices go beyond FlavorPack's builders:
 //   - A raw slot shorter than 16 bytes is stored gzip-compressed (descriptor and metadata say
@@ -37,8 +37,9 @@
 // # Trusted keys
 //
 // WithTrustedKeys makes Open refuse packages signed by any other key (ErrUntrusted).
-// ParseTrustedKeys reads the list form used by `flavor verify --public-key` and by the launcher's
-// FLAVOR_TRUSTED_KEYS variable: items separated by commas or by the OS path-list separator (":"
-// on Unix, ";" on Windows), each either 64 hex digits or the path of a key file (PEM public key,
-// PEM private key, or 64 hex digits).
+// ParseTrustedKeys of package packer/keys, which reads and writes key files, reads the list form
+// used by `flavor verify --public-key` and by the launcher's FLAVOR_TRUSTED_KEYS variable: items
+// separated by commas or by the OS path-list separator (":" on Unix, ";" on Windows), each either
+// 64 hex digits or the path of a key file (PEM public key, PEM private key, or 64 hex digits).
+// Key files live apart so that readers of packages (the launcher) do not link crypto/x509.
 package packer

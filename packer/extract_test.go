@@ -125,7 +125,7 @@ func TestHostileSingleFileTargets(t *testing.T) {
 				t.Fatalf("ExtractSlot: %v, want ErrUnsafeEntry", err)
 			}
 			if st := treeState(t, base); len(st) > 1 {
-				t.Fatalf("written: %v", keys(st))
+				t.Fatalf("written: %v", mapKeys(st))
 			}
 		})
 	}
@@ -185,7 +185,7 @@ func TestExtractRefusesCorruptSlotBeforeWriting(t *testing.T) {
 			t.Fatalf("slot %d: %v, want ErrSlotChecksum", i, err)
 		}
 		if st := treeState(t, dest); len(st) != 0 {
-			t.Fatalf("slot %d: written despite a bad checksum: %v", i, keys(st))
+			t.Fatalf("slot %d: written despite a bad checksum: %v", i, mapKeys(st))
 		}
 	}
 }

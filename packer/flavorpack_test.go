@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"github.com/flavor-dev/flavor/packer/keys"
 	"io"
 	"os"
 	"path/filepath"
@@ -132,7 +133,7 @@ func TestFlavorPackPackages(t *testing.T) {
 			if rep, err := Verify(ctx, path, WithLevel(LevelStrict)); err != nil || len(rep.Warnings) != 0 {
 				t.Fatalf("Verify at strict: %v", err)
 			}
-			trusted, _ := ParsePublicKeyHex(flavorpackKey)
+			trusted, _ := keys.ParsePublicKeyHex(flavorpackKey)
 			p, err := Open(ctx, path, WithTrustedKeys(trusted))
 			if err != nil {
 				t.Fatalf("Open with the FlavorPack key trusted: %v", err)

@@ -62,7 +62,7 @@ func WithProgress(fn func(Update)) Option {
 }
 
 // WithSigner signs written packages with s, whose Public() must be an ed25519.PublicKey (an
-// ed25519.PrivateKey from KeyFromSeed, GenerateKey or LoadSigningKey, or a KMS/HSM signer).
+// ed25519.PrivateKey from KeyFromSeed, GenerateKey or keys.LoadSigningKey, or a KMS/HSM signer).
 func WithSigner(s crypto.Signer) Option {
 	return func(o *options) error {
 		if s == nil {

@@ -131,7 +131,7 @@ func treeState(t testing.TB, dir string) map[string]string {
 func sameTree(t testing.TB, got, want map[string]string) {
 	t.Helper()
 	if len(got) != len(want) {
-		t.Fatalf("tree has %d entries, want %d:\n got %v\nwant %v", len(got), len(want), keys(got), keys(want))
+		t.Fatalf("tree has %d entries, want %d:\n got %v\nwant %v", len(got), len(want), mapKeys(got), mapKeys(want))
 	}
 	for k, v := range want {
 		if got[k] != v {
@@ -140,7 +140,7 @@ func sameTree(t testing.TB, got, want map[string]string) {
 	}
 }
 
-func keys(m map[string]string) []string {
+func mapKeys(m map[string]string) []string {
 	var out []string
 	for k := range m {
 		out = append(out, k)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/flavor-dev/flavor/packer/keys"
 	"os"
 	"strings"
 	"testing"
@@ -191,9 +192,9 @@ func fixIndexChecksum(b []byte) {
 func TestTrust(t *testing.T) {
 	ctx := context.Background()
 	path, _ := writePackage(t, baseSpec(Slot{ID: "note", Reader: strings.NewReader("a note that is long enough\n"), Target: "n"}))
-	signer, _ := ParsePublicKeyHex("d27367ba3d436463c468ecc68cfd2735b4d33b6be611355d72ac03666b47335d")
+	signer, _ := keys.ParsePublicKeyHex("d27367ba3d436463c468ecc68cfd2735b4d33b6be611355d72ac03666b47335d")
 	other := KeyFromSeed("someone else").Public()
-	otherKey, _ := ParsePublicKeyHex(fmt.Sprintf("%x", other))
+	otherKey, _ := keys.ParsePublicKeyHex(fmt.Sprintf("%x", other))
 	for _, tc := range []struct {
 		name string
 		opts []Option

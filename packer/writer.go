@@ -99,7 +99,7 @@ func Write(ctx context.Context, path string, spec Spec, opts ...Option) (*Result
 		return nil, err
 	}
 	if o.signer == nil {
-		return nil, fmt.Errorf("writing %s: no signing key (use WithSigner with KeyFromSeed, LoadSigningKey or GenerateKey): %w", path, ErrInvalidInput)
+		return nil, fmt.Errorf("writing %s: no signing key (use WithSigner with KeyFromSeed, GenerateKey or keys.LoadSigningKey): %w", path, ErrInvalidInput)
 	}
 	if err := spec.validate(); err != nil {
 		return nil, fmt.Errorf("writing %s: %w", path, err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"fmt"
+	"github.com/flavor-dev/flavor/packer/keys"
 
 	"github.com/flavor-dev/flavor/packer"
 	"github.com/flavor-dev/flavor/specs/manifest"
@@ -60,7 +61,7 @@ func ChooseKey(m *manifest.Manifest, req KeyRequest) (Key, error) {
 		return Key{}, err
 	}
 	if req.PublicKey != "" && req.PrivateKey == "" {
-		pub, err := packer.LoadPublicKey(req.PublicKey)
+		pub, err := keys.LoadPublicKey(req.PublicKey)
 		if err != nil {
 			return Key{}, fmt.Errorf("reading public key %s: %w: %w", req.PublicKey, ErrKey, err)
 		}
@@ -97,7 +98,7 @@ func chooseKey(m *manifest.Manifest, req KeyRequest) (Key, error) {
 }
 
 func loadPair(private, public string, origin KeyOrigin) (Key, error) {
-	priv, err := packer.LoadSigningKey(private, public)
+	priv, err := keys.LoadSigningKey(private, public)
 	if err != nil {
 		return Key{}, fmt.Errorf("reading signing key %s: %w: %w", private, ErrKey, err)
 	}

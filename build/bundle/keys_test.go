@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"errors"
+	"github.com/flavor-dev/flavor/packer/keys"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,7 +19,7 @@ func TestChooseKeyPrecedence(t *testing.T) {
 		if err := os.MkdirAll(filepath.Join(dir, k.sub), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := packer.WriteKeyPair(filepath.Join(dir, k.sub), packer.KeyFromSeed(k.seed)); err != nil {
+		if err := keys.WriteKeyPair(filepath.Join(dir, k.sub), packer.KeyFromSeed(k.seed)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -74,12 +75,12 @@ func TestChooseKeyPrecedence(t *testing.T) {
 
 func TestChooseKeyErrors(t *testing.T) {
 	dir := t.TempDir()
-	if err := packer.WriteKeyPair(dir, packer.KeyFromSeed("a")); err != nil {
+	if err := keys.WriteKeyPair(dir, packer.KeyFromSeed("a")); err != nil {
 		t.Fatal(err)
 	}
 	other := filepath.Join(dir, "other")
 	os.MkdirAll(other, 0o755)
-	if err := packer.WriteKeyPair(other, packer.KeyFromSeed("b")); err != nil {
+	if err := keys.WriteKeyPair(other, packer.KeyFromSeed("b")); err != nil {
 		t.Fatal(err)
 	}
 	m := loadManifest(t, dir, minimalManifest)

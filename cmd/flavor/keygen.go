@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/flavor-dev/flavor/packer/keys"
 	"io"
 	"io/fs"
 	"os"
@@ -49,7 +50,7 @@ func keygenAction(c *cli.Context) error {
 	if c.NArg() > 0 {
 		return fmt.Errorf("keygen: unexpected argument %q (the directory is given with --output)", c.Args().First())
 	}
-	res := keygenResult{PrivateKey: filepath.Join(dir, packer.PrivateKeyFile), PublicKey: filepath.Join(dir, packer.PublicKeyFile)}
+	res := keygenResult{PrivateKey: filepath.Join(dir, keys.PrivateKeyFile), PublicKey: filepath.Join(dir, keys.PublicKeyFile)}
 	if !c.Bool("force") {
 		for _, p := range []string{res.PrivateKey, res.PublicKey} {
 			if _, err := os.Lstat(p); err == nil {
@@ -71,10 +72,10 @@ func keygenAction(c *cli.Context) error {
 		return fmt.Errorf("keygen: %w", err)
 	}
 	defer os.RemoveAll(tmp)
-	if err := packer.WriteKeyPair(tmp, priv); err != nil {
+	if err := keys.WriteKeyPair(tmp, priv); err != nil {
 		return fmt.Errorf("keygen: %w", err)
 	}
-	for _, name := range []string{packer.PublicKeyFile, packer.PrivateKeyFile} {
+	for _, name := range []string{keys.PublicKeyFile, keys.PrivateKeyFile} {
 		if err := os.Rename(filepath.Join(tmp, name), filepath.Join(dir, name)); err != nil {
 			return fmt.Errorf("keygen: %w", err)
 		}

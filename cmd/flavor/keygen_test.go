@@ -4,12 +4,11 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/flavor-dev/flavor/packer/keys"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/flavor-dev/flavor/packer"
 )
 
 func TestKeygen(t *testing.T) {
@@ -22,7 +21,7 @@ func TestKeygen(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &res); err != nil {
 		t.Fatal(err)
 	}
-	priv, err := packer.LoadSigningKey(res.PrivateKey, res.PublicKey)
+	priv, err := keys.LoadSigningKey(res.PrivateKey, res.PublicKey)
 	if err != nil {
 		t.Fatalf("the pair does not load: %v", err)
 	}
@@ -66,7 +65,7 @@ func TestKeygen(t *testing.T) {
 	if code != 0 || string(after) == string(before) || !strings.Contains(stdout, "public key") {
 		t.Fatalf("--force: exit %d, key replaced %v", code, string(after) != string(before))
 	}
-	if _, err := packer.LoadSigningKey(res.PrivateKey, res.PublicKey); err != nil {
+	if _, err := keys.LoadSigningKey(res.PrivateKey, res.PublicKey); err != nil {
 		t.Fatalf("--force left a mismatched pair: %v", err)
 	}
 	_, stderr, code = runApp(t, "keygen")

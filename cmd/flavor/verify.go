@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/flavor-dev/flavor/packer/keys"
 	"io"
 	"os"
 	"strconv"
@@ -57,18 +58,18 @@ func readTrust(c *cli.Context) (trust, error) {
 		return t, fmt.Errorf("--validation: %w", err)
 	}
 	for _, k := range c.StringSlice("public-key") {
-		keys, err := packer.ParseTrustedKeys(k)
+		parsed, err := keys.ParseTrustedKeys(k)
 		if err != nil {
 			return t, fmt.Errorf("--public-key %s: %w", k, err)
 		}
-		t.keys, t.set = append(t.keys, keys...), true
+		t.keys, t.set = append(t.keys, parsed...), true
 	}
 	if env := strings.TrimSpace(os.Getenv("FLAVOR_TRUSTED_KEYS")); env != "" {
-		keys, err := packer.ParseTrustedKeys(env)
+		parsed, err := keys.ParseTrustedKeys(env)
 		if err != nil {
 			return t, fmt.Errorf("FLAVOR_TRUSTED_KEYS: %w", err)
 		}
-		t.keys, t.set = append(t.keys, keys...), true
+		t.keys, t.set = append(t.keys, parsed...), true
 	}
 	return t, nil
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/flavor-dev/flavor/packer/keys"
 	"os"
 	"path/filepath"
 	"strings"
@@ -64,8 +65,8 @@ func hostilePackage(t *testing.T) string {
 
 func TestVerify(t *testing.T) {
 	psp := packExample(t)
-	keys := t.TempDir()
-	if err := packer.WriteKeyPair(keys, packer.KeyFromSeed("test123")); err != nil {
+	keyDir := t.TempDir()
+	if err := keys.WriteKeyPair(keyDir, packer.KeyFromSeed("test123")); err != nil {
 		t.Fatal(err)
 	}
 	other := "3cf9469205ba8dfccfd606c3eef6550016852c61d1e3594e2058433e841c98c9" // seed test-seed
@@ -80,7 +81,7 @@ func TestVerify(t *testing.T) {
 		{"good", []string{psp}, "", 0, ": OK (level standard, 2 slots, key " + seedPub + " (not checked against a trusted key"},
 		{"deep", []string{psp, "--deep"}, "", 0, ": OK (level standard"},
 		{"trusted hex key", []string{psp, "--public-key", seedPub}, "", 0, "trusted key " + seedPub},
-		{"trusted key file", []string{psp, "-k", filepath.Join(keys, packer.PublicKeyFile)}, "", 0, "trusted key " + seedPub},
+		{"trusted key file", []string{psp, "-k", filepath.Join(keyDir, keys.PublicKeyFile)}, "", 0, "trusted key " + seedPub},
 		{"trusted by FLAVOR_TRUSTED_KEYS", []string{psp}, seedPub, 0, "trusted key " + seedPub},
 		{"untrusted key", []string{psp, "--public-key", other}, "", 2, "FAILED trust check"},
 		{"untrusted by FLAVOR_TRUSTED_KEYS", []string{psp}, other, 2, "FAILED trust check"},

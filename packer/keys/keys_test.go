@@ -1,4 +1,4 @@
-package packer
+package keys
 
 import (
 	"crypto/ed25519"
@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/pem"
 	"errors"
+	"github.com/flavor-dev/flavor/packer"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -15,7 +16,7 @@ import (
 
 func TestKeyGenerationAndLoading(t *testing.T) {
 	dir := t.TempDir()
-	priv, err := GenerateKey(nil)
+	priv, err := packer.GenerateKey(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +34,7 @@ func TestKeyGenerationAndLoading(t *testing.T) {
 	if err != nil || !got.Equal(priv) {
 		t.Fatalf("LoadSigningKey: %v", err)
 	}
-	other, _ := GenerateKey(nil)
+	other, _ := packer.GenerateKey(nil)
 	otherDir := t.TempDir()
 	WriteKeyPair(otherDir, other)
 	if _, err := LoadSigningKey(privPath, filepath.Join(otherDir, PublicKeyFile)); err == nil {
@@ -46,7 +47,7 @@ func TestKeyGenerationAndLoading(t *testing.T) {
 }
 
 func TestParsePrivateKeyForms(t *testing.T) {
-	key := KeyFromSeed("test123")
+	key := packer.KeyFromSeed("test123")
 	pkcs8, _ := x509.MarshalPKCS8PrivateKey(key)
 	for _, tc := range []struct {
 		name string
@@ -70,9 +71,9 @@ func TestParsePrivateKeyForms(t *testing.T) {
 
 func TestParseTrustedKeys(t *testing.T) {
 	dir := t.TempDir()
-	a := KeyFromSeed("a")
-	b := KeyFromSeed("b")
-	c := KeyFromSeed("c")
+	a := packer.KeyFromSeed("a")
+	b := packer.KeyFromSeed("b")
+	c := packer.KeyFromSeed("c")
 	if err := WriteKeyPair(dir, b); err != nil {
 		t.Fatal(err)
 	}
