@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"os"
 	"time"
+
+	"github.com/flavor-dev/flavor/packer"
 )
 
 // defaultShutdown is how long a child may take to exit after a forwarded terminating signal when
@@ -15,7 +17,10 @@ const defaultShutdown = 30 * time.Second
 type Option func(*options) error
 
 type options struct {
-	logger  *slog.Logger
+	// packer holds packer options of the launcher's own options (WithLogger). They are made only
+	// when such an option is given, so a launcher that sets no logger links none of slog's
+	// handlers.
+	packer  []packer.Option
 	events  func(Event)
 	env     []string
 	args    []string
@@ -27,7 +32,7 @@ type options struct {
 }
 
 func makeOptions(opts []Option) (*options, error) {
-	o := &options{logger: slog.New(slog.DiscardHandler)}
+	o := &options{}
 	for _, opt := range opts {
 		if err := opt(o); err != nil {
 			return nil, err
@@ -51,11 +56,12 @@ func makeOptions(opts []Option) (*options, error) {
 	return o, nil
 }
 
-// WithLogger sends debug logging to l (discarded by default).
+// WithLogger sends debug logging, and the warnings of checks the verification level lets
+// through, to l (discarded by default).
 func WithLogger(l *slog.Logger) Option {
 	return func(o *options) error {
 		if l != nil {
-			o.logger = l
+			o.packer = append(o.packer, packer.WithLogger(l))
 		}
 		return nil
 	}

@@ -122,7 +122,7 @@ func (l *launch) run(ctx context.Context) (int, error) {
 // and signature, never slot bytes.
 func (l *launch) open(ctx context.Context) error {
 	done := l.o.phase("open")
-	opts := []packer.Option{packer.WithLevel(l.cfg.level), packer.WithLogger(l.o.logger)}
+	opts := append([]packer.Option{packer.WithLevel(l.cfg.level)}, l.o.packer...)
 	if l.cfg.trustSet {
 		opts = append(opts, packer.WithTrustedKeys(l.cfg.trusted...))
 	}

@@ -4,11 +4,12 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/pem"
-	"github.com/flavor-dev/flavor/packer/keys"
 	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/flavor-dev/flavor/packer/keys"
 )
 
 // TestTrustedKeysMatchPacker: the launcher's x509-free parser accepts exactly what

@@ -4,13 +4,13 @@ import (
 	"crypto/ed25519"
 	"encoding/binary"
 	"encoding/hex"
-	"github.com/flavor-dev/flavor/packer/keys"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/flavor-dev/flavor/packer"
+	"github.com/flavor-dev/flavor/packer/keys"
 )
 
 // helloPackage runs "sh {workenv}/bin/hello", which prints "hello".

@@ -6,11 +6,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"github.com/flavor-dev/flavor/packer/keys"
 	"io"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/flavor-dev/flavor/packer/keys"
 )
 
 // The packages in testdata/ were written by FlavorPack's own Go builder (see

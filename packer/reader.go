@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"sync"
 
@@ -27,7 +26,7 @@ type Package struct {
 	level    Level
 	trusted  []ed25519.PublicKey
 	trustSet bool
-	logger   *slog.Logger
+	warned   func(pkg, check string, err error) // logs a warning (WithLogger); nil: no logger
 
 	index    Index
 	rawIndex []byte
@@ -66,7 +65,7 @@ func NewPackage(ctx context.Context, r io.ReaderAt, size int64, opts ...Option) 
 	if err != nil {
 		return nil, err
 	}
-	p := &Package{name: o.name, r: r, size: size, level: o.level, trusted: o.trusted, trustSet: o.trustSet, logger: o.logger}
+	p := &Package{name: o.name, r: r, size: size, level: o.level, trusted: o.trusted, trustSet: o.trustSet, warned: o.warned}
 	if p.name == "" {
 		p.name = "package"
 	}
@@ -148,7 +147,9 @@ func (p *Package) outcome(c check, name string, err error) error {
 	p.mu.Lock()
 	p.warnings = append(p.warnings, Warning{Check: name, Err: err})
 	p.mu.Unlock()
-	p.logger.Warn("verification warning", "package", p.name, "check", name, "err", err)
+	if p.warned != nil {
+		p.warned(p.name, name, err)
+	}
 	return nil
 }
 

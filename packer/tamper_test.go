@@ -5,10 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/flavor-dev/flavor/packer/keys"
+	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/flavor-dev/flavor/packer/keys"
 )
 
 // verifyBytes runs what Verify runs, on bytes in memory.
@@ -161,7 +164,9 @@ func TestLevels(t *testing.T) {
 	for _, tc := range cases {
 		for lvl := LevelNone; lvl <= LevelStrict; lvl++ {
 			t.Run(fmt.Sprintf("%s at %s", tc.name, lvl), func(t *testing.T) {
-				p, err := NewPackage(ctx, bytes.NewReader(tc.b), int64(len(tc.b)), WithLevel(lvl))
+				var logs bytes.Buffer
+				logger := slog.New(slog.NewTextHandler(&logs, nil))
+				p, err := NewPackage(ctx, bytes.NewReader(tc.b), int64(len(tc.b)), WithLevel(lvl), WithLogger(logger))
 				if err == nil {
 					err = p.VerifyContent(ctx)
 				}
@@ -176,6 +181,14 @@ func TestLevels(t *testing.T) {
 				}
 				if got := len(p.Warnings()) > 0; got != tc.warn[lvl] {
 					t.Fatalf("warnings %v, want some: %v", p.Warnings(), tc.warn[lvl])
+				}
+				for _, w := range p.Warnings() { // every warning is logged too, naming its check
+					if line := "check=" + strconv.Quote(w.Check); !strings.Contains(logs.String(), line) && !strings.Contains(logs.String(), "check="+w.Check+" ") {
+						t.Errorf("log lacks %s:\n%s", line, logs.String())
+					}
+				}
+				if got := strings.Count(logs.String(), "verification warning"); got != len(p.Warnings()) {
+					t.Errorf("%d warnings logged, want %d:\n%s", got, len(p.Warnings()), logs.String())
 				}
 			})
 		}

@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"fmt"
-	"github.com/flavor-dev/flavor/packer/keys"
 
 	"github.com/flavor-dev/flavor/packer"
+	"github.com/flavor-dev/flavor/packer/keys"
 	"github.com/flavor-dev/flavor/specs/manifest"
 )
 

@@ -4,13 +4,13 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"errors"
-	"github.com/flavor-dev/flavor/packer/keys"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/flavor-dev/flavor/packer"
+	"github.com/flavor-dev/flavor/packer/keys"
 )
 
 func TestChooseKeyPrecedence(t *testing.T) {

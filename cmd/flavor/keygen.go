@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/flavor-dev/flavor/packer/keys"
 	"io"
 	"io/fs"
 	"os"
@@ -14,6 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/flavor-dev/flavor/packer"
+	"github.com/flavor-dev/flavor/packer/keys"
 )
 
 // keygenCommand is `flavor keygen`: a fresh Ed25519 key pair as PEM files.

@@ -4,11 +4,12 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
-	"github.com/flavor-dev/flavor/packer/keys"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/flavor-dev/flavor/packer/keys"
 )
 
 func TestKeygen(t *testing.T) {

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/flavor-dev/flavor/packer/keys"
 	"io"
 	"os"
 	"strconv"
@@ -15,6 +14,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/flavor-dev/flavor/packer"
+	"github.com/flavor-dev/flavor/packer/keys"
 )
 
 // verifyCommand is `flavor verify`: every check the launcher makes, plus trust.

@@ -5,13 +5,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"github.com/flavor-dev/flavor/packer/keys"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/flavor-dev/flavor/packer"
+	"github.com/flavor-dev/flavor/packer/keys"
 )
 
 // damaged writes a copy of psp with one byte flipped at the offset where(p) returns, or cut to

@@ -6,12 +6,13 @@ import (
 	"encoding/hex"
 	"encoding/pem"
 	"errors"
-	"github.com/flavor-dev/flavor/packer"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/flavor-dev/flavor/packer"
 )
 
 func TestKeyGenerationAndLoading(t *testing.T) {
