@@ -160,23 +160,12 @@ var knownKeys = map[string]bool{
 }
 
 // ParseMetadata decodes metadata JSON, keeping the exact bytes. Unknown top-level keys go to Extra;
-// unknown keys inside sections are ignored (foreign builders add their own).
+// unknown keys inside sections are ignored (foreign builders add their own). It decodes what
+// encoding/json would, except that a key named twice in an object it decodes is malformed.
 func ParseMetadata(b []byte) (*Metadata, error) {
 	var m Metadata
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("decoding metadata JSON: %v: %w", err, ErrMalformed)
-	}
-	var all map[string]json.RawMessage
-	if err := json.Unmarshal(b, &all); err != nil {
-		return nil, fmt.Errorf("decoding metadata JSON: %v: %w", err, ErrMalformed)
-	}
-	for k, v := range all {
-		if !knownKeys[k] {
-			if m.Extra == nil {
-				m.Extra = map[string]json.RawMessage{}
-			}
-			m.Extra[k] = v
-		}
+	if err := decodeMetadata(b, &m); err != nil {
+		return nil, fmt.Errorf("decoding metadata JSON: %w: %w", err, ErrMalformed)
 	}
 	if m.Execution.Env == nil {
 		m.Execution.Env = m.Execution.Environment

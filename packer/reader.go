@@ -2,6 +2,7 @@ package packer
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
@@ -10,8 +11,6 @@ import (
 	"io"
 	"os"
 	"sync"
-
-	"github.com/klauspost/compress/gzip"
 )
 
 // Package is an opened PSPF/2025 package. Opening reads and checks the trailer, index, metadata,
