@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -107,6 +106,6 @@ func (l layout) slotMarker(n int) string {
 // complete reports whether the workenv was fully extracted for this exact metadata. It is the
 // whole warm-path check: one open and one read.
 func (l layout) complete() bool {
-	b, err := os.ReadFile(l.completePath())
+	b, err := readSmall(l.completePath(), 4096)
 	return err == nil && string(b) == l.digest+"\n"
 }

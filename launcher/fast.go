@@ -5,29 +5,29 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/binary"
-	"io"
-	"os"
+	"fmt"
 
 	"github.com/flavor-dev/flavor/packer"
 )
 
 // headerKey reads the index, the stored metadata and the slot table of the package at path (never
 // the launcher or slot bytes) and returns the SHA-256 of the three, which names its launch record.
-// ok is false when the file does not even frame an index; the full path then says why.
+// ok is false when the file does not even frame an index; the full path then says why. It costs
+// an open, an fstat, two or three preads and a close.
 func headerKey(path string) (key [32]byte, ok bool) {
-	f, err := os.Open(path)
+	f, err := openRaw(path)
 	if err != nil {
 		return key, false
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil || st.Size() < packer.TrailerSize {
+	defer f.close()
+	n, err := f.size()
+	if err != nil || n < packer.TrailerSize {
 		return key, false
 	}
-	size := uint64(st.Size())
+	size := uint64(n)
 	body := size - packer.TrailerSize
 	trailer := make([]byte, packer.TrailerSize)
-	if _, err := f.ReadAt(trailer, int64(body)); err != nil {
+	if f.readAt(trailer, int64(body)) != nil {
 		return key, false
 	}
 	if !bytes.Equal(trailer[:4], packer.MagicStart[:]) || !bytes.Equal(trailer[packer.TrailerSize-4:], packer.MagicEnd[:]) {
@@ -42,14 +42,43 @@ func headerKey(path string) (key [32]byte, ok bool) {
 	}
 	h := sha256.New()
 	h.Write(ix)
-	if _, err := io.Copy(h, io.NewSectionReader(f, int64(mOff), int64(mSize))); err != nil {
-		return key, false
-	}
-	if _, err := io.Copy(h, io.NewSectionReader(f, int64(tOff), int64(tSize))); err != nil {
-		return key, false
+	// Our writer puts the table a few bytes after the metadata: one read takes both.
+	if lo, hi := min(mOff, tOff), max(mOff+mSize, tOff+tSize); hi-lo <= mSize+tSize+4096 {
+		span := make([]byte, hi-lo)
+		if f.readAt(span, int64(lo)) != nil {
+			return key, false
+		}
+		h.Write(span[mOff-lo : mOff-lo+mSize])
+		h.Write(span[tOff-lo : tOff-lo+tSize])
+	} else {
+		for _, r := range [][2]uint64{{mOff, mSize}, {tOff, tSize}} {
+			b := make([]byte, r[1])
+			if f.readAt(b, int64(r[0])) != nil {
+				return key, false
+			}
+			h.Write(b)
+		}
 	}
 	h.Sum(key[:0])
 	return key, true
+}
+
+// readSmall reads a whole file of at most limit bytes (a launch record, a marker) with rawFile.
+func readSmall(path string, limit int64) ([]byte, error) {
+	f, err := openRaw(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.close()
+	n, err := f.size()
+	if err != nil {
+		return nil, err
+	}
+	if n > limit {
+		return nil, fmt.Errorf("reading %s: %d bytes, expected at most %d", path, n, limit)
+	}
+	b := make([]byte, n)
+	return b, f.readAt(b, 0)
 }
 
 // tryFast sets up the launch from a launch record when the package's header bytes are exactly
@@ -65,7 +94,7 @@ func (l *launch) tryFast() bool {
 		return false
 	}
 	l.key, l.haveKey = key, true
-	b, err := os.ReadFile(recordPath(l.cfg.cache, key))
+	b, err := readSmall(recordPath(l.cfg.cache, key), maxRecord)
 	if err != nil {
 		return false
 	}

@@ -26,6 +26,9 @@ import (
 
 const recordMagic = "flavor-launch-record-2\n"
 
+// maxRecord bounds the size of a record the launcher reads: far more than any plan needs.
+const maxRecord = 1 << 20
+
 // launchRecord holds the verified facts and the plan of a package.
 type launchRecord struct {
 	level     packer.Level
