@@ -9,9 +9,11 @@
 // warn). When FLAVOR_TRUSTED_KEYS is set (64-hex-digit keys or key files, separated by commas or
 // the path-list separator), a package signed by any other key is refused. A warm start reads the
 // index, the metadata and the slot table, never slot bytes; slot bytes are checked against the
-// SHA-256 in the signed metadata whenever they are extracted. After a warning-free run at
-// standard level or above, a launch record (record.go) lets the next warm start of the very same
-// header bytes skip decompressing, parsing and signature-checking the metadata.
+// SHA-256 in the signed metadata whenever they are extracted, in the same single pass that decodes
+// them and checks and writes each entry into a private staging directory, which a mismatch
+// discards. After a warning-free run at standard level or above, a launch record (record.go) lets
+// the next warm start of the very same header bytes skip decompressing, parsing and
+// signature-checking the metadata.
 //
 // # Cache
 //

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+
+	"github.com/flavor-dev/flavor/packer"
 )
 
 // ensureTree makes sure the workenv holds what the command needs. On a warm start (tree complete,
@@ -163,10 +165,12 @@ func (l *launch) extractTree(ctx context.Context, cmd *command) error {
 	return nil
 }
 
-// extractSlot extracts one slot into dir with packer's safe extraction, which checks the slot's
-// bytes against the signed metadata and refuses hostile entries before writing anything.
+// extractSlot extracts one slot into dir, always a private staging directory that is removed
+// when anything fails, with packer's safe extraction: every entry is checked before it is
+// written, and the slot's bytes are checked against the signed metadata in the same single pass
+// (packer.WithStagingDest), so a damaged slot fails the launch and leaves nothing behind.
 func (l *launch) extractSlot(ctx context.Context, s slotPlan, dir string) error {
-	if _, err := l.pkg.ExtractSlot(ctx, s.pos, dir); err != nil {
+	if _, err := l.pkg.ExtractSlot(ctx, s.pos, dir, packer.WithStagingDest(true)); err != nil {
 		return packageError(fmt.Sprintf("extracting slot %d (%s) of %s", s.num, s.id, l.name), err)
 	}
 	return nil

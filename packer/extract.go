@@ -4,9 +4,11 @@ import (
 	"archive/tar"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"os"
@@ -26,12 +28,17 @@ import (
 //     0600), parents created 0700; an empty or "." target means dest/slot_<i>_<id>. The file is
 //     written under a temporary name and renamed once verified.
 //
-// Before writing anything, the stored bytes are verified at the package's level (so no
-// decompressor sees unverified bytes) and a tar slot is read once with every entry checked; absolute names, ".." components, symlinks or hard links
-// resolving outside dest, entries through a symlink, device nodes and fifos are refused
-// (ErrUnsafeEntry, naming slot and entry). Writes go through an os.Root, so nothing lands
-// outside dest even if dest changes meanwhile. Modes are kept (suid/sgid/sticky too); owners are
-// set only WithChown; mtimes are not restored.
+// Every entry is checked before it is written: absolute names, ".." components, symlinks or hard
+// links resolving outside dest, entries through a symlink, device nodes and fifos are refused
+// (ErrUnsafeEntry, naming slot and entry). Writes go through an os.Root, so nothing lands outside
+// dest even if dest changes meanwhile. Modes are kept (suid/sgid/sticky too); owners are set only
+// WithChown; mtimes are not restored.
+//
+// By default nothing is written before the slot's stored bytes are verified at the package's
+// level (so no decompressor sees unverified bytes) and a tar slot has been read once with every
+// entry checked. WithStagingDest, for a destination the caller discards on failure, reads the
+// slot once instead and fails at the end on a checksum mismatch; a checksum mismatch is reported
+// as such (ErrSlotChecksum) even when the damage also broke the decoder or the archive.
 func (p *Package) ExtractSlot(ctx context.Context, i int, dest string, opts ...Option) (string, error) {
 	o, err := makeOptions(opts)
 	if err != nil {
@@ -91,8 +98,12 @@ func (p *Package) ExtractAll(ctx context.Context, dest string, opts ...Option) e
 
 // extractTar verifies the stored bytes, checks the whole archive (pass 1), then writes it
 // (pass 2). Decompressors only see bytes that verified. Pass 2 hashes and checks every entry
-// again, so an archive that changed between the passes still cannot escape.
+// again, so an archive that changed between the passes still cannot escape. WithStagingDest
+// makes it one pass (extractTarOnce).
 func (p *Package) extractTar(ctx context.Context, i int, root *os.Root, base string, o *options) error {
+	if o.staging {
+		return p.extractTarOnce(ctx, i, root, base, o)
+	}
 	if err := p.VerifySlot(ctx, i); err != nil {
 		return fmt.Errorf("extracting: %w", err)
 	}
@@ -116,7 +127,54 @@ func (p *Package) extractTar(ctx context.Context, i int, root *os.Root, base str
 	}
 	defer rc.Close()
 	pw := &progressReader{r: rc, o: o, u: Update{Stage: StageExtract, Index: i, Slot: p.meta.slotID(i)}}
-	if err := unpackTar(pw, root, newTarGuard(root, base), o.chown); err != nil {
+	err = unpackTar(pw, root, newTarGuard(root, base), o.chown)
+	if err == nil {
+		_, err = io.Copy(io.Discard, rc) // let the verifying reader finish
+	}
+	if err != nil {
+		return fmt.Errorf("extracting %s: %w", p.slotName(i), err)
+	}
+	return nil
+}
+
+// extractTarOnce reads the slot once: the stored bytes are hashed on their way to the decoder,
+// each entry is checked and written, and then the stored bytes the decoder did not need are
+// hashed (not decoded) and the whole checked. A checksum mismatch wins over the decoder or
+// archive error it may have caused.
+func (p *Package) extractTarOnce(ctx context.Context, i int, root *os.Root, base string, o *options) error {
+	sr, err := p.Stored(i)
+	if err != nil {
+		return err
+	}
+	var src io.Reader = ctxReader{ctx, sr}
+	var h hash.Hash
+	if p.verifiesSlots() {
+		h = sha256.New()
+		src = io.TeeReader(src, h)
+	}
+	err = func() error {
+		dec, err := decodeChain(src, p.descs[i].Chain())
+		if err != nil {
+			return err
+		}
+		defer dec.Close()
+		if base != "." {
+			if err := root.MkdirAll(base, 0o755); err != nil {
+				return err
+			}
+		}
+		pw := &progressReader{r: dec, o: o, u: Update{Stage: StageExtract, Index: i, Slot: p.meta.slotID(i)}}
+		return unpackTar(pw, root, newTarGuard(root, base), o.chown)
+	}()
+	if h != nil {
+		if _, rerr := io.Copy(io.Discard, src); rerr != nil {
+			return fmt.Errorf("reading %s: %w", p.slotName(i), rerr)
+		}
+		if verr := p.slotSums(i, [32]byte(h.Sum(nil))); verr != nil {
+			return fmt.Errorf("extracting: %w", verr)
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("extracting %s: %w", p.slotName(i), err)
 	}
 	return nil
@@ -156,7 +214,8 @@ func scanTar(r io.Reader, g *tarGuard) error {
 }
 
 // unpackTar writes a tar stream under root, checking each entry with g. Directory modes are
-// applied last, deepest first, so read-only directories can be filled.
+// applied last, deepest first, so read-only directories can be filled. It reads r up to the end
+// of the archive; what follows is the caller's.
 func unpackTar(r io.Reader, root *os.Root, g *tarGuard, chown bool) error {
 	tr := tar.NewReader(r)
 	type dirMode struct {
@@ -192,9 +251,6 @@ func unpackTar(r io.Reader, root *os.Root, g *tarGuard, chown bool) error {
 				return fmt.Errorf("entry %q: %w", h.Name, err)
 			}
 		}
-	}
-	if _, err := io.Copy(io.Discard, r); err != nil { // let a verifying reader finish
-		return err
 	}
 	for i := len(dirs) - 1; i >= 0; i-- {
 		if err := root.Chmod(dirs[i].name, dirs[i].mode); err != nil {
@@ -271,8 +327,10 @@ func (p *Package) extractFile(ctx context.Context, i int, root *os.Root, rel str
 	var rnd [6]byte
 	rand.Read(rnd[:])
 	tmp := path.Join(dir, "."+path.Base(rel)+".tmp-"+hex.EncodeToString(rnd[:]))
-	if err := p.VerifySlot(ctx, i); err != nil { // before any decompressor sees the bytes
-		return fmt.Errorf("extracting: %w", err)
+	if !o.staging { // before any decompressor sees the bytes; else the temporary file is removed
+		if err := p.VerifySlot(ctx, i); err != nil {
+			return fmt.Errorf("extracting: %w", err)
+		}
 	}
 	f, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -87,30 +88,40 @@ func TestHostileSlots(t *testing.T) {
 				}
 			}, "pre/evil"},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			base := t.TempDir()
-			dest := filepath.Join(base, "dest")
-			writeTree(t, base, map[string]string{"outside/keep.txt": "untouched"})
-			if err := os.MkdirAll(dest, 0o700); err != nil {
-				t.Fatal(err)
-			}
-			if tc.prepare != nil {
-				tc.prepare(t, base, dest)
-			}
-			before := treeState(t, base)
-			p := packageWithSlot(t, craftSlot{id: "evil", target: tc.target, content: makeTar(t, tc.entries...), ops: Chain{OpTar}, perm: 0o644})
-			_, err := p.ExtractSlot(ctx, 0, dest)
-			if !errors.Is(err, ErrUnsafeEntry) {
-				t.Fatalf("ExtractSlot: %v, want ErrUnsafeEntry", err)
-			}
-			if msg := err.Error(); !strings.Contains(msg, "slot 0 (evil) of hostile.psp") || !strings.Contains(msg, tc.entry) {
-				t.Fatalf("error %q does not name the slot and %q", msg, tc.entry)
-			}
-			sameTree(t, treeState(t, base), before) // nothing written anywhere, inside or out
-			if _, err := os.Lstat("/etc/evil"); err == nil {
-				t.Fatal("/etc/evil exists")
-			}
-		})
+		for _, staging := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s, staging %v", tc.name, staging), func(t *testing.T) {
+				base := t.TempDir()
+				dest := filepath.Join(base, "dest")
+				writeTree(t, base, map[string]string{"outside/keep.txt": "untouched"})
+				if err := os.MkdirAll(dest, 0o700); err != nil {
+					t.Fatal(err)
+				}
+				if tc.prepare != nil {
+					tc.prepare(t, base, dest)
+				}
+				before := treeState(t, base)
+				p := packageWithSlot(t, craftSlot{id: "evil", target: tc.target, content: makeTar(t, tc.entries...), ops: Chain{OpTar}, perm: 0o644})
+				_, err := p.ExtractSlot(ctx, 0, dest, WithStagingDest(staging))
+				if !errors.Is(err, ErrUnsafeEntry) {
+					t.Fatalf("ExtractSlot: %v, want ErrUnsafeEntry", err)
+				}
+				if msg := err.Error(); !strings.Contains(msg, "slot 0 (evil) of hostile.psp") || !strings.Contains(msg, tc.entry) {
+					t.Fatalf("error %q does not name the slot and %q", msg, tc.entry)
+				}
+				after := treeState(t, base)
+				if staging { // entries before the hostile one may be in dest: compare the rest
+					for name := range after {
+						if _, was := before[name]; !was && strings.HasPrefix(name, "dest/") {
+							delete(after, name)
+						}
+					}
+				}
+				sameTree(t, after, before) // default: nothing written anywhere, inside or out
+				if _, err := os.Lstat("/etc/evil"); err == nil {
+					t.Fatal("/etc/evil exists")
+				}
+			})
+		}
 	}
 }
 
@@ -187,5 +198,54 @@ func TestExtractRefusesCorruptSlotBeforeWriting(t *testing.T) {
 		if st := treeState(t, dest); len(st) != 0 {
 			t.Fatalf("slot %d: written despite a bad checksum: %v", i, mapKeys(st))
 		}
+		// Staged: the damage is found at the end; a single file never reaches its name.
+		if _, err := p.ExtractSlot(ctx, i, t.TempDir(), WithStagingDest(true)); !errors.Is(err, ErrSlotChecksum) {
+			t.Fatalf("slot %d, staged: %v, want ErrSlotChecksum", i, err)
+		}
+	}
+}
+
+// TestStagedExtractionRefusesEveryFlip extracts with WithStagingDest (one pass, checked at the
+// end) after flipping each byte of a slot in turn, for every operation chain: each flip must fail
+// as a checksum mismatch, whether it broke the decoder, the archive, or only the content. The
+// untouched package must extract to the same tree as the default two-pass extraction.
+func TestStagedExtractionRefusesEveryFlip(t *testing.T) {
+	ctx := context.Background()
+	tarball := makeTar(t, tarEntry{name: "bin/", typ: tar.TypeDir, mode: 0o755},
+		tarEntry{name: "bin/run", typ: tar.TypeReg, body: strings.Repeat("echo staged extraction\n", 40), mode: 0o755},
+		tarEntry{name: "link", typ: tar.TypeSymlink, link: "bin/run"})
+	for _, chain := range []Chain{{OpTar}, {OpTar, OpGzip}, {OpTar, OpBzip2}, {OpTar, OpXz}, {OpTar, OpZstd}, {OpGzip}, {OpZstd}} {
+		t.Run(chain.String(), func(t *testing.T) {
+			content, target := tarball, "{workenv}"
+			if !chain.HasTar() {
+				content, target = []byte(strings.Repeat("a single file, long enough\n", 20)), "file.txt"
+			}
+			b := craft{align: 8, envKey: "env", slots: []craftSlot{{id: "s", target: target, content: content, ops: chain, perm: 0o644}}}.build(t)
+			p, err := NewPackage(ctx, bytes.NewReader(b), int64(len(b)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			twoPass, staged := t.TempDir(), t.TempDir()
+			if _, err := p.ExtractSlot(ctx, 0, twoPass); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := p.ExtractSlot(ctx, 0, staged, WithStagingDest(true)); err != nil {
+				t.Fatal(err)
+			}
+			sameTree(t, treeState(t, staged), treeState(t, twoPass))
+			d, _ := p.Descriptor(0)
+			bad := make([]byte, len(b))
+			for off := d.Offset; off < d.Offset+d.Size; off++ {
+				copy(bad, b)
+				bad[off] ^= 0x10
+				q, err := NewPackage(ctx, bytes.NewReader(bad), int64(len(bad)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := q.ExtractSlot(ctx, 0, t.TempDir(), WithStagingDest(true)); !errors.Is(err, ErrSlotChecksum) {
+					t.Fatalf("byte %d of %d flipped: %v, want ErrSlotChecksum", off-d.Offset, d.Size, err)
+				}
+			}
+		})
 	}
 }

@@ -116,6 +116,17 @@ func FuzzExtractTar(f *testing.F) {
 		f.Add(makeTar(f, es...))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, staged := range []bool{false, true} { // two passes (check, then write), or one
+			unpackChecked(t, data, staged)
+		}
+	})
+}
+
+// unpackChecked unpacks data the way ExtractSlot does (after a full check of the archive, or
+// with WithStagingDest entry by entry) and fails t when anything lands outside the destination
+// or a symlink inside it points out.
+func unpackChecked(t *testing.T, data []byte, staged bool) {
+	{
 		base := t.TempDir()
 		dest := filepath.Join(base, "dest")
 		writeTree(t, base, map[string]string{"outside/keep.txt": "untouched", "dest/": ""})
@@ -124,7 +135,9 @@ func FuzzExtractTar(f *testing.F) {
 			t.Fatal(err)
 		}
 		defer root.Close()
-		if err := scanTar(bytes.NewReader(data), newTarGuard(root, ".")); err == nil {
+		if staged {
+			unpackTar(bytes.NewReader(data), root, newTarGuard(root, "."), false)
+		} else if err := scanTar(bytes.NewReader(data), newTarGuard(root, ".")); err == nil {
 			unpackTar(bytes.NewReader(data), root, newTarGuard(root, "."), false)
 		}
 		entries, _ := os.ReadDir(base)
@@ -157,5 +170,5 @@ func FuzzExtractTar(f *testing.F) {
 			}
 			return nil
 		})
-	})
+	}
 }

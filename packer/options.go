@@ -30,6 +30,7 @@ type options struct {
 	concurrency int
 	epoch       *time.Time
 	chown       bool
+	staging     bool
 }
 
 func makeOptions(opts []Option) (*options, error) {
@@ -137,6 +138,17 @@ func WithSourceDateEpoch(t time.Time) Option {
 // WithChown makes extraction set owners from tar headers (numeric uid/gid). Off by default.
 func WithChown(on bool) Option {
 	return func(o *options) error { o.chown = on; return nil }
+}
+
+// WithStagingDest declares that extraction writes into a private staging directory which the
+// caller removes when extraction fails, as the launcher does. Each slot is then read once: its
+// stored bytes are hashed while they are decoded and written, every entry is still checked before
+// it is written (nothing lands outside the destination), and a checksum mismatch found at the end
+// fails the extraction, leaving the caller to discard what was written. Without it (the default,
+// right for a destination nobody discards), a slot is verified before anything is written, and
+// so read two more times: once to hash it, once to check every entry.
+func WithStagingDest(on bool) Option {
+	return func(o *options) error { o.staging = on; return nil }
 }
 
 // sourceDateEpoch returns the configured epoch, or SOURCE_DATE_EPOCH from the environment, or nil.
