@@ -43,6 +43,14 @@ type chainWriter struct {
 
 func (c *chainWriter) Write(b []byte) (int, error) { return c.head.Write(b) }
 
+// ReadFrom passes r to the first stage's own ReadFrom when it has one (the zstd writer does).
+func (c *chainWriter) ReadFrom(r io.Reader) (int64, error) {
+	if rf, ok := c.head.(io.ReaderFrom); ok {
+		return rf.ReadFrom(r)
+	}
+	return io.Copy(struct{ io.Writer }{c}, r)
+}
+
 func (c *chainWriter) Close() error {
 	var errs []error
 	for _, s := range c.stages {

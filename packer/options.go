@@ -208,11 +208,35 @@ const progressStep = 8 << 20
 
 func (p *progressWriter) Write(b []byte) (int, error) {
 	n, err := p.w.Write(b)
+	p.add(n)
+	return n, err
+}
+
+func (p *progressWriter) add(n int) {
 	p.total += int64(n)
 	if p.o.progress != nil && p.total >= p.next {
 		p.u.Done = p.total
 		p.o.report(p.u)
 		p.next = p.total + progressStep
 	}
+}
+
+// ReadFrom passes r to the writer's own ReadFrom when it has one, counting as it reads.
+func (p *progressWriter) ReadFrom(r io.Reader) (int64, error) {
+	rf, ok := p.w.(io.ReaderFrom)
+	if !ok {
+		return io.Copy(struct{ io.Writer }{p}, r)
+	}
+	return rf.ReadFrom(readCounter{r, p})
+}
+
+type readCounter struct {
+	r io.Reader
+	p *progressWriter
+}
+
+func (c readCounter) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	c.p.add(n)
 	return n, err
 }

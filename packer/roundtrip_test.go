@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"io"
 	"os"
@@ -52,6 +53,13 @@ func writePackage(t testing.TB, spec Spec, opts ...Option) (string, *Result) {
 	res, err := Write(context.Background(), path, spec, opts...)
 	if err != nil {
 		t.Fatalf("Write: %v", err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int64(len(b)) != res.Size || sha256.Sum256(b) != res.SHA256 {
+		t.Fatalf("Result says %d bytes, SHA-256 %x; the file has %d bytes, %x", res.Size, res.SHA256, len(b), sha256.Sum256(b))
 	}
 	return path, res
 }

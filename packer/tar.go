@@ -2,6 +2,7 @@ package packer
 
 import (
 	"archive/tar"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -48,9 +49,8 @@ func writeTar(ctx context.Context, w io.Writer, dir string, epoch *time.Time) er
 	if epoch != nil {
 		clamp = *epoch
 	}
-	tw := tar.NewWriter(w)
+	ts := &tarStream{w: w}
 	seen := map[fileID]string{}
-	buf := make([]byte, 1<<20)
 	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -73,22 +73,86 @@ func writeTar(ctx context.Context, w io.Writer, dir string, epoch *time.Time) er
 		if err != nil {
 			return err
 		}
-		if err := tw.WriteHeader(hdr); err != nil {
+		if err := ts.header(hdr); err != nil {
 			return fmt.Errorf("writing tar header for %s: %w", p, err)
 		}
 		if hdr.Typeflag == tar.TypeReg {
-			return copyFileInto(tw, p, hdr.Size, buf)
+			return ts.file(p, hdr.Size)
 		}
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("packing directory %s: %w", dir, err)
 	}
-	if err := tw.Close(); err != nil {
+	if err := ts.close(); err != nil {
 		return fmt.Errorf("packing directory %s: %w", dir, err)
 	}
 	return nil
 }
+
+// tarStream writes a tar archive the way archive/tar's Writer does, byte for byte, except that a
+// file's content goes to w with ReadFrom when w has it: the zstd writer then reads the file
+// straight into the chunk it compresses, with no copy through an intermediate buffer. Headers
+// (with their PAX records) come from a tar.Writer made for each entry and dropped after it.
+type tarStream struct {
+	w   io.Writer
+	hdr bytes.Buffer
+	buf []byte // for writers without ReadFrom
+}
+
+func (t *tarStream) header(h *tar.Header) error {
+	t.hdr.Reset()
+	if err := tar.NewWriter(&t.hdr).WriteHeader(h); err != nil {
+		return err
+	}
+	_, err := t.w.Write(t.hdr.Bytes())
+	return err
+}
+
+// file writes exactly size bytes of the file at p and the zero padding to the next 512-byte
+// block, and fails when the file changed size while being read.
+func (t *tarStream) file(p string, size int64) error {
+	f, err := os.Open(p)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	src := io.LimitReader(f, size)
+	var n int64
+	if rf, ok := t.w.(io.ReaderFrom); ok {
+		n, err = rf.ReadFrom(src)
+	} else {
+		if t.buf == nil {
+			t.buf = make([]byte, 1<<20)
+		}
+		n, err = io.CopyBuffer(t.w, src, t.buf)
+	}
+	if err != nil {
+		return fmt.Errorf("copying %s: %w", p, err)
+	}
+	var one [1]byte
+	if m, _ := f.Read(one[:]); n != size || m != 0 {
+		return fmt.Errorf("copying %s: file changed size while being packed", p)
+	}
+	if pad := -size & (tarBlock - 1); pad > 0 {
+		_, err = t.w.Write(zeroBlock[:pad])
+	}
+	return err
+}
+
+// close writes the end of the archive: two zero blocks.
+func (t *tarStream) close() error {
+	for range 2 {
+		if _, err := t.w.Write(zeroBlock[:]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+const tarBlock = 512
+
+var zeroBlock [tarBlock]byte
 
 func tarHeader(name, p string, info fs.FileInfo, clamp time.Time, seen map[fileID]string) (*tar.Header, error) {
 	mtime := info.ModTime().Truncate(time.Second)
@@ -166,25 +230,6 @@ func fileKind(m fs.FileMode) string {
 	default:
 		return "special file"
 	}
-}
-
-// copyFileInto copies exactly size bytes of the file at p into w and fails when the file changed
-// size while being read.
-func copyFileInto(w io.Writer, p string, size int64, buf []byte) error {
-	f, err := os.Open(p)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	n, err := io.CopyBuffer(w, io.LimitReader(f, size), buf)
-	if err != nil {
-		return fmt.Errorf("copying %s: %w", p, err)
-	}
-	var one [1]byte
-	if m, _ := f.Read(one[:]); n != size || m != 0 {
-		return fmt.Errorf("copying %s: file changed size while being packed", p)
-	}
-	return nil
 }
 
 // countWriter counts the bytes written through it.

@@ -138,3 +138,66 @@ func TestTarEntryKinds(t *testing.T) {
 		})
 	}
 }
+
+// TestTarStreamMatchesArchiveTar holds TarDir, which writes file content past archive/tar, to the
+// bytes archive/tar's own Writer gives for the same headers and content: PAX records for long and
+// non-ASCII names and link targets, hard links, symlinks, and sizes around the 512-byte block.
+func TestTarStreamMatchesArchiveTar(t *testing.T) {
+	dir := t.TempDir()
+	long := strings.Repeat("long-directory-name/", 8)
+	files := map[string]string{
+		"empty": "", "one": "x", "block-1": strings.Repeat("a", 511), "block": strings.Repeat("b", 512),
+		"block+1": strings.Repeat("c", 513), "big": strings.Repeat("0123456789abcdef", 70000),
+		long + "file-with-a-name-longer-than-ustar-allows.txt": "pax path", "naïve-ünïcode.txt": "pax",
+	}
+	writeTree(t, dir, files)
+	os.Symlink("one", filepath.Join(dir, "link"))
+	os.Symlink(strings.Repeat("t/", 80)+"target", filepath.Join(dir, "long-link"))
+	os.Link(filepath.Join(dir, "big"), filepath.Join(dir, "hard"))
+	for _, chunked := range []bool{false, true} {
+		var got bytes.Buffer
+		var w io.Writer = &got
+		if chunked { // through ReadFrom, the way the zstd writer takes content
+			w = readFromWriter{&got}
+		}
+		if err := writeTar(context.Background(), w, dir, nil); err != nil {
+			t.Fatal(err)
+		}
+		// The reference: the same walk through archive/tar's Writer.
+		var want bytes.Buffer
+		tw := tar.NewWriter(&want)
+		seen := map[fileID]string{}
+		filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+			if p == dir || err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(dir, p)
+			info, _ := d.Info()
+			hdr, err := tarHeader(filepath.ToSlash(rel), p, info, time.Unix(0, 0), seen)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tw.WriteHeader(hdr); err != nil {
+				t.Fatal(err)
+			}
+			if hdr.Typeflag == tar.TypeReg {
+				b, _ := os.ReadFile(p)
+				tw.Write(b)
+			}
+			return nil
+		})
+		tw.Close()
+		if !bytes.Equal(got.Bytes(), want.Bytes()) {
+			t.Fatalf("chunked=%v: %d bytes differ from archive/tar's %d", chunked, got.Len(), want.Len())
+		}
+	}
+}
+
+// readFromWriter adds a ReadFrom that reads in odd-sized pieces.
+type readFromWriter struct{ w io.Writer }
+
+func (r readFromWriter) Write(b []byte) (int, error) { return r.w.Write(b) }
+
+func (r readFromWriter) ReadFrom(src io.Reader) (int64, error) {
+	return io.CopyBuffer(r.w, struct{ io.Reader }{src}, make([]byte, 333))
+}

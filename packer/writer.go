@@ -1,7 +1,6 @@
 package packer
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto"
@@ -69,8 +68,10 @@ type Slot struct {
 
 // Result describes a written package.
 type Result struct {
-	Path        string
-	Size        int64
+	Path string
+	Size int64
+	// SHA256 is the SHA-256 of the whole file, computed from the bytes as they were written.
+	SHA256      [32]byte
 	Index       Index
 	Metadata    *Metadata
 	Descriptors []Descriptor
@@ -173,12 +174,13 @@ func Write(ctx context.Context, path string, spec Spec, opts ...Option) (*Result
 	head = append(append(head, spec.Launcher...), gz...)
 	head = append(head, make([]byte, tableOff-int64(len(head)))...)
 	head = append(head, table...)
-	if err := writeAtomically(path, head, spool, spoolLen, MarshalTrailer(rawIdx)); err != nil {
+	sum, err := writeAtomically(path, head, spool, spoolLen, MarshalTrailer(rawIdx))
+	if err != nil {
 		return nil, fmt.Errorf("writing %s: %w", path, err)
 	}
 	o.report(Update{Stage: StageDone, Done: int64(idx.PackageSize), Total: int64(idx.PackageSize)})
 	o.logger.Debug("wrote package", "path", path, "size", idx.PackageSize, "slots", len(descs))
-	return &Result{Path: path, Size: int64(idx.PackageSize), Index: idx, Metadata: meta, Descriptors: descs, PublicKey: pub}, nil
+	return &Result{Path: path, Size: int64(idx.PackageSize), SHA256: sum, Index: idx, Metadata: meta, Descriptors: descs, PublicKey: pub}, nil
 }
 
 func (s Spec) validate() error {
@@ -348,56 +350,67 @@ func gzipBytes(b []byte) ([]byte, error) {
 func alignUp(n int64) int64 { return (n + Alignment - 1) &^ (Alignment - 1) }
 
 // writeAtomically writes head, the first n bytes of spool and trailer into a temporary file next
-// to path, fsyncs it, makes it executable and renames it over path.
-func writeAtomically(path string, head []byte, spool *os.File, n int64, trailer []byte) (err error) {
+// to path, fsyncs it, makes it executable and renames it over path, and returns the SHA-256 of
+// what it wrote. The slot bytes go from the spool to the file inside the kernel (copy_file_range
+// on Linux); meanwhile another goroutine hashes head, spool and trailer from memory and the page
+// cache, so the hash costs no wall time beyond the copy and the fsync.
+func writeAtomically(path string, head []byte, spool *os.File, n int64, trailer []byte) (sum [32]byte, err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
 	}
 	tmp, err := os.CreateTemp(dir, "."+base+".*.tmp")
 	if err != nil {
-		return err
+		return sum, err
 	}
+	hashed := make(chan error, 1)
+	go func() {
+		h := sha256.New()
+		h.Write(head)
+		_, err := io.CopyBuffer(h, io.NewSectionReader(spool, 0, n), make([]byte, 1<<20))
+		h.Write(trailer)
+		h.Sum(sum[:0])
+		hashed <- err
+	}()
 	defer func() {
+		if herr := <-hashed; err == nil && herr != nil {
+			err = fmt.Errorf("hashing the slot data: %w", herr)
+		}
 		if err != nil {
 			tmp.Close()
 			os.Remove(tmp.Name())
 		}
 	}()
-	bw := bufio.NewWriterSize(tmp, 1<<20)
-	if _, err := bw.Write(head); err != nil {
-		return err
-	}
-	if err := bw.Flush(); err != nil {
-		return err
+	if _, err := tmp.Write(head); err != nil {
+		return sum, err
 	}
 	if _, err := spool.Seek(0, io.SeekStart); err != nil {
-		return err
+		return sum, err
 	}
 	// *os.File to *os.File: copy_file_range on Linux, so the slot bytes stay in the kernel.
 	if copied, err := io.Copy(tmp, io.LimitReader(spool, n)); err != nil {
-		return err
+		return sum, err
 	} else if copied != n {
-		return fmt.Errorf("copying slot data: %d of %d bytes", copied, n)
+		return sum, fmt.Errorf("copying slot data: %d of %d bytes", copied, n)
 	}
 	if _, err := tmp.Write(trailer); err != nil {
-		return err
+		return sum, err
 	}
 	if err := tmp.Chmod(0o755); err != nil {
-		return err
+		return sum, err
 	}
 	if err := tmp.Sync(); err != nil {
-		return err
+		return sum, err
 	}
 	if err := tmp.Close(); err != nil {
-		return err
+		return sum, err
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
+		return sum, err
 	}
 	if d, err := os.Open(dir); err == nil { // make the rename durable; best effort
 		d.Sync()
 		d.Close()
 	}
-	return nil
+	return sum, nil
 }

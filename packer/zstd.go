@@ -35,19 +35,27 @@ func sharedZstdEncoder() (*zstd.Encoder, error) {
 // newZstdWriter returns the zstd encoder used for slots: the input is cut into zstdChunk pieces,
 // each compressed into its own frame by up to concurrency goroutines, and the frames are written
 // to w in order by one more goroutine. Any zstd decoder reads the concatenated frames as one
-// stream.
+// stream. ReadFrom reads straight into the chunk being filled.
+//
+// The writer owns a fixed set of chunk-sized buffers, enough for every stage to be busy (one
+// being filled, concurrency being compressed, concurrency compressed frames waiting to be
+// written), and recycles them for as long as it lives: fresh multi-megabyte buffers would be
+// page-faulted in and zeroed for every chunk.
 func newZstdWriter(w io.Writer, concurrency int) (io.WriteCloser, error) {
 	enc, err := sharedZstdEncoder()
 	if err != nil {
 		return nil, err
 	}
+	nbuf := 2*concurrency + 2 // inputs: filling + compressing; outputs: compressed, waiting
 	z := &parallelZstd{
 		enc:   enc,
 		w:     w,
 		queue: make(chan *zstdJob, concurrency),
 		slots: make(chan struct{}, concurrency),
+		free:  make(chan []byte, nbuf),
 		done:  make(chan struct{}),
 	}
+	z.spare = nbuf
 	go z.writeLoop()
 	return z, nil
 }
@@ -60,10 +68,12 @@ type zstdJob struct {
 type parallelZstd struct {
 	enc    *zstd.Encoder
 	w      io.Writer
-	buf    []byte
+	buf    []byte // the chunk being filled
 	frames int
 	queue  chan *zstdJob // jobs in output order; its capacity bounds the memory in flight
 	slots  chan struct{} // compressing goroutines
+	free   chan []byte   // recycled buffers
+	spare  int           // buffers not yet allocated (used only by the filling goroutine)
 	done   chan struct{} // closed when writeLoop returns
 	closed bool
 
@@ -71,11 +81,33 @@ type parallelZstd struct {
 	err error // first write error
 }
 
-// bufPool holds chunk-sized buffers; they also take a chunk's compressed frame, whose worst case
-// (incompressible input) is a little larger than the chunk.
-var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, zstdBufCap); return &b }}
-
+// zstdBufCap holds a chunk, or a chunk's compressed frame, whose worst case (incompressible
+// input) is a little larger than the chunk.
 const zstdBufCap = zstdChunk + zstdChunk/128 + 4096
+
+// buffer returns an empty chunk-sized buffer: a recycled one, a new one while fewer than the
+// writer's share exist, or else the next one a stage gives back.
+func (z *parallelZstd) buffer() []byte {
+	select {
+	case b := <-z.free:
+		return b[:0]
+	default:
+	}
+	if z.spare > 0 {
+		z.spare--
+		return make([]byte, 0, zstdBufCap)
+	}
+	return (<-z.free)[:0]
+}
+
+// recycle gives a buffer back. One that grew (never expected: zstdBufCap bounds a frame) is
+// replaced, so the writer's share stays whole and buffer never waits for nothing.
+func (z *parallelZstd) recycle(b []byte) {
+	if cap(b) != zstdBufCap {
+		b = make([]byte, 0, zstdBufCap)
+	}
+	z.free <- b
+}
 
 func (z *parallelZstd) failed() error {
 	z.mu.Lock()
@@ -83,17 +115,21 @@ func (z *parallelZstd) failed() error {
 	return z.err
 }
 
-func (z *parallelZstd) Write(p []byte) (int, error) {
+func (z *parallelZstd) writable() error {
 	if z.closed {
-		return 0, errors.New("zstd writer is closed")
+		return errors.New("zstd writer is closed")
 	}
-	if err := z.failed(); err != nil {
+	return z.failed()
+}
+
+func (z *parallelZstd) Write(p []byte) (int, error) {
+	if err := z.writable(); err != nil {
 		return 0, err
 	}
 	n := len(p)
 	for len(p) > 0 {
 		if z.buf == nil {
-			z.buf = (*bufPool.Get().(*[]byte))[:0]
+			z.buf = z.buffer()
 		}
 		k := min(len(p), zstdChunk-len(z.buf)) // chunks stay zstdChunk long whatever the buffer's capacity
 		z.buf = append(z.buf, p[:k]...)
@@ -105,6 +141,34 @@ func (z *parallelZstd) Write(p []byte) (int, error) {
 	return n, nil
 }
 
+// ReadFrom reads r to its end straight into the chunks, sparing the copy Write makes.
+func (z *parallelZstd) ReadFrom(r io.Reader) (int64, error) {
+	if err := z.writable(); err != nil {
+		return 0, err
+	}
+	var total int64
+	for {
+		if z.buf == nil {
+			z.buf = z.buffer()
+		}
+		n, err := r.Read(z.buf[len(z.buf):zstdChunk])
+		z.buf = z.buf[:len(z.buf)+n]
+		total += int64(n)
+		if len(z.buf) == zstdChunk {
+			z.submit()
+			if ferr := z.failed(); ferr != nil {
+				return total, ferr
+			}
+		}
+		if err == io.EOF {
+			return total, nil
+		}
+		if err != nil {
+			return total, err
+		}
+	}
+}
+
 // submit hands the current chunk to a compressing goroutine and queues it for writing.
 func (z *parallelZstd) submit() {
 	job := &zstdJob{in: z.buf, ready: make(chan struct{})}
@@ -112,8 +176,8 @@ func (z *parallelZstd) submit() {
 	z.frames++
 	z.queue <- job // blocks while the writer is concurrency frames behind
 	z.slots <- struct{}{}
+	out := z.buffer()
 	go func() {
-		out := (*bufPool.Get().(*[]byte))[:0]
 		job.out = z.enc.EncodeAll(job.in, out)
 		<-z.slots
 		close(job.ready)
@@ -131,11 +195,8 @@ func (z *parallelZstd) writeLoop() {
 				z.mu.Unlock()
 			}
 		}
-		for _, b := range [][]byte{job.in[:0], job.out[:0]} {
-			if cap(b) == zstdBufCap { // keep only buffers of the usual size
-				bufPool.Put(&b)
-			}
-		}
+		z.recycle(job.in)
+		z.recycle(job.out)
 	}
 }
 
@@ -148,7 +209,7 @@ func (z *parallelZstd) Close() error {
 	z.closed = true
 	if len(z.buf) > 0 || z.frames == 0 {
 		if z.buf == nil {
-			z.buf = []byte{}
+			z.buf = z.buffer()
 		}
 		z.submit()
 	}

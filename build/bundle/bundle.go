@@ -2,11 +2,9 @@ package bundle
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -183,10 +181,11 @@ func (o *options) packOne(ctx context.Context, m *manifest.Manifest, platform st
 		})
 	}
 	o.progress(Update{Platform: platform, Path: out.Path, Stage: StageCheck})
-	if out.SHA256, err = o.checkWritten(ctx, out.Path); err != nil {
+	if err = o.checkWritten(ctx, out.Path); err != nil {
 		os.Remove(out.Path)
 		return out, fmt.Errorf("checking the written package (removed it): %w", err)
 	}
+	out.SHA256 = packer.FormatSHA256(res.SHA256)
 	o.progress(Update{Platform: platform, Path: out.Path, Stage: StageDone, Done: out.Size, Total: out.Size})
 	o.logger.Debug("packed", "platform", platform, "path", out.Path, "size", out.Size, "slots", len(out.Slots))
 	return out, nil
@@ -219,32 +218,24 @@ func (o *options) slots(ctx context.Context, m *manifest.Manifest, platform stri
 	return all, nil
 }
 
-// checkWritten opens the written package at the check level and returns the SHA-256 of the file.
-func (o *options) checkWritten(ctx context.Context, path string) (string, error) {
+// checkWritten opens the written package at the check level. (Its SHA-256 comes from
+// packer.Write, which computes it from the bytes it writes.)
+func (o *options) checkWritten(ctx context.Context, path string) error {
 	if o.check > packer.LevelNone {
 		popts := []packer.Option{packer.WithLevel(o.check), packer.WithLogger(o.logger)}
 		if o.check == packer.LevelStrict {
 			if _, err := packer.Verify(ctx, path, popts...); err != nil {
-				return "", err
+				return err
 			}
 		} else {
 			p, err := packer.Open(ctx, path, popts...)
 			if err != nil {
-				return "", err
+				return err
 			}
 			p.Close()
 		}
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+	return nil
 }
 
 func translate(platform, path string, u packer.Update) Update {
