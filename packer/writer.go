@@ -170,10 +170,7 @@ func Write(ctx context.Context, path string, spec Spec, opts ...Option) (*Result
 	idx, _ = ParseIndex(rawIdx)
 
 	o.report(Update{Stage: StageAssemble})
-	head := make([]byte, 0, tableOff+int64(len(table)))
-	head = append(append(head, spec.Launcher...), gz...)
-	head = append(head, make([]byte, tableOff-int64(len(head)))...)
-	head = append(head, table...)
+	head := [][]byte{spec.Launcher, gz, make([]byte, tableOff-launcherSize-int64(len(gz))), table}
 	sum, err := writeAtomically(path, head, spool, spoolLen, MarshalTrailer(rawIdx))
 	if err != nil {
 		return nil, fmt.Errorf("writing %s: %w", path, err)
@@ -349,12 +346,12 @@ func gzipBytes(b []byte) ([]byte, error) {
 
 func alignUp(n int64) int64 { return (n + Alignment - 1) &^ (Alignment - 1) }
 
-// writeAtomically writes head, the first n bytes of spool and trailer into a temporary file next
-// to path, fsyncs it, makes it executable and renames it over path, and returns the SHA-256 of
-// what it wrote. The slot bytes go from the spool to the file inside the kernel (copy_file_range
-// on Linux); meanwhile another goroutine hashes head, spool and trailer from memory and the page
-// cache, so the hash costs no wall time beyond the copy and the fsync.
-func writeAtomically(path string, head []byte, spool *os.File, n int64, trailer []byte) (sum [32]byte, err error) {
+// writeAtomically writes the pieces of head, the first n bytes of spool and trailer into a
+// temporary file next to path, fsyncs it, makes it executable and renames it over path, and
+// returns the SHA-256 of what it wrote. The slot bytes go from the spool to the file inside the
+// kernel (copy_file_range on Linux); meanwhile another goroutine hashes head, spool and trailer
+// from memory and the page cache, so the hash costs no wall time beyond the copy and the fsync.
+func writeAtomically(path string, head [][]byte, spool *os.File, n int64, trailer []byte) (sum [32]byte, err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -366,7 +363,9 @@ func writeAtomically(path string, head []byte, spool *os.File, n int64, trailer 
 	hashed := make(chan error, 1)
 	go func() {
 		h := sha256.New()
-		h.Write(head)
+		for _, b := range head {
+			h.Write(b)
+		}
 		_, err := io.CopyBuffer(h, io.NewSectionReader(spool, 0, n), make([]byte, 1<<20))
 		h.Write(trailer)
 		h.Sum(sum[:0])
@@ -381,8 +380,10 @@ func writeAtomically(path string, head []byte, spool *os.File, n int64, trailer 
 			os.Remove(tmp.Name())
 		}
 	}()
-	if _, err := tmp.Write(head); err != nil {
-		return sum, err
+	for _, b := range head {
+		if _, err := tmp.Write(b); err != nil {
+			return sum, err
+		}
 	}
 	if _, err := spool.Seek(0, io.SeekStart); err != nil {
 		return sum, err
