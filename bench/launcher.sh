@@ -1,25 +1,54 @@
 #!/usr/bin/env bash
-# The launcher against the obvious alternatives, measured in the same run with hyperfine:
+# The four performance targets of issue 2, each against the obvious alternative, in one run:
 #
 #   1. warm start: a .psp whose workenv is extracted vs running the same script directly
-#      (target: < 2 ms overhead); a minimal Go program that only execs the script is measured too,
-#      to show what Go's own process start-up costs on this machine;
+#      (target: under 2 ms of overhead; FlavorPack's Go launcher costs about 9 ms). A Go program
+#      that only execs the script is measured too: what any Go launcher pays to start;
 #   2. cold first run: a .psp of a generated tree (tar+zstd) with an empty cache vs
 #      `zstd -d | tar -x` of the same tree (target: within 1.5x);
-#   3. launcher size per platform (target: < 3 MB; FlavorPack's Go launcher is 5.6 MB).
+#   3. `flavor pack` of a generated 200 MiB tree vs `tar -c | zstd -T0` (target: no slower); the
+#      package is written durably (fsync, rename, directory fsync), the tarball is not;
+#   4. the launcher's size for each platform (target: under 3 MB; FlavorPack's is 5.6 MB).
 #
-#   bash bench/launcher.sh [MB]     (MB: size of the cold-run tree, default 64)
+# With -b REF the launcher and the CLI built from git REF (say main) are measured in the same run,
+# in the same turns, as "base" beside "new" (the working tree). Commands take turns run by run
+# (launchpack time), and every figure is a median; CPU time is user+system from wait4, which load
+# on a shared machine distorts less than wall time; faults are minor page faults.
+#
+#   bash bench/launcher.sh [-b REF] [-n WARM_RUNS] [COLD_MIB [PACK_MIB]]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mb=${1:-64}
+base="" runs=200
+while getopts b:n: opt; do
+	case $opt in
+	b) base=$OPTARG ;;
+	n) runs=$OPTARG ;;
+	*) exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+coldmb=${1:-64} packmb=${2:-200}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export FLAVOR_CACHE=$work/cache
 flags=(-trimpath -buildvcs=false "-ldflags=-s -w -buildid=")
 
-L=$work/flavor-launcher
-CGO_ENABLED=0 go build "${flags[@]}" -o "$L" ./launcher/cmd/flavor-launcher
+# build SRC OUT: the launcher and the CLI of source tree SRC into OUT.
+build() {
+	mkdir -p "$2"
+	(cd "$1" && CGO_ENABLED=0 go build "${flags[@]}" -o "$2/launcher" ./launcher/cmd/flavor-launcher &&
+		go build -o "$2/flavor" ./cmd/flavor)
+}
+build "$PWD" "$work/new"
+versions=(new)
+if [[ -n $base ]]; then
+	mkdir -p "$work/src-base"
+	git archive "$base" | tar -x -C "$work/src-base"
+	build "$work/src-base" "$work/base"
+	versions=(base new)
+fi
 go build -o "$work/launchpack" ./bench/launchpack
+lp=$work/launchpack
 mkdir -p "$work/goexec"
 cat >"$work/goexec/main.go" <<'EOF'
 package main
@@ -32,80 +61,115 @@ import (
 func main() { panic(syscall.Exec(os.Args[1], os.Args[1:], os.Environ())) }
 EOF
 (cd "$work/goexec" && cat >go.mod <<<'module goexec' && CGO_ENABLED=0 go build "${flags[@]}" -o ../goexec.bin .)
+uptime | sed 's/^/load: /'
 
-# med_ms / cpu_ms CSV NAME: the median wall time, and the mean user+system CPU time, in ms of a
-# hyperfine row. On a shared machine the median and the CPU time are steadier than the mean.
-med_ms() { awk -F, -v c="$2" '$1 == c { printf "%.3f", $4 * 1000 }' "$1"; }
-cpu_ms() { awk -F, -v c="$2" '$1 == c { printf "%.3f", ($5 + $6) * 1000 }' "$1"; }
-
-echo "== 1. warm start"
+echo "== 1. warm start ($runs runs each)"
 mkdir -p "$work/hello/bin"
 printf '#!/bin/sh\necho hello "$@"\n' >"$work/hello/bin/hello"
 chmod 755 "$work/hello/bin/hello"
-"$work/launchpack" pack -launcher "$L" -dir "$work/hello" -command '{workenv}/bin/hello' -out "$work/hello.psp"
-"$work/hello.psp" >/dev/null # the first run extracts
-script=$(ls -d "$FLAVOR_CACHE"/workenv/hello-*)/bin/hello
-echo "phases of one warm run (FLAVOR_LAUNCHER_LOG_LEVEL=debug):"
-FLAVOR_LAUNCHER_LOG_LEVEL=debug "$work/hello.psp" x 2>&1 >/dev/null | sed 's/^/  /'
-# hyperfine runs one command after the other; on a shared machine the load drifts in between, so
-# the commands take turns in short rounds and each figure is the median over the rounds.
-rounds=${ROUNDS:-10}
-for r in $(seq "$rounds"); do
-	hyperfine -N --warmup 5 --runs 30 --export-csv "$work/w-psp-$r.csv" -n psp "$work/hello.psp x" >/dev/null 2>&1
-	hyperfine -N --warmup 5 --runs 30 --export-csv "$work/w-direct-$r.csv" -n direct "$script x" >/dev/null 2>&1
-	hyperfine -N --warmup 5 --runs 30 --export-csv "$work/w-go-exec-$r.csv" -n go-exec "$work/goexec.bin $script x" >/dev/null 2>&1
-	hyperfine -N --warmup 5 --runs 30 --export-csv "$work/w-psp-no-record-$r.csv" -n psp-no-record \
-		--prepare "rm -rf $FLAVOR_CACHE/workenv/.launch" "$work/hello.psp x" >/dev/null 2>&1
+for v in "${versions[@]}"; do
+	"$lp" pack -launcher "$work/$v/launcher" -dir "$work/hello" -command '{workenv}/bin/hello' -out "$work/hello-$v.psp"
+	"$work/hello-$v.psp" >/dev/null # the first run extracts
 done
-# over NAME FIELD: the median over the rounds of a per-round figure (med_ms or cpu_ms).
-over() { for r in $(seq "$rounds"); do "$2" "$work/w-$1-$r.csv" "$1"; echo; done | sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
-psp=$(over psp med_ms)
-direct=$(over direct med_ms)
-goexec=$(over go-exec med_ms)
-norec=$(over psp-no-record med_ms)
-pspc=$(over psp cpu_ms)
-directc=$(over direct cpu_ms)
-goexecc=$(over go-exec cpu_ms)
-norecc=$(over psp-no-record cpu_ms)
-printf '  %-14s %8s %8s   (medians over %d rounds of 30 runs)\n' "" "wall ms" "CPU ms" "$rounds"
-for n in psp psp-no-record go-exec direct; do
-	printf '  %-14s %8.2f %8.2f\n' "$n" "$(over "$n" med_ms)" "$(over "$n" cpu_ms)"
-done
+script=$(ls -d "$FLAVOR_CACHE"/workenv/hello-new-*)/bin/hello
+echo "phases of one warm run of the new launcher (FLAVOR_LAUNCHER_LOG_LEVEL=debug):"
+FLAVOR_LAUNCHER_LOG_LEVEL=debug "$work/hello-new.psp" x 2>&1 >/dev/null | sed 's/^/  /'
+warm=()
+for v in "${versions[@]}"; do warm+=("psp-$v=$work/hello-$v.psp x"); done
+"$lp" time -n "$runs" -prepare "no-record=rm -rf $FLAVOR_CACHE/workenv/.launch" "${warm[@]}" \
+	"no-record=$work/hello-new.psp x" "go-exec=$work/goexec.bin $script x" "direct=$script x" | tee "$work/warm.txt" |
+	awk '{printf "  %-10s wall %7.2f ms  CPU %7.2f ms  faults %5d\n", $1, $2, $3, $4}'
 
-echo "== 2. cold first run ($mb MiB tree)"
-"$work/launchpack" tree -dir "$work/tree" -mb "$mb"
-"$work/launchpack" pack -launcher "$L" -dir "$work/tree" -command true -out "$work/big.psp"
+echo "== 2. cold first run ($coldmb MiB tree)"
+"$lp" tree -dir "$work/tree" -mb "$coldmb"
+for v in "${versions[@]}"; do
+	"$lp" pack -launcher "$work/$v/launcher" -dir "$work/tree" -command true -out "$work/big-$v.psp"
+done
 tar -C "$work/tree" -cf - . | zstd -q -T0 -o "$work/big.tar.zst"
-ls -l "$work/big.psp" "$work/big.tar.zst" | awk '{printf "  %12d bytes  %s\n", $5, $NF}'
-hyperfine --warmup 1 --runs 10 --export-csv "$work/cold.csv" \
-	-n psp --prepare "rm -rf '$FLAVOR_CACHE'" "'$work/big.psp'" \
-	-n zstd-tar --prepare "rm -rf '$work/out'; mkdir '$work/out'" "zstd -d -q -c '$work/big.tar.zst' | tar -x -C '$work/out'" |
-	grep -E '^(Benchmark|  Time)'
-cold=$(med_ms "$work/cold.csv" psp)
-ztar=$(med_ms "$work/cold.csv" zstd-tar)
-coldc=$(cpu_ms "$work/cold.csv" psp)
-ztarc=$(cpu_ms "$work/cold.csv" zstd-tar)
+printf 'zstd -d -q -c %s | tar -x -C %s\n' "$work/big.tar.zst" "$work/out" >"$work/untar.sh"
+cold=() prep=()
+for v in "${versions[@]}"; do
+	cold+=("cold-$v=$work/big-$v.psp")
+	prep+=(-prepare "cold-$v=rm -rf $FLAVOR_CACHE")
+done
+"$lp" time -n 7 -warmup 1 "${prep[@]}" -prepare "zstd-tar=rm -rf $work/out && mkdir $work/out" \
+	"${cold[@]}" "zstd-tar=sh $work/untar.sh" | tee "$work/cold.txt" |
+	awk '{printf "  %-10s wall %7.0f ms  CPU %7.0f ms\n", $1, $2, $3}'
 
-echo "== 3. launcher size"
-sizes=""
+echo "== 3. flavor pack ($packmb MiB tree)"
+go run ./bench/packtree "$work/ptree" "$packmb" >/dev/null
+cat >"$work/flavor.toml" <<'TOML'
+schema-version = "1"
+[package]
+name = "bench"
+version = "1"
+[execution]
+command = "true"
+[[slots]]
+id = "tree"
+source = "ptree/"
+TOML
+printf 'tar -C %s -cf - . | zstd -T0 -q -f -o %s\n' "$work/ptree" "$work/ptree.tar.zst" >"$work/tarzstd.sh"
+tar -C "$work/ptree" -cf - . >/dev/null # the page cache holds the tree for everyone
+pack=()
+for v in "${versions[@]}"; do
+	pack+=("pack-$v=$work/$v/flavor --quiet pack -m $work/flavor.toml --launcher-bin $work/$v/launcher --key-seed bench -o $work/out-$v")
+done
+"$lp" time -n 5 -warmup 1 "${pack[@]}" "tar-zstd=sh $work/tarzstd.sh" | tee "$work/pack.txt" |
+	awk '{printf "  %-10s wall %7.0f ms  CPU %7.0f ms\n", $1, $2, $3}'
+stored=$(($(stat -c %s "$work"/out-new/bench-1-*.psp) - $(stat -c %s "$work/new/launcher")))
+zst=$(stat -c %s "$work/ptree.tar.zst")
+awk -v s="$stored" -v z="$zst" 'BEGIN { printf "  stored: package minus launcher %d bytes, .tar.zst %d bytes (%.4fx)\n", s, z, s / z }'
+
+echo "== 4. launcher size"
+: >"$work/size.txt"
 for p in linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64; do
-	out=$work/size-${p/\//-}
-	CGO_ENABLED=0 GOOS=${p%/*} GOARCH=${p#*/} go build "${flags[@]}" -o "$out" ./launcher/cmd/flavor-launcher
-	sizes+="$p $(stat -c %s "$out")"$'\n'
+	line=$p
+	for v in "${versions[@]}"; do
+		src=$PWD
+		[[ $v == base ]] && src=$work/src-base
+		out=$work/size-$v-${p/\//-}
+		(cd "$src" && CGO_ENABLED=0 GOOS=${p%/*} GOARCH=${p#*/} go build "${flags[@]}" -o "$out" ./launcher/cmd/flavor-launcher)
+		line+=" $v=$(stat -c %s "$out")"
+	done
+	echo "$line" | tee -a "$work/size.txt" | sed 's/^/  /'
 done
 
 echo
-echo "== results (ratios > 1 mean the launcher is slower or bigger)"
-awk -v psp="$psp" -v direct="$direct" -v goexec="$goexec" -v cold="$cold" -v ztar="$ztar" -v sizes="$sizes" \
-	-v pspc="$pspc" -v directc="$directc" -v goexecc="$goexecc" -v coldc="$coldc" -v ztarc="$ztarc" \
-	-v norec="$norec" -v norecc="$norecc" 'BEGIN {
-	printf "warm start, median wall: psp %.2f ms, direct %.2f ms: overhead %.2f ms (target < 2), %.2fx\n", psp, direct, psp - direct, psp / direct
-	printf "  of which Go process start-up (go-exec %.2f ms): %.2f ms; the launcher itself: %.2f ms\n", goexec, goexec - direct, psp - goexec
-	printf "warm start, CPU: psp %.2f ms, direct %.2f ms, go-exec %.2f ms: overhead %.2f ms, %.2f ms over go-exec\n", pspc, directc, goexecc, pspc - directc, pspc - goexecc
-	printf "warm start without the launch record (full metadata check, then rewriting the record): %.2f ms wall, %.2f ms CPU: the record saves %.2f ms CPU\n", norec, norecc, norecc - pspc
-	printf "cold run, median wall: psp %.0f ms vs zstd -d | tar -x %.0f ms: %.2fx (target <= 1.5x)\n", cold, ztar, cold / ztar
-	printf "cold run, CPU: psp %.0f ms vs zstd -d | tar -x %.0f ms: %.2fx\n", coldc, ztarc, coldc / ztarc
-	n = split(sizes, lines, "\n")
-	for (i = 1; i <= n; i++) if (split(lines[i], f, " ") == 2)
-		printf "size:       %-14s %8d bytes  %.2fx of 3 MB, %.2fx of FlavorPack'"'"'s 5.6 MB\n", f[1], f[2], f[2] / 3e6, f[2] / 5.6e6
-}'
+echo "== results (new; ratios > 1 mean slower or bigger than the alternative; base beside it with -b)"
+cat "$work/warm.txt" "$work/cold.txt" "$work/pack.txt" | awk -v sizes="$(cat "$work/size.txt")" -v hasbase="${base:+1}" '
+	{ wall[$1] = $2; cpu[$1] = $3; flt[$1] = $4 }
+	function warmline(v) {
+		printf "warm start %-4s  wall %6.2f ms vs direct %.2f: +%.2f ms (goal < 2), %.2fx | CPU +%.2f ms | faults +%d\n",
+			v, wall["psp-" v], wall["direct"], wall["psp-" v] - wall["direct"], wall["psp-" v] / wall["direct"],
+			cpu["psp-" v] - cpu["direct"], flt["psp-" v] - flt["direct"]
+	}
+	function coldline(v) {
+		printf "cold run   %-4s  wall %6.0f ms vs zstd -d | tar -x %.0f ms: %.2fx (goal <= 1.5) | CPU %.2fx\n",
+			v, wall["cold-" v], wall["zstd-tar"], wall["cold-" v] / wall["zstd-tar"], cpu["cold-" v] / cpu["zstd-tar"]
+	}
+	function packline(v) {
+		printf "flavor pack %-4s wall %6.0f ms vs tar | zstd -T0 %.0f ms: %.2fx (goal <= 1) | CPU %.2fx\n",
+			v, wall["pack-" v], wall["tar-zstd"], wall["pack-" v] / wall["tar-zstd"], cpu["pack-" v] / cpu["tar-zstd"]
+	}
+	END {
+		if (hasbase) warmline("base")
+		warmline("new")
+		printf "  of which a Go program that only execs: +%.2f ms wall, +%d faults; the launcher past that: +%.2f ms, +%d faults\n",
+			wall["go-exec"] - wall["direct"], flt["go-exec"] - flt["direct"], wall["psp-new"] - wall["go-exec"], flt["psp-new"] - flt["go-exec"]
+		printf "  without a launch record (full header check, record rewritten): %.2f ms wall, %.2f ms CPU\n", wall["no-record"], cpu["no-record"]
+		if (hasbase) coldline("base")
+		coldline("new")
+		if (hasbase) packline("base")
+		packline("new")
+		n = split(sizes, lines, "\n")
+		for (i = 1; i <= n; i++) {
+			m = split(lines[i], f, " ")
+			out = sprintf("size %-14s", f[1])
+			for (j = 2; j <= m; j++) {
+				split(f[j], kv, "=")
+				out = out sprintf("  %s %8d bytes (%.2fx of 3 MB)", kv[1], kv[2], kv[2] / 3e6)
+			}
+			print out
+		}
+	}'

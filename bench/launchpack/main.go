@@ -1,9 +1,10 @@
 // Command launchpack writes the packages and content bench/launcher.sh measures: a .psp of a
 // directory with a given launcher in front, signed with a fixed test key, and a generated tree of
-// mixed files.
+// mixed files; and it times commands in turns (see timing).
 //
 //	go run ./bench/launchpack pack -launcher L -dir D -command CMD -out X.psp [-ops tar.zst]
 //	go run ./bench/launchpack tree -dir D -mb 64
+//	go run ./bench/launchpack time [-n 100] [-prepare NAME=SHELL] NAME=COMMAND...
 package main
 
 import (
@@ -20,7 +21,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: launchpack pack|tree [flags]")
+		fmt.Fprintln(os.Stderr, "usage: launchpack pack|tree|time [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -29,6 +30,8 @@ func main() {
 		err = pack(os.Args[2:])
 	case "tree":
 		err = tree(os.Args[2:])
+	case "time":
+		err = timing(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown subcommand %q", os.Args[1])
 	}
