@@ -1,0 +1,104 @@
+package specs
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Sentinel errors callers branch on. Every error Load returns about the content of a tree wraps
+// ErrInvalidSpec (and is a *SpecError naming the file and line); resolution errors wrap one of
+// the others.
+var (
+	ErrInvalidSpec   = errors.New("invalid spec")
+	ErrNotFound      = errors.New("package not found")
+	ErrUnsatisfiable = errors.New("requirements cannot be satisfied")
+	ErrCycle         = errors.New("dependency cycle")
+	ErrNotBuildable  = errors.New("package cannot be built")
+)
+
+// SpecError is a mistake in a tree's files: the file, the line (0 when unknown) and what is
+// wrong, said so that the fix is clear.
+type SpecError struct {
+	File string
+	Line int
+	Msg  string
+	Err  error // an underlying error, if any
+}
+
+func (e *SpecError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d", e.Line)
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Msg)
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}
+
+// Unwrap lets errors.Is find ErrInvalidSpec and the underlying error.
+func (e *SpecError) Unwrap() []error {
+	if e.Err != nil {
+		return []error{ErrInvalidSpec, e.Err}
+	}
+	return []error{ErrInvalidSpec}
+}
+
+func specErr(file string, line int, err error, format string, args ...any) *SpecError {
+	return &SpecError{File: file, Line: line, Msg: fmt.Sprintf(format, args...), Err: err}
+}
+
+// suggest returns the known word closest to w, or "" when none is close enough to be a typo.
+func suggest(w string, known []string) string {
+	best, bestD := "", 1<<30
+	for _, k := range known {
+		d := editDistance(strings.ToLower(w), k)
+		if strings.HasPrefix(k, strings.ToLower(w)) || strings.HasPrefix(strings.ToLower(w), k) {
+			d = min(d, 1)
+		}
+		if d < bestD || (d == bestD && k < best) {
+			best, bestD = k, d
+		}
+	}
+	limit := max(2, len(w)/3)
+	if bestD <= limit {
+		return best
+	}
+	return ""
+}
+
+// didYouMean formats a hint for w, or "" when nothing is close.
+func didYouMean(w string, known []string) string {
+	if s := suggest(w, known); s != "" {
+		return fmt.Sprintf(" (did you mean %q?)", s)
+	}
+	k := append([]string(nil), known...)
+	sort.Strings(k)
+	return fmt.Sprintf(" (known: %s)", strings.Join(k, ", "))
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

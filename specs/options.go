@@ -1,0 +1,89 @@
+package specs
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime"
+)
+
+// Option configures Load.
+type Option func(*options) error
+
+type options struct {
+	valuesFiles []string
+	platform    Platform
+	flavor      string
+	logger      *slog.Logger
+	progress    func(Update)
+	workers     int
+}
+
+func defaultOptions() options {
+	return options{
+		platform: HostPlatform(),
+		logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+		workers:  runtime.GOMAXPROCS(0),
+	}
+}
+
+// Update is a progress event of Load: Done of Total package directories read and rendered.
+type Update struct {
+	Stage   string // "load"
+	Package string // the directory just finished
+	Done    int
+	Total   int
+}
+
+// WithValuesFiles adds values files (Luet's --values), merged over every package's definition
+// keys; of several files the rightmost wins, and nested maps merge key by key.
+func WithValuesFiles(files ...string) Option {
+	return func(o *options) error {
+		o.valuesFiles = append(o.valuesFiles, files...)
+		return nil
+	}
+}
+
+// WithPlatform sets the target platform the specs are rendered for (.Platform, `platforms:`
+// checks). The default is linux on the host's architecture.
+func WithPlatform(p Platform) Option {
+	return func(o *options) error {
+		if p.OS == "" || p.Arch == "" {
+			return fmt.Errorf("setting platform %q: want os/arch", p.String())
+		}
+		o.platform = p
+		return nil
+	}
+}
+
+// WithFlavor sets the requested flavor: comma-separated flags such as "ssl,!debug" that override
+// the defaults packages declare in definition.yaml `flags:` (see .Flavor in templates).
+func WithFlavor(flavor string) Option {
+	return func(o *options) error {
+		if _, err := flavorFlags("", nil, flavor); err != nil {
+			return err
+		}
+		o.flavor = flavor
+		return nil
+	}
+}
+
+// WithLogger sets where debug logs go; by default they are discarded.
+func WithLogger(l *slog.Logger) Option {
+	return func(o *options) error {
+		if l == nil {
+			return fmt.Errorf("setting logger: nil")
+		}
+		o.logger = l
+		return nil
+	}
+}
+
+// WithProgress registers a callback for progress events; it is called from one goroutine at a
+// time.
+func WithProgress(fn func(Update)) Option {
+	return func(o *options) error {
+		o.progress = fn
+		return nil
+	}
+}

@@ -1,0 +1,292 @@
+package specs
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"sort"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// yamlDoc parses data as one YAML document and returns its root node (nil for an empty file).
+func yamlDoc(file string, data []byte) (*yaml.Node, error) {
+	var doc yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, nil
+		}
+		return nil, yamlSyntaxError(file, err)
+	}
+	if len(doc.Content) == 0 {
+		return nil, nil
+	}
+	root := doc.Content[0]
+	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
+		return nil, nil
+	}
+	return root, nil
+}
+
+// yamlSyntaxError turns yaml.v3's "yaml: line 3: …" into a SpecError with the line.
+func yamlSyntaxError(file string, err error) error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	line := 0
+	if n, _ := fmt.Sscanf(msg, "line %d:", &line); n == 1 {
+		msg = strings.TrimSpace(msg[strings.IndexByte(msg, ':')+1:])
+	}
+	return specErr(file, line, nil, "not valid YAML: %s", msg)
+}
+
+// keyHints gives special messages for keys that are known mistakes.
+type keyHints map[string]string
+
+// yamlField is one field of a struct as seen by the checker.
+type yamlField struct {
+	name  string
+	index []int
+	typ   reflect.Type
+}
+
+func structFields(t reflect.Type) []yamlField {
+	var out []yamlField
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag := f.Tag.Get("yaml")
+		name, _, _ := strings.Cut(tag, ",")
+		if name == "-" || !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = strings.ToLower(f.Name)
+		}
+		out = append(out, yamlField{name: name, index: f.Index, typ: f.Type})
+	}
+	return out
+}
+
+// checker validates a YAML node against a Go type before it is decoded: unknown keys (with a
+// "did you mean" hint), wrong kinds (a string where a list belongs), unquoted numeric versions,
+// each reported with the file and line.
+type checker struct {
+	file  string
+	hints keyHints
+	// lineOffset is subtracted from node lines (text prepended by shared templates).
+	lineOffset int
+	// rendered notes that line numbers are those of the rendered text.
+	rendered bool
+}
+
+func (c *checker) line(n *yaml.Node) int {
+	if l := n.Line - c.lineOffset; l > 0 {
+		return l
+	}
+	return 0
+}
+
+func (c *checker) errf(n *yaml.Node, format string, args ...any) error {
+	msg := fmt.Sprintf(format, args...)
+	if c.rendered {
+		msg += " (line of the rendered template)"
+	}
+	return specErr(c.file, c.line(n), nil, "%s", msg)
+}
+
+// check validates n against t. open allows unknown keys at this level (definition.yaml keys
+// that are only template values).
+func (c *checker) check(n *yaml.Node, t reflect.Type, path string, open bool) error {
+	if err := c.checkKind(n, t, path, open); err != nil {
+		return err
+	}
+	return c.validate(n, t)
+}
+
+// validator is implemented by the YAML shapes whose values need checking (regexps, refs,
+// platforms); the error is reported at the value's line.
+type validator interface{ validate() error }
+
+var validatorType = reflect.TypeOf((*validator)(nil)).Elem()
+
+func (c *checker) validate(n *yaml.Node, t reflect.Type) error {
+	if n == nil || (n.Kind == yaml.ScalarNode && n.Tag == "!!null") {
+		return nil
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if !t.Implements(validatorType) {
+		return nil
+	}
+	v := reflect.New(t)
+	if err := n.Decode(v.Interface()); err != nil {
+		return c.errf(n, "decoding: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	if err := v.Elem().Interface().(validator).validate(); err != nil {
+		return c.errf(n, "%v", err)
+	}
+	return nil
+}
+
+func (c *checker) checkKind(n *yaml.Node, t reflect.Type, path string, open bool) error {
+	if n == nil {
+		return nil
+	}
+	if n.Kind == yaml.AliasNode {
+		return c.check(n.Alias, t, path, open)
+	}
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return nil
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Interface:
+		return nil
+	case reflect.Struct:
+		if n.Kind != yaml.MappingNode {
+			return c.errf(n, "%s must be a mapping, not %s", describePath(path), kindName(n))
+		}
+		return c.checkStruct(n, t, path, open)
+	case reflect.Map:
+		if n.Kind != yaml.MappingNode {
+			return c.errf(n, "%s must be a mapping, not %s", describePath(path), kindName(n))
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if err := c.check(v, t.Elem(), join(path, k.Value), false); err != nil {
+				return err
+			}
+		}
+		return nil
+	case reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			return c.errf(n, "%s must be a list, not %s", describePath(path), kindName(n))
+		}
+		for i, e := range n.Content {
+			if err := c.check(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i), false); err != nil {
+				return err
+			}
+		}
+		return nil
+	case reflect.String:
+		if n.Kind != yaml.ScalarNode {
+			return c.errf(n, "%s must be a string, not %s", describePath(path), kindName(n))
+		}
+		if lastKey(path) == "version" && n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) == 0 &&
+			(n.Tag == "!!float" || n.Tag == "!!int") {
+			return c.errf(n, "version %s is a YAML number; quote it: version: %q (Luet and other YAML readers turn 1.10 into 1.1)", n.Value, n.Value)
+		}
+		return nil
+	case reflect.Bool:
+		if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
+			return c.errf(n, "%s must be true or false, not %s", describePath(path), describeScalar(n))
+		}
+		return nil
+	case reflect.Int, reflect.Int64:
+		if n.Kind != yaml.ScalarNode || n.Tag != "!!int" {
+			return c.errf(n, "%s must be a whole number, not %s", describePath(path), describeScalar(n))
+		}
+		return nil
+	}
+	return nil
+}
+
+func (c *checker) checkStruct(n *yaml.Node, t reflect.Type, path string, open bool) error {
+	fields := structFields(t)
+	byName := make(map[string]yamlField, len(fields))
+	names := make([]string, 0, len(fields))
+	for _, f := range fields {
+		byName[f.name] = f
+		names = append(names, f.name)
+	}
+	sort.Strings(names)
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if seen[k.Value] {
+			return c.errf(k, "key %q appears twice in %s", k.Value, describePath(path))
+		}
+		seen[k.Value] = true
+		f, ok := byName[k.Value]
+		if !ok {
+			if open {
+				continue
+			}
+			if h, ok := c.hints[k.Value]; ok && path == "" {
+				return c.errf(k, "%s", h)
+			}
+			return c.errf(k, "unknown key %q in %s%s", k.Value, describePath(path), didYouMean(k.Value, names))
+		}
+		if err := c.check(v, f.typ, join(path, f.name), false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+func lastKey(path string) string {
+	if i := strings.LastIndexByte(path, '.'); i >= 0 {
+		return path[i+1:]
+	}
+	return path
+}
+
+func describePath(path string) string {
+	if path == "" {
+		return "the file"
+	}
+	return fmt.Sprintf("%q", path)
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	default:
+		return describeScalar(n)
+	}
+}
+
+func describeScalar(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	}
+	v := n.Value
+	if len(v) > 40 {
+		v = v[:40] + "…"
+	}
+	return fmt.Sprintf("%q", v)
+}
+
+// decodeNode checks n against out's type and decodes it.
+func (c *checker) decode(n *yaml.Node, out any, open bool) error {
+	if n == nil {
+		return nil
+	}
+	if err := c.check(n, reflect.TypeOf(out), "", open); err != nil {
+		return err
+	}
+	if err := n.Decode(out); err != nil {
+		return specErr(c.file, c.line(n), nil, "decoding: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	return nil
+}
+
+func typeOf[T any]() reflect.Type { return reflect.TypeOf((*T)(nil)).Elem() }
