@@ -29,7 +29,9 @@ func New() *cli.App {
 
 // commands lists every subcommand; each lives in its own file.
 func commands() []*cli.Command {
-	return []*cli.Command{}
+	return []*cli.Command{
+		flavorsCommand(),
+	}
 }
 
 func globalFlags() []cli.Flag {
