@@ -31,6 +31,7 @@ func New() *cli.App {
 func commands() []*cli.Command {
 	return []*cli.Command{
 		flavorsCommand(),
+		imageCommand(),
 	}
 }
 

@@ -1,0 +1,286 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/flavor-dev/flavor/oci"
+)
+
+// imageCommand is `flavor image`: base images for builds.
+func imageCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "image",
+		Usage: "make and inspect the base images builds run in",
+		Subcommands: []*cli.Command{
+			flagsAnywhere(&cli.Command{
+				Name:      "import",
+				Usage:     "make a base image of a root filesystem (directory or tar) for one platform",
+				ArgsUsage: "ROOTFS",
+				Description: "The image has one layer (entries sorted, mtimes clamped to SOURCE_DATE_EPOCH or 0,\n" +
+					"owners kept), records the platform in its config, and is the same for the same root\n" +
+					"filesystem. It goes into the container engine (the default), a registry (--push) or an\n" +
+					"OCI layout (--oci-layout DIR).",
+				Flags: []cli.Flag{
+					&cli.StringFlag{Name: "platform", Usage: "(required) " + "os/arch[/variant] the root filesystem is for, e.g. linux/arm64"},
+					&cli.StringFlag{Name: "tag", Usage: "image name, e.g. busybox:arm64 or 127.0.0.1:5000/base/busybox:1 (required unless only --oci-layout)"},
+					&cli.BoolFlag{Name: "push", Usage: "push to the registry named by --tag instead of loading into the engine"},
+					&cli.StringFlag{Name: "oci-layout", Usage: "write to the OCI image layout `DIR` instead of loading into the engine"},
+				},
+				Action: imageImport,
+			}),
+			flagsAnywhere(&cli.Command{
+				Name:      "resolve",
+				Usage:     "show which image a reference means for a platform, and where it was found",
+				ArgsUsage: "REF",
+				Flags: []cli.Flag{
+					&cli.StringFlag{Name: "platform", Value: oci.HostPlatform().String(), Usage: "target platform"},
+					&cli.BoolFlag{Name: "no-engine", Usage: "do not look in the container engine"},
+				},
+				Action: imageResolve,
+			}),
+		},
+	}
+}
+
+// importResult is what `flavor image import` reports.
+type importResult struct {
+	Tag            string `json:"tag,omitempty"`
+	Platform       string `json:"platform"`
+	ImageID        string `json:"image_id"`
+	ManifestDigest string `json:"manifest_digest"`
+	EngineID       string `json:"engine_id,omitempty"`
+	Pushed         string `json:"pushed,omitempty"`
+	OCILayout      string `json:"oci_layout,omitempty"`
+}
+
+func imageImport(c *cli.Context) error {
+	format, err := imageFormat(c)
+	if err != nil {
+		return err
+	}
+	if c.NArg() != 1 {
+		return fmt.Errorf("image import: want one ROOTFS argument, got %d (usage: flavor image import ROOTFS --platform P --tag T)", c.NArg())
+	}
+	if c.String("platform") == "" {
+		return errors.New("image import: --platform is required (the root filesystem's os/arch, e.g. linux/arm64)")
+	}
+	p, err := oci.ParsePlatform(c.String("platform"))
+	if err != nil {
+		return fmt.Errorf("image import: --platform: %w", err)
+	}
+	tag, layoutDir, push := c.String("tag"), c.String("oci-layout"), c.Bool("push")
+	toEngine := !push && layoutDir == ""
+	if tag == "" && (push || toEngine) {
+		return errors.New("image import: --tag is required when loading into the engine or pushing (e.g. --tag busybox:arm64)")
+	}
+	opts := []oci.Option{oci.WithLogger(imageLogger(c))}
+	ctx := c.Context
+	img, err := oci.NewBaseImage(ctx, c.Args().First(), p, opts...)
+	if err != nil {
+		return err
+	}
+	defer img.Close()
+	id, err := img.ConfigName()
+	if err != nil {
+		return err
+	}
+	manifest, err := img.Digest()
+	if err != nil {
+		return err
+	}
+	res := importResult{Tag: tag, Platform: p.String(), ImageID: id.String(), ManifestDigest: manifest.String()}
+	if layoutDir != "" {
+		if _, err := oci.WriteLayout(layoutDir, img, tag); err != nil {
+			return err
+		}
+		res.OCILayout = layoutDir
+	}
+	if push {
+		if _, err := oci.Push(ctx, img, tag, opts...); err != nil {
+			return err
+		}
+		res.Pushed = tag
+	}
+	if toEngine {
+		d, err := oci.NewDocker(ctx, opts...)
+		if err != nil {
+			return err
+		}
+		defer d.Close()
+		if res.EngineID, err = oci.Load(ctx, d, img, tag, opts...); err != nil {
+			return err
+		}
+	}
+	if format == "json" {
+		return printImageJSON(c.App.Writer, res)
+	}
+	tw := tabwriter.NewWriter(c.App.Writer, 0, 4, 2, ' ', 0)
+	rows := [][2]string{{"image id", res.ImageID}, {"manifest", res.ManifestDigest}, {"platform", res.Platform}}
+	if res.EngineID != "" {
+		rows = append(rows, [2]string{"engine", res.Tag})
+	}
+	if res.Pushed != "" {
+		rows = append(rows, [2]string{"pushed", res.Pushed})
+	}
+	if res.OCILayout != "" {
+		rows = append(rows, [2]string{"oci layout", res.OCILayout + tagSuffix(res.Tag)})
+	}
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%s\n", r[0], r[1])
+	}
+	return tw.Flush()
+}
+
+func tagSuffix(tag string) string {
+	if tag == "" {
+		return ""
+	}
+	return " (" + tag + ")"
+}
+
+// resolveResult is what `flavor image resolve` reports.
+type resolveResult struct {
+	Ref            string `json:"ref"`
+	Platform       string `json:"platform"`
+	ImageID        string `json:"image_id"`
+	ManifestDigest string `json:"manifest_digest,omitempty"`
+	Source         string `json:"source"`
+}
+
+func imageResolve(c *cli.Context) error {
+	format, err := imageFormat(c)
+	if err != nil {
+		return err
+	}
+	if c.NArg() != 1 {
+		return fmt.Errorf("image resolve: want one REF argument, got %d", c.NArg())
+	}
+	p, err := oci.ParsePlatform(c.String("platform"))
+	if err != nil {
+		return fmt.Errorf("image resolve: --platform: %w", err)
+	}
+	opts := []oci.Option{oci.WithLogger(imageLogger(c))}
+	var store oci.ImageStore
+	if !c.Bool("no-engine") {
+		d, err := oci.NewDocker(c.Context, opts...)
+		if err != nil {
+			return err
+		}
+		defer d.Close()
+		store = d
+	}
+	r, err := oci.NewResolver(store, opts...)
+	if err != nil {
+		return err
+	}
+	res, err := r.Resolve(c.Context, c.Args().First(), p)
+	if err != nil {
+		return err
+	}
+	out := resolveResult{Ref: res.Ref, Platform: res.Platform.String(), ImageID: res.ImageID.String(), Source: res.Source.String()}
+	if res.Manifest.Hex != "" {
+		out.ManifestDigest = res.Manifest.String()
+	}
+	if format == "json" {
+		return printImageJSON(c.App.Writer, out)
+	}
+	fmt.Fprintf(c.App.Writer, "%s  %s  %s  from %s\n", out.ImageID, out.Platform, out.Ref, out.Source)
+	return nil
+}
+
+// imageFormat reads the global --output-format flag.
+func imageFormat(c *cli.Context) (string, error) {
+	switch f := c.String("output-format"); f {
+	case "text", "json":
+		return f, nil
+	default:
+		return "", fmt.Errorf("--output-format %q: want text or json", f)
+	}
+}
+
+// imageLogger logs to the error writer at debug level with --verbose, and discards otherwise.
+func imageLogger(c *cli.Context) *slog.Logger {
+	if !c.Bool("verbose") {
+		return slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	w := c.App.ErrWriter
+	if w == nil {
+		w = io.Discard
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+func printImageJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// flagsAnywhere lets cmd's flags follow its arguments (`import ROOTFS --platform P`), as the
+// usage lines show; urfave/cli v2 stops parsing flags at the first argument. The action gets a
+// context whose flags were parsed from the flags set before the arguments plus those after.
+func flagsAnywhere(cmd *cli.Command) *cli.Command {
+	action := cmd.Action
+	cmd.Action = func(c *cli.Context) error {
+		var argv, positional []string
+		for _, name := range c.LocalFlagNames() {
+			argv = append(argv, fmt.Sprintf("--%s=%v", name, c.Value(name)))
+		}
+		rest := c.Args().Slice()
+		for i := 0; i < len(rest); i++ {
+			a := rest[i]
+			switch {
+			case a == "--":
+				positional = append(positional, rest[i+1:]...)
+				i = len(rest)
+			case strings.HasPrefix(a, "-") && a != "-":
+				argv = append(argv, a)
+				if !strings.Contains(a, "=") && !isBoolFlag(cmd, strings.TrimLeft(a, "-")) && i+1 < len(rest) {
+					argv = append(argv, rest[i+1])
+					i++
+				}
+			default:
+				positional = append(positional, a)
+			}
+		}
+		set := flag.NewFlagSet(cmd.Name, flag.ContinueOnError)
+		set.SetOutput(io.Discard)
+		for _, f := range cmd.Flags {
+			if err := f.Apply(set); err != nil {
+				return err
+			}
+		}
+		if err := set.Parse(append(append(argv, "--"), positional...)); err != nil {
+			return fmt.Errorf("%s: %w", cmd.Name, err)
+		}
+		parent := c
+		if lineage := c.Lineage(); len(lineage) > 1 {
+			parent = lineage[1]
+		}
+		nc := cli.NewContext(c.App, set, parent)
+		nc.Command = c.Command
+		return action(nc)
+	}
+	return cmd
+}
+
+func isBoolFlag(cmd *cli.Command, name string) bool {
+	for _, f := range cmd.Flags {
+		for _, n := range f.Names() {
+			if n == name {
+				_, ok := f.(*cli.BoolFlag)
+				return ok
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,102 @@
+package integration
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/flavor-dev/flavor/oci"
+)
+
+// setupDir is where integration/setup.sh leaves its root filesystems.
+func setupDir() string {
+	if d := os.Getenv("FLAVOR_SETUP_DIR"); d != "" {
+		return d
+	}
+	return "/var/cache/flavor-setup"
+}
+
+// testRegistry is the loopback registry setup.sh starts.
+func testRegistry() string {
+	if r := os.Getenv("FLAVOR_TEST_REGISTRY"); r != "" {
+		return r
+	}
+	return "127.0.0.1:5000"
+}
+
+// TestMain runs integration/setup.sh (idempotent) first; when it fails the tests fail, never skip.
+func TestMain(m *testing.M) {
+	if os.Getenv("FLAVOR_SKIP_SETUP") == "" {
+		cmd := exec.Command("bash", "setup.sh")
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		if err := cmd.Run(); err != nil {
+			fmt.Fprintf(os.Stderr, "integration: setup.sh failed: %v\n", err)
+			os.Exit(1)
+		}
+	}
+	os.Exit(m.Run())
+}
+
+// engine connects to the engine for one test, with a run id of its own, and removes whatever
+// containers of that run remain when the test ends.
+func engine(t testing.TB) *oci.Docker {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	d, err := oci.NewDocker(ctx, oci.WithRunID(fmt.Sprintf("it-%d-%d", os.Getpid(), time.Now().UnixNano())))
+	if err != nil {
+		t.Fatalf("the integration tests need the engine: %v", err)
+	}
+	t.Cleanup(func() {
+		list, _ := d.Managed(context.Background(), d.RunID())
+		for _, c := range list {
+			d.Remove(context.Background(), c.ID)
+		}
+		d.Close()
+	})
+	return d
+}
+
+var (
+	baseOnce sync.Map // platform → *baseResult
+)
+
+type baseResult struct {
+	once sync.Once
+	tag  string
+	id   string
+	err  error
+}
+
+// busybox imports setup.sh's busybox root filesystem for p into the engine (once per test
+// binary) and returns its tag and engine id.
+func busybox(t testing.TB, d *oci.Docker, p oci.Platform) (tag, id string) {
+	t.Helper()
+	v, _ := baseOnce.LoadOrStore(p.String(), &baseResult{})
+	r := v.(*baseResult)
+	r.once.Do(func() {
+		ctx := context.Background()
+		img, err := oci.NewBaseImage(ctx, filepath.Join(setupDir(), "rootfs", "busybox-"+p.Arch), p)
+		if err != nil {
+			r.err = err
+			return
+		}
+		defer img.Close()
+		r.tag = "flavor-oci-test/busybox:" + p.Arch
+		r.id, r.err = oci.Load(ctx, d, img, r.tag)
+	})
+	if r.err != nil {
+		t.Fatalf("importing busybox for %s: %v", p, r.err)
+	}
+	return r.tag, r.id
+}
+
+var (
+	amd64 = oci.MustParsePlatform("linux/amd64")
+	arm64 = oci.MustParsePlatform("linux/arm64")
+)

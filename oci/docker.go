@@ -1,0 +1,225 @@
+package oci
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/client"
+)
+
+// Docker is the container engine reached through the Docker API (a local dockerd, or a remote one
+// through DOCKER_HOST=tcp://…). It is safe for concurrent use.
+type Docker struct {
+	cli     *client.Client
+	host    string
+	local   bool
+	arch    string // the engine's architecture, GOARCH-style
+	runID   string
+	owner   string
+	log     *slog.Logger
+	binfmt  string
+	options *options
+}
+
+var (
+	_ Engine       = (*Docker)(nil)
+	_ ChangeSource = (*Docker)(nil)
+	_ ImageStore   = (*Docker)(nil)
+)
+
+// cleanupTimeout bounds removals that run after the caller's context was cancelled.
+const cleanupTimeout = 30 * time.Second
+
+// NewDocker connects to the engine named by $DOCKER_HOST (with $DOCKER_CERT_PATH and
+// $DOCKER_TLS_VERIFY, as the docker CLI reads them), or the local socket, negotiates the API
+// version (engines from API 1.41 on work) and checks that it answers. An engine that does not
+// answer gives an error wrapping [ErrEngineUnreachable] that names the host and the fix.
+//
+// Options: [WithHost], [WithRunID], [WithLogger], [WithBinfmtDir].
+func NewDocker(ctx context.Context, opts ...Option) (*Docker, error) {
+	o, err := makeOptions(opts)
+	if err != nil {
+		return nil, fmt.Errorf("connecting to the container engine: %w", err)
+	}
+	copts := []client.Opt{client.FromEnv, client.WithAPIVersionNegotiation()}
+	if o.host != "" {
+		copts = append(copts, client.WithHost(o.host))
+	}
+	cli, err := client.NewClientWithOpts(copts...)
+	if err != nil {
+		return nil, fmt.Errorf("connecting to the container engine at %s: %w", hostFromEnv(o.host), err)
+	}
+	d := &Docker{cli: cli, host: cli.DaemonHost(), log: o.logger, binfmt: o.binfmtDir, options: o}
+	d.local = strings.HasPrefix(d.host, "unix://") || strings.HasPrefix(d.host, "npipe://")
+	if _, err := cli.Ping(ctx); err != nil {
+		cli.Close()
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("connecting to the container engine at %s: %w", d.host, ctx.Err())
+		}
+		return nil, d.unreachable(err)
+	}
+	info, err := cli.Info(ctx)
+	if err != nil {
+		cli.Close()
+		return nil, d.wrap(err, nil, "asking the container engine at %s for its platform", d.host)
+	}
+	d.arch = Platform{OS: "linux", Arch: info.Architecture}.Normalize().Arch
+	d.runID = o.runID
+	if d.runID == "" {
+		d.runID = newRunID()
+	}
+	hostname, _ := os.Hostname()
+	d.owner = fmt.Sprintf("%s:%d", hostname, os.Getpid())
+	d.log.Debug("connected to the container engine", "host", d.host, "api", cli.ClientVersion(),
+		"server", info.ServerVersion, "arch", d.arch, "driver", info.Driver)
+	return d, nil
+}
+
+func hostFromEnv(host string) string {
+	if host != "" {
+		return host
+	}
+	if h := os.Getenv("DOCKER_HOST"); h != "" {
+		return h
+	}
+	return client.DefaultDockerHost
+}
+
+func (d *Docker) unreachable(err error) error {
+	return fmt.Errorf("connecting to the container engine at %s: %w: %v; start the engine "+
+		"(`bash integration/setup.sh`, or `sudo systemctl start docker`) or set DOCKER_HOST "+
+		"to one that runs", d.host, ErrEngineUnreachable, err)
+}
+
+func newRunID() string {
+	var b [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return fmt.Sprintf("%x", time.Now().UnixNano())
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// Close releases the connection to the engine.
+func (d *Docker) Close() error { return d.cli.Close() }
+
+// Host is the engine's address, e.g. "unix:///var/run/docker.sock".
+func (d *Docker) Host() string { return d.host }
+
+// IsLocal reports whether the engine runs on this machine (reached through a unix socket), so
+// its storage directories may be read directly.
+func (d *Docker) IsLocal() bool { return d.local }
+
+// RunID is the id labelling this Docker's containers (see [LabelRun]).
+func (d *Docker) RunID() string { return d.runID }
+
+// Platform is the engine's native platform.
+func (d *Docker) Platform() Platform { return Platform{OS: "linux", Arch: d.arch}.Normalize() }
+
+// APIVersion is the negotiated Docker API version.
+func (d *Docker) APIVersion() string { return d.cli.ClientVersion() }
+
+// wrap turns an engine error into one naming the operation and object, mapping not-found and
+// connection failures onto this package's sentinels.
+func (d *Docker) wrap(err error, notFound error, format string, args ...any) error {
+	if err == nil {
+		return nil
+	}
+	what := fmt.Sprintf(format, args...)
+	switch {
+	case notFound != nil && client.IsErrNotFound(err):
+		return fmt.Errorf("%s: %w: %v", what, notFound, err)
+	case client.IsErrConnectionFailed(err):
+		return fmt.Errorf("%s: %w", what, d.unreachable(err))
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// InspectImage describes an image in the engine by name or id.
+func (d *Docker) InspectImage(ctx context.Context, ref string) (ImageInfo, error) {
+	res, err := d.cli.ImageInspect(ctx, ref)
+	if err != nil {
+		return ImageInfo{}, d.wrap(err, ErrImageNotFound, "inspecting image %s in the engine", ref)
+	}
+	info := ImageInfo{
+		ID:          res.ID,
+		Platform:    Platform{OS: res.Os, Arch: res.Architecture, Variant: res.Variant}.Normalize(),
+		Size:        res.Size,
+		RepoTags:    res.RepoTags,
+		RepoDigests: res.RepoDigests,
+	}
+	if res.Config != nil {
+		info.Labels = res.Config.Labels
+	}
+	return info, nil
+}
+
+// ImageExists reports whether the engine has the image (by name or id).
+func (d *Docker) ImageExists(ctx context.Context, ref string) (bool, error) {
+	_, err := d.InspectImage(ctx, ref)
+	if errors.Is(err, ErrImageNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// LoadImage loads a docker-archive tar stream into the engine.
+func (d *Docker) LoadImage(ctx context.Context, tar io.Reader) error {
+	res, err := d.cli.ImageLoad(ctx, tar, client.ImageLoadWithQuiet(true))
+	if err != nil {
+		return d.wrap(err, nil, "loading an image into the engine")
+	}
+	defer res.Body.Close()
+	// The engine reports errors inside the JSON message stream, not as an HTTP status.
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		return fmt.Errorf("loading an image into the engine: reading the reply: %w", err)
+	}
+	if msg := loadError(body); msg != "" {
+		return fmt.Errorf("loading an image into the engine: %s", msg)
+	}
+	return nil
+}
+
+// TagImage names the image src tag.
+func (d *Docker) TagImage(ctx context.Context, src, tag string) error {
+	return d.wrap(d.cli.ImageTag(ctx, src, tag), ErrImageNotFound, "tagging image %s as %s", src, tag)
+}
+
+// RemoveImage removes an image by name or id; when other names point at it, only the name
+// goes. Children are pruned.
+func (d *Docker) RemoveImage(ctx context.Context, ref string) error {
+	_, err := d.cli.ImageRemove(ctx, ref, image.RemoveOptions{PruneChildren: true})
+	return d.wrap(err, ErrImageNotFound, "removing image %s from the engine", ref)
+}
+
+// loadError returns the first error message in the engine's JSON message stream, if any.
+func loadError(body []byte) string {
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	for {
+		var m struct {
+			Error       string `json:"error"`
+			ErrorDetail *struct {
+				Message string `json:"message"`
+			} `json:"errorDetail"`
+		}
+		if err := dec.Decode(&m); err != nil {
+			return ""
+		}
+		if m.ErrorDetail != nil && m.ErrorDetail.Message != "" {
+			return m.ErrorDetail.Message
+		}
+		if m.Error != "" {
+			return m.Error
+		}
+	}
+}

@@ -1,0 +1,304 @@
+package oci
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/pkg/stdcopy"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// keepAlive is the main process of every build container: it blocks reading its stdin, which the
+// engine keeps open (OpenStdin) and nobody writes, so the container idles until removed. Only
+// /bin/sh is assumed, which build steps need anyway.
+var keepAlive = []string{"/bin/sh", "-c", "read _"}
+
+// Create makes and starts a container of spec.Image for spec.Platform that idles until removed,
+// labelled as flavor's (see [LabelManaged]) with this Docker's run id, its owner and the package.
+func (d *Docker) Create(ctx context.Context, spec ContainerSpec) (string, error) {
+	labels := map[string]string{}
+	for k, v := range spec.Labels {
+		labels[k] = v
+	}
+	labels[LabelManaged] = "true"
+	labels[LabelRun] = d.runID
+	labels[LabelOwner] = d.owner
+	labels[LabelPackage] = spec.Package
+	cfg := &container.Config{
+		Image:      spec.Image,
+		Env:        spec.Env,
+		WorkingDir: spec.WorkDir,
+		Labels:     labels,
+		Entrypoint: []string{}, // not nil: an empty entrypoint replaces the image's
+		Cmd:        keepAlive,
+		OpenStdin:  true,
+	}
+	var platform *ocispec.Platform
+	if !spec.Platform.IsZero() {
+		platform = &ocispec.Platform{OS: spec.Platform.OS, Architecture: spec.Platform.Arch, Variant: spec.Platform.Variant}
+	}
+	res, err := d.cli.ContainerCreate(ctx, cfg, &container.HostConfig{}, nil, platform, spec.Name)
+	if err != nil {
+		return "", d.wrap(err, ErrImageNotFound, "creating a container of %s for %s", spec.Image, spec.Platform)
+	}
+	for _, w := range res.Warnings {
+		d.log.Warn("engine warning creating a container", "image", spec.Image, "warning", w)
+	}
+	if err := d.cli.ContainerStart(ctx, res.ID, container.StartOptions{}); err != nil {
+		_ = d.Remove(ctx, res.ID)
+		return "", d.wrap(err, nil, "starting container %s of %s", short(res.ID), spec.Image)
+	}
+	d.log.Debug("created container", "id", short(res.ID), "image", spec.Image, "package", spec.Package)
+	return res.ID, nil
+}
+
+// Exec runs spec.Cmd in container id, copying its stdout and stderr to spec.Stdout and
+// spec.Stderr as the output arrives, and returns the command's exit code. When ctx is cancelled
+// Exec returns at once with ctx's error; the command may go on until the container is removed.
+func (d *Docker) Exec(ctx context.Context, id string, spec ExecSpec) (int, error) {
+	if len(spec.Cmd) == 0 {
+		return -1, fmt.Errorf("running a command in container %s: empty command", short(id))
+	}
+	what := fmt.Sprintf("running %q in container %s", strings.Join(spec.Cmd, " "), short(id))
+	ex, err := d.cli.ContainerExecCreate(ctx, id, container.ExecOptions{
+		Cmd: spec.Cmd, Env: spec.Env, WorkingDir: spec.WorkDir, User: spec.User,
+		AttachStdout: true, AttachStderr: true,
+	})
+	if err != nil {
+		return -1, d.wrap(err, ErrContainerNotFound, "%s", what)
+	}
+	att, err := d.cli.ContainerExecAttach(ctx, ex.ID, container.ExecAttachOptions{})
+	if err != nil {
+		return -1, d.wrap(err, ErrContainerNotFound, "%s", what)
+	}
+	defer att.Close()
+	stdout, stderr := orDiscard(spec.Stdout), orDiscard(spec.Stderr)
+	copied := make(chan error, 1)
+	go func() {
+		_, err := stdcopy.StdCopy(stdout, stderr, att.Reader)
+		copied <- err
+	}()
+	select {
+	case err = <-copied:
+	case <-ctx.Done():
+		att.Close() // unblocks the copy
+		<-copied
+		return -1, fmt.Errorf("%s: %w", what, context.Cause(ctx))
+	}
+	if err != nil {
+		return -1, fmt.Errorf("%s: reading its output: %w", what, err)
+	}
+	// The stream ends when the process closes its output; its exit is recorded a moment later.
+	for delay := time.Millisecond; ; delay = min(2*delay, 100*time.Millisecond) {
+		st, err := d.cli.ContainerExecInspect(ctx, ex.ID)
+		if err != nil {
+			return -1, d.wrap(err, ErrContainerNotFound, "%s: reading its exit code", what)
+		}
+		if !st.Running {
+			return st.ExitCode, nil
+		}
+		select {
+		case <-ctx.Done():
+			return -1, fmt.Errorf("%s: %w", what, context.Cause(ctx))
+		case <-time.After(delay):
+		}
+	}
+}
+
+func orDiscard(w io.Writer) io.Writer {
+	if w == nil {
+		return io.Discard
+	}
+	return w
+}
+
+// CopyTo unpacks tar stream r into directory dir of container id, creating dir (and missing
+// parents, 0755 root) first when it does not exist. Owners are taken from the tar headers.
+func (d *Docker) CopyTo(ctx context.Context, id, dir string, r io.Reader) error {
+	dir = path.Clean("/" + dir)
+	if err := d.mkdirAll(ctx, id, dir); err != nil {
+		return err
+	}
+	err := d.cli.CopyToContainer(ctx, id, dir, r, container.CopyToContainerOptions{CopyUIDGID: true})
+	return d.wrap(err, ErrContainerNotFound, "copying into %s of container %s", dir, short(id))
+}
+
+// mkdirAll creates dir and its missing parents in the container without touching the
+// attributes of those that exist (a tar holding only the missing ones is copied to "/").
+func (d *Docker) mkdirAll(ctx context.Context, id, dir string) error {
+	var missing []string
+	for p := dir; p != "/"; p = path.Dir(p) {
+		_, err := d.cli.ContainerStatPath(ctx, id, p)
+		if err == nil {
+			break
+		}
+		if !strings.Contains(strings.ToLower(err.Error()), "no such") && !isNotFound(err) {
+			return d.wrap(err, ErrContainerNotFound, "looking up %s in container %s", p, short(id))
+		}
+		missing = append(missing, p)
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for i := len(missing) - 1; i >= 0; i-- {
+		hdr := &tar.Header{Typeflag: tar.TypeDir, Name: strings.TrimPrefix(missing[i], "/") + "/", Mode: 0o755, ModTime: time.Unix(0, 0)}
+		if err := tw.WriteHeader(hdr); err != nil {
+			return fmt.Errorf("creating %s in container %s: %w", dir, short(id), err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return fmt.Errorf("creating %s in container %s: %w", dir, short(id), err)
+	}
+	err := d.cli.CopyToContainer(ctx, id, "/", &buf, container.CopyToContainerOptions{})
+	return d.wrap(err, ErrContainerNotFound, "creating %s in container %s", dir, short(id))
+}
+
+// CopyFrom returns path of container id as a tar stream whose root entry is path's base name.
+func (d *Docker) CopyFrom(ctx context.Context, id, p string) (io.ReadCloser, error) {
+	rc, _, err := d.cli.CopyFromContainer(ctx, id, p)
+	if err != nil {
+		return nil, d.wrap(err, ErrContainerNotFound, "copying %s out of container %s", p, short(id))
+	}
+	return rc, nil
+}
+
+// Commit makes an image of container id (pausing it meanwhile) and returns the image id. The
+// image keeps the container's environment and working directory; its entrypoint and command are
+// the original image's, not the container's keep-alive process.
+func (d *Docker) Commit(ctx context.Context, id string, spec CommitSpec) (string, error) {
+	what := fmt.Sprintf("committing container %s", short(id))
+	ci, err := d.cli.ContainerInspect(ctx, id)
+	if err != nil {
+		return "", d.wrap(err, ErrContainerNotFound, "%s", what)
+	}
+	changes, err := d.restoreRunConfig(ctx, ci.Image)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", what, err)
+	}
+	res, err := d.cli.ContainerCommit(ctx, id, container.CommitOptions{
+		Reference: spec.Ref, Comment: spec.Comment, Pause: true, Changes: changes,
+		Config: &container.Config{Labels: spec.Labels},
+	})
+	if err != nil {
+		return "", d.wrap(err, ErrContainerNotFound, "%s", what)
+	}
+	return res.ID, nil
+}
+
+// restoreRunConfig returns the Dockerfile-style changes that put back image's entrypoint and
+// command. An image with neither gets CMD ["/bin/sh"] (an empty one would keep the keep-alive).
+func (d *Docker) restoreRunConfig(ctx context.Context, img string) ([]string, error) {
+	res, err := d.cli.ImageInspect(ctx, img)
+	if err != nil {
+		return nil, d.wrap(err, ErrImageNotFound, "reading the run config of image %s", img)
+	}
+	cmd := []string{"/bin/sh"}
+	var entry []string
+	if res.Config != nil {
+		entry = res.Config.Entrypoint
+		if len(res.Config.Cmd) > 0 || len(entry) > 0 {
+			cmd = res.Config.Cmd
+		}
+	}
+	var changes []string
+	if len(entry) > 0 {
+		b, _ := json.Marshal(entry)
+		changes = append(changes, "ENTRYPOINT "+string(b))
+	}
+	if len(cmd) > 0 {
+		b, _ := json.Marshal(cmd)
+		changes = append(changes, "CMD "+string(b))
+	}
+	return changes, nil
+}
+
+// Export returns the whole filesystem of container id as a tar stream.
+func (d *Docker) Export(ctx context.Context, id string) (io.ReadCloser, error) {
+	rc, err := d.cli.ContainerExport(ctx, id)
+	if err != nil {
+		return nil, d.wrap(err, ErrContainerNotFound, "exporting container %s", short(id))
+	}
+	return rc, nil
+}
+
+// Changes lists the paths container id added, modified and deleted, as the engine reports them.
+func (d *Docker) Changes(ctx context.Context, id string) ([]Change, error) {
+	res, err := d.cli.ContainerDiff(ctx, id)
+	if err != nil {
+		return nil, d.wrap(err, ErrContainerNotFound, "listing the changes of container %s", short(id))
+	}
+	out := make([]Change, 0, len(res))
+	for _, c := range res {
+		out = append(out, Change{Path: c.Path, Kind: ChangeKind(c.Kind)})
+	}
+	return out, nil
+}
+
+// OverlayDirs returns the overlay2 upper and lower directories of container id when the engine
+// is local, uses overlay2 and the upper directory is readable by this process.
+func (d *Docker) OverlayDirs(ctx context.Context, id string) (OverlayDirs, bool, error) {
+	ci, err := d.cli.ContainerInspect(ctx, id)
+	if err != nil {
+		return OverlayDirs{}, false, d.wrap(err, ErrContainerNotFound, "inspecting container %s", short(id))
+	}
+	if !d.local || ci.GraphDriver.Name != "overlay2" {
+		return OverlayDirs{}, false, nil
+	}
+	dirs := OverlayDirs{Upper: ci.GraphDriver.Data["UpperDir"]}
+	if lower := ci.GraphDriver.Data["LowerDir"]; lower != "" {
+		dirs.Lower = strings.Split(lower, ":")
+	}
+	if dirs.Upper == "" {
+		return OverlayDirs{}, false, nil
+	}
+	if f, err := os.Open(dirs.Upper); err != nil {
+		d.log.Debug("overlay upper directory not readable", "container", short(id), "dir", dirs.Upper, "err", err)
+		return OverlayDirs{}, false, nil
+	} else {
+		f.Close()
+	}
+	return dirs, true, nil
+}
+
+// Kill stops container id at once (SIGKILL); its filesystem stays for Commit, Export and the
+// change readers.
+func (d *Docker) Kill(ctx context.Context, id string) error {
+	err := d.cli.ContainerKill(ctx, id, "KILL")
+	if err != nil && strings.Contains(err.Error(), "is not running") {
+		return nil
+	}
+	return d.wrap(err, ErrContainerNotFound, "killing container %s", short(id))
+}
+
+// Remove force-removes container id (and its anonymous volumes). It runs even when ctx is
+// already cancelled, bounded by its own timeout, so deferred cleanups work after a cancel. A
+// container that is already gone is not an error.
+func (d *Docker) Remove(ctx context.Context, id string) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	err := d.cli.ContainerRemove(ctx, id, container.RemoveOptions{Force: true, RemoveVolumes: true})
+	if err != nil && isNotFound(err) {
+		return nil
+	}
+	return d.wrap(err, nil, "removing container %s", short(id))
+}
+
+// short abbreviates an engine id for messages.
+func short(id string) string {
+	id = strings.TrimPrefix(id, "sha256:")
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}

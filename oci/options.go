@@ -1,0 +1,130 @@
+package oci
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+)
+
+// Option configures the constructors and operations of this package ([NewDocker], [NewResolver],
+// [NewBaseImage], [PushArtifact], …). Each documents the options it reads; others are ignored.
+type Option func(*options) error
+
+type options struct {
+	logger    *slog.Logger
+	keychain  authn.Keychain
+	transport http.RoundTripper
+	host      string
+	runID     string
+	binfmtDir string
+	epoch     *time.Time
+	progress  func(Progress)
+}
+
+func makeOptions(opts []Option) (*options, error) {
+	o := &options{
+		logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
+		keychain:  authn.DefaultKeychain,
+		binfmtDir: "/proc/sys/fs/binfmt_misc",
+	}
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(o); err != nil {
+			return nil, err
+		}
+	}
+	return o, nil
+}
+
+// Progress is a typed progress event of a long operation (loading or pushing an image, building
+// a layer). Done and Total are bytes; Total is 0 when unknown.
+type Progress struct {
+	Stage string // "layer", "load", "push", "pull"
+	Ref   string // the image or artifact concerned
+	Done  int64
+	Total int64
+}
+
+// WithLogger logs through l (debug-level detail of lookups and engine calls). The default
+// discards everything.
+func WithLogger(l *slog.Logger) Option {
+	return func(o *options) error {
+		if l == nil {
+			return errors.New("WithLogger: nil logger")
+		}
+		o.logger = l
+		return nil
+	}
+}
+
+// WithKeychain authenticates to registries with k. The default is authn.DefaultKeychain (the
+// Docker config file, $DOCKER_CONFIG/config.json, and its credential helpers).
+func WithKeychain(k authn.Keychain) Option {
+	return func(o *options) error {
+		if k == nil {
+			return errors.New("WithKeychain: nil keychain")
+		}
+		o.keychain = k
+		return nil
+	}
+}
+
+// WithTransport sends registry requests through t (tests, proxies). The default is
+// remote.DefaultTransport.
+func WithTransport(t http.RoundTripper) Option {
+	return func(o *options) error { o.transport = t; return nil }
+}
+
+// WithHost connects [NewDocker] to the engine at host ("unix:///var/run/docker.sock",
+// "tcp://h:2376") instead of $DOCKER_HOST.
+func WithHost(host string) Option {
+	return func(o *options) error { o.host = host; return nil }
+}
+
+// WithRunID labels every container [Docker] creates with this run id instead of a random one,
+// so one run's containers can be listed and removed together.
+func WithRunID(id string) Option {
+	return func(o *options) error {
+		if id == "" {
+			return errors.New("WithRunID: empty run id")
+		}
+		o.runID = id
+		return nil
+	}
+}
+
+// WithBinfmtDir reads binfmt_misc handlers from dir instead of /proc/sys/fs/binfmt_misc (tests).
+func WithBinfmtDir(dir string) Option {
+	return func(o *options) error { o.binfmtDir = dir; return nil }
+}
+
+// WithSourceDateEpoch clamps file times in base images to t and sets the image's creation time
+// to t. The default is $SOURCE_DATE_EPOCH when set, else the Unix epoch (0).
+func WithSourceDateEpoch(t time.Time) Option {
+	return func(o *options) error {
+		if t.Before(time.Unix(0, 0)) {
+			return fmt.Errorf("WithSourceDateEpoch: %s is before 1970", t)
+		}
+		t = t.UTC().Truncate(time.Second)
+		o.epoch = &t
+		return nil
+	}
+}
+
+// WithProgress calls fn with progress events. fn must return quickly.
+func WithProgress(fn func(Progress)) Option {
+	return func(o *options) error { o.progress = fn; return nil }
+}
+
+func (o *options) report(p Progress) {
+	if o.progress != nil {
+		o.progress(p)
+	}
+}
