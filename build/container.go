@@ -52,14 +52,14 @@ func (b *builder) runContainers(ctx context.Context, n *node, out string) error 
 
 // stage holds the containers and images of one package's build until cleanup.
 type stage struct {
-	b         *builder
-	n         *node
-	env       []string // container environment (fixed part and the spec's env, expanded)
-	builderID string   // builder-stage container
-	builderImg string  // committed builder image id
-	packageID string   // package-stage container
-	baseID    string   // a container of the builder image, for reading base paths remotely
-	committed bool     // a package image was committed on top of the builder image
+	b          *builder
+	n          *node
+	env        []string // container environment (fixed part and the spec's env, expanded)
+	builderID  string   // builder-stage container
+	builderImg string   // committed builder image id
+	packageID  string   // package-stage container
+	baseID     string   // a container of the builder image, for reading base paths remotely
+	committed  bool     // a package image was committed on top of the builder image
 }
 
 // cleanup removes every container of the stage (with a context that is not cancelled, so it
