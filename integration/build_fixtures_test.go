@@ -339,7 +339,6 @@ func TestBuildFixturesProvidesAndLayers(t *testing.T) {
 	}
 }
 
-
 // TestBuildFixturesJoinNeedsShell: the recreated join fixtures squash delta artifacts (only
 // /test3, /test4) into the root and then run steps, which need a shell; Luet's originals ship a
 // whole base (unpack: true). The build says so before starting the package's containers.
