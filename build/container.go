@@ -165,7 +165,8 @@ func (s *stage) steps(ctx context.Context) error {
 	return nil
 }
 
-// exec runs one prelude line or step with /bin/sh -c, streaming its output as updates.
+// exec runs one prelude line or step with /bin/sh -c, streaming its output (stderr joined to
+// stdout) as updates.
 func (s *stage) exec(ctx context.Context, id string, st Stage, i, count int, line string) error {
 	n := s.n
 	pkg, plat := n.id(), n.platform.String()
@@ -173,7 +174,10 @@ func (s *stage) exec(ctx context.Context, id string, st Stage, i, count int, lin
 	lw := &lineWriter{emit: func(l string) {
 		s.b.rep.send(Update{Stage: StageOutput, Package: pkg, Platform: plat, Line: l})
 	}}
-	code, err := s.b.eng.Exec(ctx, id, oci.ExecSpec{Cmd: []string{"/bin/sh", "-c", line}, Env: s.env, Stdout: lw, Stderr: lw})
+	// The engine copies stdout and stderr separately, so their lines would interleave at
+	// random; joining them in the shell keeps the order they were written in.
+	cmd := []string{"/bin/sh", "-c", "exec 2>&1\n" + line}
+	code, err := s.b.eng.Exec(ctx, id, oci.ExecSpec{Cmd: cmd, Env: s.env, Stdout: lw, Stderr: lw})
 	lw.flush()
 	if err != nil {
 		return fmt.Errorf("building %s for %s: %s %d of %d `%s`: %w", pkg, plat, st, i+1, count, line, err)
