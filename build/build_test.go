@@ -427,4 +427,3 @@ func TestHasShell(t *testing.T) {
 		})
 	}
 }
-
