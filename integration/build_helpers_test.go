@@ -72,6 +72,25 @@ func (c *counting) Create(ctx context.Context, spec oci.ContainerSpec) (string, 
 	return c.Engine.Create(ctx, spec)
 }
 
+// CanRun and RemoveStale pass through, so the build sees what the wrapped engine can do.
+func (c *counting) CanRun(ctx context.Context, p oci.Platform, probe string) error {
+	if e, ok := c.Engine.(interface {
+		CanRun(context.Context, oci.Platform, string) error
+	}); ok {
+		return e.CanRun(ctx, p, probe)
+	}
+	return nil
+}
+
+func (c *counting) RemoveStale(ctx context.Context) ([]string, error) {
+	if e, ok := c.Engine.(interface {
+		RemoveStale(context.Context) ([]string, error)
+	}); ok {
+		return e.RemoveStale(ctx)
+	}
+	return nil, nil
+}
+
 func (c *counting) count() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
