@@ -259,7 +259,7 @@ func TestBuildCLIRebuildStartsNoContainer(t *testing.T) {
 		t.Errorf("the event count sees no creation for the first build either; it cannot be trusted")
 	}
 	var rep struct {
-		Artifacts []struct{ Package, Source, Artifact string }
+		Artifacts  []struct{ Package, Source, Artifact string }
 		Containers int
 	}
 	if err := json.Unmarshal(second.out.Bytes(), &rep); err != nil {
