@@ -82,6 +82,7 @@ type builder struct {
 	containers atomic.Int64
 	finished   atomic.Int64
 	total      int
+	cleanups   sync.WaitGroup // removals running in the background
 
 	mu       sync.Mutex
 	resolved map[string]oci.Resolved
@@ -115,6 +116,7 @@ func Build(ctx context.Context, eng Engine, req Request, opts ...Option) (*Resul
 	}
 	b := &builder{eng: eng, o: o, rep: &reporter{fn: o.progress}, resolver: resolver,
 		dest: req.Destination, resolved: map[string]oci.Resolved{}}
+	defer b.cleanups.Wait() // containers are gone when Build returns, whatever happened
 	platforms := req.Platforms
 	if len(platforms) == 0 {
 		platforms = []oci.Platform{oci.HostPlatform()}
@@ -148,6 +150,15 @@ func Build(ctx context.Context, eng Engine, req Request, opts ...Option) (*Resul
 		return result, err
 	}
 	return result, nil
+}
+
+// background runs cleanup work off the critical path; Build waits for all of it.
+func (b *builder) background(fn func()) {
+	b.cleanups.Add(1)
+	go func() {
+		defer b.cleanups.Done()
+		fn()
+	}()
 }
 
 // makePlans plans every platform and reports the totals.

@@ -96,9 +96,10 @@ func TestBuildChainOnFakeEngine(t *testing.T) {
 		t.Errorf("c ships %v", got)
 	}
 	created, removed, live := f.counts()
-	// b: builder + package; c: builder + package.
-	if created != 4 || removed != 4 || live != 0 || res.Containers != 4 {
-		t.Errorf("containers created %d removed %d live %d (result %d); want 4, 4, 0", created, removed, live, res.Containers)
+	// b has a prelude: a builder container and a package container; c's steps run in its
+	// builder container.
+	if created != 3 || removed != 3 || live != 0 || res.Containers != 3 {
+		t.Errorf("containers created %d removed %d live %d (result %d); want 3, 3, 0", created, removed, live, res.Containers)
 	}
 	if _, err := f.InspectImage(t.Context(), "flavor.local/pkg:"+b.Metadata.CacheKey[7:]); err != nil {
 		t.Errorf("b's package image, which c builds on, is not tagged: %v", err)
@@ -261,9 +262,9 @@ func TestBuildSeedImageMadeForDependent(t *testing.T) {
 	if got := tarFiles(t, artifactOf(t, res, "test/app@1.0").Path); len(got) != 1 || got["app"] != "a\n" {
 		t.Errorf("app ships %v; the seed's prelude output must not be in it", got)
 	}
-	// seed: one builder container committed as its package image; app: builder + package.
-	if created, _, live := f.counts(); created != 3 || live != 0 {
-		t.Errorf("created %d live %d; want 3 and 0", created, live)
+	// seed: one builder container committed as its package image; app: one container.
+	if created, _, live := f.counts(); created != 2 || live != 0 {
+		t.Errorf("created %d live %d; want 2 and 0", created, live)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/flavor-dev/flavor/delta"
 	"github.com/flavor-dev/flavor/oci"
+	"github.com/flavor-dev/flavor/specs"
 )
 
 // workDir is where the package directory is copied and where commands run (Luet's /luetbuild).
@@ -19,12 +20,18 @@ const workDir = delta.DefaultBuildDir
 // runContainers builds n in containers. With out set it writes n's artifacts there (and
 // commits n's package image when a dependent of this build needs it); with out empty it only
 // makes the package image (a dependent needs it and the artifact came from the cache).
+//
+// The builder stage is a container of its own, committed as the baseline of the delta, only
+// when the baseline must differ from the build root: in delta mode, when prelude, copy or
+// retrieve put files there that must not ship (or includes could pick out context files).
+// Otherwise the steps run in the builder container itself: the build context in /luetbuild and
+// the environment never count in a delta, and unpack and package_dir have no baseline.
 func (b *builder) runContainers(ctx context.Context, n *node, out string) error {
 	root, err := b.rootImage(ctx, n)
 	if err != nil {
 		return err
 	}
-	st := &stage{b: b, n: n}
+	st := &stage{b: b, n: n, root: root}
 	defer st.cleanup()
 	if err := st.builder(ctx, root); err != nil {
 		return err
@@ -33,7 +40,9 @@ func (b *builder) runContainers(ctx context.Context, n *node, out string) error 
 		// An image-only seed: its builder image is its package image.
 		return st.commit(ctx, st.builderID, n.pkgTag())
 	}
-	if err := st.commit(ctx, st.builderID, ""); err != nil {
+	if oneStage(n.pkg.Spec) {
+		st.packageID, st.builderID = st.builderID, ""
+	} else if err := st.commit(ctx, st.builderID, ""); err != nil {
 		return err
 	}
 	if err := st.steps(ctx); err != nil {
@@ -50,35 +59,53 @@ func (b *builder) runContainers(ctx context.Context, n *node, out string) error 
 	return nil
 }
 
+// oneStage reports whether a package's steps can run in its builder container (see
+// runContainers).
+func oneStage(spec *specs.Spec) bool {
+	if spec.Unpack || spec.PackageDir != "" {
+		return true
+	}
+	return len(spec.Prelude) == 0 && len(spec.Copy) == 0 && len(spec.Retrieve) == 0 && len(spec.Includes) == 0
+}
+
 // stage holds the containers and images of one package's build until cleanup.
 type stage struct {
 	b          *builder
 	n          *node
 	env        []string // container environment (fixed part and the spec's env, expanded)
 	builderID  string   // builder-stage container
-	builderImg string   // committed builder image id
+	root       string   // the build root image
+	builderImg string   // committed builder image id; "" when the steps run in the builder container
 	packageID  string   // package-stage container
 	baseID     string   // a container of the builder image, for reading base paths remotely
 	committed  bool     // a package image was committed on top of the builder image
 }
 
 // cleanup removes every container of the stage (with a context that is not cancelled, so it
-// also runs after Ctrl-C) and the builder image unless a package image sits on it.
+// also runs after Ctrl-C) and the builder image unless a package image sits on it. It runs in
+// the background, off the path to the next package; Build returns only once it is done.
 func (s *stage) cleanup() {
-	ctx := context.WithoutCancel(context.Background())
-	for _, id := range []string{s.packageID, s.baseID, s.builderID} {
-		if id != "" {
-			if err := s.b.eng.Remove(ctx, id); err != nil {
-				s.b.o.logger.Warn("removing a build container", "id", id, "err", err)
-			}
-		}
+	ids := []string{s.packageID, s.baseID, s.builderID}
+	img := ""
+	if s.builderImg != "" && !s.committed {
+		img = s.builderImg
 	}
 	s.packageID, s.baseID, s.builderID = "", "", ""
-	if s.builderImg != "" && !s.committed {
-		if err := s.b.eng.RemoveImage(ctx, s.builderImg); err != nil {
-			s.b.o.logger.Debug("removing a builder image", "id", s.builderImg, "err", err)
+	s.b.background(func() {
+		ctx := context.WithoutCancel(context.Background())
+		for _, id := range ids {
+			if id != "" {
+				if err := s.b.eng.Remove(ctx, id); err != nil {
+					s.b.o.logger.Warn("removing a build container", "id", id, "err", err)
+				}
+			}
 		}
-	}
+		if img != "" {
+			if err := s.b.eng.RemoveImage(ctx, img); err != nil {
+				s.b.o.logger.Debug("removing a builder image", "id", img, "err", err)
+			}
+		}
+	})
 }
 
 // create starts a build container of image with the stage's environment.
@@ -150,11 +177,14 @@ func (s *stage) commit(ctx context.Context, id, tag string) error {
 	return nil
 }
 
-// steps runs the package stage: a container of the builder image, each step in turn.
+// steps runs the package stage: each step in turn in a container of the builder image (or in
+// the builder container itself, see oneStage).
 func (s *stage) steps(ctx context.Context) error {
-	var err error
-	if s.packageID, err = s.create(ctx, s.builderImg); err != nil {
-		return err
+	if s.packageID == "" {
+		var err error
+		if s.packageID, err = s.create(ctx, s.builderImg); err != nil {
+			return err
+		}
 	}
 	steps := s.n.pkg.Spec.Steps
 	for i, line := range steps {

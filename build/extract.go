@@ -109,7 +109,11 @@ func (c *changeSource) ReadPath(ctx context.Context, p string) (io.ReadCloser, e
 
 func (c *changeSource) ReadBasePath(ctx context.Context, p string) (io.ReadCloser, error) {
 	if c.s.baseID == "" {
-		id, err := c.s.create(ctx, c.s.builderImg)
+		base := c.s.builderImg
+		if base == "" {
+			base = c.s.root // the steps ran in the builder container: the root is the baseline
+		}
+		id, err := c.s.create(ctx, base)
 		if err != nil {
 			return nil, err
 		}
