@@ -172,7 +172,11 @@ func (b *builder) writeOne(ctx context.Context, n *node, p *specs.Package, tree 
 	for _, d := range n.deps {
 		m.BuildDeps = append(m.BuildDeps, BuildDep{Package: d.id(), CacheKey: d.key})
 	}
-	return writeMetadata(filepath.Join(filepath.Dir(path), MetadataName(p, n.platform)), m)
+	if err := writeMetadata(filepath.Join(filepath.Dir(path), MetadataName(p, n.platform)), m); err != nil {
+		return err
+	}
+	b.rep.send(Update{Stage: StageArtifact, Package: p.ID(), Platform: n.platform.String(), Line: m.Artifact})
+	return nil
 }
 
 // compileFilters compiles include and exclude patterns (specs validated them at load).

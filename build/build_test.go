@@ -114,7 +114,7 @@ func TestBuildChainOnFakeEngine(t *testing.T) {
 			stages = append(stages, string(u.Stage))
 		}
 	}
-	if got := strings.Join(stages, " "); got != "build prelude step extract done" {
+	if got := strings.Join(stages, " "); got != "build prelude step extract artifact done" {
 		t.Errorf("b's updates: %s", got)
 	}
 	if ups[0].Stage != StagePlan || ups[0].Total != 2 {
@@ -426,5 +426,40 @@ func TestHasShell(t *testing.T) {
 				t.Errorf("hasShell = %v, want %v", got, c.want)
 			}
 		})
+	}
+}
+
+func TestBuildAllWithSubpackages(t *testing.T) {
+	f := newFakeEngine(t)
+	tree := fakeTree(t, map[string]string{
+		"test/a": "image: busybox\nunpack: true\nsteps:\n- write /opt/tool t ; rm /etc/passwd\n" +
+			"subpackages:\n- {name: sub, category: test, includes: [^/opt]}\n",
+		"test/v": "",
+	})
+	res, err := Build(t.Context(), f, Request{Trees: []string{tree}, All: true, Destination: t.TempDir()}, WithCacheDir(t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, a := range res.Artifacts {
+		got = append(got, a.Package)
+	}
+	if strings.Join(got, " ") != "test/a@1.0 test/sub@1.0 test/v@1.0" {
+		t.Errorf("--all built %v", got)
+	}
+	// unpack: the whole filesystem (busybox's bin, tmp, etc, minus the deleted passwd, plus the
+	// step's file), without /luetbuild.
+	if files := tarFiles(t, artifactOf(t, res, "test/a@1.0").Path); len(files) != 1 || files["opt/tool"] != "t\n" {
+		t.Errorf("a ships files %v", files)
+	}
+	sub := artifactOf(t, res, "test/sub@1.0")
+	if files := tarFiles(t, sub.Path); len(files) != 1 || files["opt/tool"] != "t\n" {
+		t.Errorf("sub ships %v", files)
+	}
+	if sub.Metadata.Parent != "test/a@1.0" || sub.Metadata.Strategy != "carved" || sub.Source != SourceBuilt {
+		t.Errorf("sub metadata %+v", sub.Metadata)
+	}
+	if created, _, _ := f.counts(); created != 1 {
+		t.Errorf("unpack started %d containers, want 1", created)
 	}
 }

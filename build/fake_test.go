@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -324,8 +325,67 @@ func (f *fakeEngine) OverlayDirs(ctx context.Context, id string) (oci.OverlayDir
 	return oci.OverlayDirs{Upper: c.upper, Lower: c.image.layers}, true, nil
 }
 
+// Export writes the container's merged view: layers applied bottom to top, whiteouts (0/0
+// character devices) removing what is below.
 func (f *fakeEngine) Export(ctx context.Context, id string) (io.ReadCloser, error) {
-	return nil, errors.New("fake engine: Export is not supported")
+	c, err := f.container(id)
+	if err != nil {
+		return nil, err
+	}
+	layers := append([]string{c.upper}, c.image.layers...)
+	view := map[string]string{} // relative path → file holding it
+	for i := len(layers) - 1; i >= 0; i-- {
+		err := filepath.Walk(layers[i], func(p string, fi os.FileInfo, err error) error {
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(layers[i], p)
+			if rel == "." {
+				return nil
+			}
+			if fi.Mode()&os.ModeCharDevice != 0 {
+				for k := range view {
+					if k == rel || strings.HasPrefix(k, rel+"/") {
+						delete(view, k)
+					}
+				}
+				return nil
+			}
+			view[rel] = p
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	names := make([]string, 0, len(view))
+	for k := range view {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	pr, pw := io.Pipe()
+	go func() {
+		tw := tar.NewWriter(pw)
+		for _, n := range names {
+			fi, err := os.Lstat(view[n])
+			if err != nil {
+				pw.CloseWithError(err)
+				return
+			}
+			hdr, _ := tar.FileInfoHeader(fi, "")
+			hdr.Name = n
+			if fi.IsDir() {
+				hdr.Name += "/"
+			}
+			tw.WriteHeader(hdr)
+			if fi.Mode().IsRegular() {
+				b, _ := os.ReadFile(view[n])
+				tw.Write(b)
+			}
+		}
+		pw.CloseWithError(tw.Close())
+	}()
+	return pr, nil
 }
 
 func (f *fakeEngine) CanRun(ctx context.Context, p oci.Platform, probe string) error {

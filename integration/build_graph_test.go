@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/flavor-dev/flavor/build"
+	"github.com/flavor-dev/flavor/oci"
 )
 
 // TestBuildDeltaModifiedAndDeleted: a step that modifies an existing file ships it (with its
@@ -15,7 +17,7 @@ import (
 // rewrote counts as modified; `delta: added` gives Luet's behaviour (only new paths, no removals).
 func TestBuildDeltaModifiedAndDeleted(t *testing.T) {
 	t.Parallel()
-	r := fixture(t, buildTrees("modify"), []string{"test/changed", "test/added"}).must(t)
+	r := fixture(t, buildTrees("modify"), []string{"test/changed", "test/added", "test/plain"}).must(t)
 	passwd := "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\napp:x:1000:1000::/home/app:/bin/sh\n"
 	got := wantFiles(t, r, "test/changed@1.0", map[string]*string{
 		"etc/passwd": s(passwd), "etc/app.conf": s("from-steps\n"), "etc/new": s("new\n"),
@@ -28,6 +30,14 @@ func TestBuildDeltaModifiedAndDeleted(t *testing.T) {
 		t.Errorf("changed: removed %v strategy %q; want [etc/group] and delta", m.Removed, m.Strategy)
 	}
 	wantFiles(t, r, "test/added@1.0", map[string]*string{"etc/new": s("new\n")})
+	// Without a prelude the steps run in the builder container; the result is the same kind.
+	plain := wantFiles(t, r, "test/plain@1.0", map[string]*string{"etc/passwd": s(passwd), "usr/share/app/new": s("new\n")})
+	if plain["etc/passwd"].Mode != 0o600 {
+		t.Errorf("plain: etc/passwd mode %o, want 600", plain["etc/passwd"].Mode)
+	}
+	if m := r.artifact(t, "test/plain@1.0").Metadata; !sameStrings(m.Removed, []string{"etc/group"}) {
+		t.Errorf("plain: removed %v", m.Removed)
+	}
 	if m := r.artifact(t, "test/added@1.0").Metadata; len(m.Removed) != 0 || m.Strategy != "delta-added" {
 		t.Errorf("added: removed %v strategy %q; want none and delta-added", m.Removed, m.Strategy)
 	}
@@ -148,4 +158,43 @@ func TestBuildRetrieve(t *testing.T) {
 	t.Parallel()
 	r := fixture(t, buildTrees("retrieve"), []string{"test/b"}).must(t)
 	wantFiles(t, r, "test/b@1.0", map[string]*string{"b": s("from-a\n")})
+}
+
+// remoteLike hides the overlay directories, as a remote engine does, so the build reads the
+// delta through the change list and single-path copies.
+type remoteLike struct{ build.Engine }
+
+func (remoteLike) OverlayDirs(context.Context, string) (oci.OverlayDirs, bool, error) {
+	return oci.OverlayDirs{}, false, nil
+}
+
+// TestBuildRemoteDeltaMatchesLocal: the change-list path gives the same artifact as the overlay
+// path (files, contents, modes, owners, removed list), for a step that adds, modifies and
+// deletes, with a prelude (two stages) and without (one).
+func TestBuildRemoteDeltaMatchesLocal(t *testing.T) {
+	t.Parallel()
+	d := engine(t)
+	ensureBusybox(t, d)
+	pkgs := []string{"test/changed", "test/added", "test/plain"}
+	local := runBuild(t, d, t.TempDir(), build.Request{Trees: []string{buildTrees("modify")}, Packages: pkgs}).must(t)
+	remote := runBuild(t, remoteLike{d}, t.TempDir(), build.Request{Trees: []string{buildTrees("modify")}, Packages: pkgs}).must(t)
+	for _, p := range []string{"test/changed@1.0", "test/added@1.0", "test/plain@1.0"} {
+		la, ra := local.artifact(t, p), remote.artifact(t, p)
+		l, r := readArtifact(t, la.Path), readArtifact(t, ra.Path)
+		if !sameStrings(names(l), names(r)) {
+			t.Errorf("%s: local %v, remote %v", p, names(l), names(r))
+			continue
+		}
+		for n, e := range l {
+			if r[n] != e {
+				t.Errorf("%s: %s local %+v, remote %+v", p, n, e, r[n])
+			}
+		}
+		if !sameStrings(la.Metadata.Removed, ra.Metadata.Removed) {
+			t.Errorf("%s: removed local %v, remote %v", p, la.Metadata.Removed, ra.Metadata.Removed)
+		}
+	}
+	if left, _ := d.Managed(t.Context(), d.RunID()); len(left) != 0 {
+		t.Errorf("containers left: %+v", left)
+	}
 }
