@@ -15,7 +15,7 @@ import (
 )
 
 // artifact settles n's artifact: from the local cache, else from the --pull registry, else by
-// building it; then pushes it (--push) when it was built here and copies it to the destination.
+// building it; then pushes it (--push) unless it was pulled, and copies it to the destination.
 func (b *builder) artifact(ctx context.Context, n *node) error {
 	e, ok, err := b.o.cache.Get(ctx, n.key)
 	if errors.Is(err, ErrCacheCorrupt) {
@@ -39,10 +39,12 @@ func (b *builder) artifact(ctx context.Context, n *node) error {
 		if e, err = b.buildArtifact(ctx, n); err != nil {
 			return err
 		}
-		if b.o.push != "" {
-			if err := b.push(ctx, n, e); err != nil {
-				return err
-			}
+	}
+	if b.o.push != "" && n.source != SourcePulled {
+		// Cached artifacts are pushed too: the registry may not have what an earlier build
+		// without --push made. Blobs it has are not sent again.
+		if err := b.push(ctx, n, e); err != nil {
+			return err
 		}
 	}
 	n.entry = e

@@ -38,7 +38,7 @@ type Request struct {
 	Trees       []string       // spec tree roots (the current directory when empty)
 	Packages    []string       // references: cat/name, cat/name@1.0, cat/name@>=1, =cat/name-1.0
 	All         bool           // build every package of the trees (subpackages come with parents)
-	Platforms   []oci.Platform // target platforms; the host's when empty
+	Platforms   []oci.Platform // target platforms; the engine's own when empty
 	Flavor      string         // requested flavor flags, "ssl,!debug"
 	Values      []string       // values files, the rightmost winning
 	Destination string         // where artifacts and metadata files are written
@@ -120,6 +120,9 @@ func Build(ctx context.Context, eng Engine, req Request, opts ...Option) (*Resul
 	platforms := req.Platforms
 	if len(platforms) == 0 {
 		platforms = []oci.Platform{oci.HostPlatform()}
+		if pe, ok := eng.(interface{ Platform() oci.Platform }); ok && !pe.Platform().IsZero() {
+			platforms = []oci.Platform{pe.Platform()} // a remote engine's own architecture
+		}
 	}
 	result := &Result{}
 	if sr, ok := eng.(staleRemover); ok {

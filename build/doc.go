@@ -16,6 +16,14 @@
 //   - the package stage is a container of that builder image in which each step runs with
 //     /bin/sh -c, its output streamed line by line as [Update] events.
 //
+// When the builder stage changes nothing that could ship (delta mode without prelude, copy,
+// retrieve or includes; always for unpack and package_dir), the steps run in the builder
+// container itself and nothing is committed in between: one container per package instead of
+// two, since the build context and the environment never count in a delta.
+//
+// Each command's stderr is joined to its stdout (the engine would interleave the two at
+// random), so lines arrive in the order they were written.
+//
 // What the package container changed becomes the artifact: its delta (from the overlay upper
 // directory on a local engine, from the change list on a remote one), its whole filesystem
 // (unpack) or one directory (package_dir), filtered by includes and excludes. Subpackages are

@@ -101,7 +101,7 @@ func WithCache(c *Cache) Option {
 	}
 }
 
-// WithPush pushes every artifact built here to repo (e.g. "127.0.0.1:5000/flavor/cache") as an
+// WithPush pushes every artifact built or found in the local cache to repo (e.g. "127.0.0.1:5000/flavor/cache") as an
 // OCI artifact tagged with its cache key's hex, so other machines can --pull it.
 func WithPush(repo string) Option {
 	return func(o *options) error {
