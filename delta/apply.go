@@ -134,7 +134,7 @@ func (a *applier) entry(hdr *tar.Header, body io.Reader) error {
 		h.Name = name
 		a.dirs = append(a.dirs, &h)
 		return nil
-	case tar.TypeReg, tar.TypeRegA: //nolint:staticcheck // old archives use TypeRegA
+	case tar.TypeReg: // archive/tar reports old TypeRegA entries as TypeReg
 		return a.file(name, hdr, body)
 	case tar.TypeSymlink:
 		if err := a.root.Symlink(hdr.Linkname, name); err != nil {

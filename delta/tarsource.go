@@ -28,7 +28,7 @@ func entryFromHeader(p string, hdr *tar.Header) (Entry, error) {
 		ModTime: hdr.ModTime,
 	}
 	switch hdr.Typeflag {
-	case tar.TypeReg, tar.TypeRegA: //nolint:staticcheck // old archives use TypeRegA
+	case tar.TypeReg: // archive/tar reports old TypeRegA entries as TypeReg
 		e.Type, e.Size = tar.TypeReg, hdr.Size
 	case tar.TypeDir, tar.TypeFifo:
 	case tar.TypeSymlink, tar.TypeLink:

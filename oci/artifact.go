@@ -164,7 +164,7 @@ func PullArtifact(ctx context.Context, ref, dir string, opts ...Option) ([]strin
 	if err != nil {
 		return nil, fmt.Errorf("pulling artifact %s: %w", ref, err)
 	}
-	ropts := o.remoteOptions(ctx, ref, false)
+	ropts, _ := o.remoteOptions(ctx, ref, false)
 	desc, err := remote.Get(r, ropts...)
 	if err != nil {
 		return nil, fmt.Errorf("pulling artifact %s: %w", ref, err)

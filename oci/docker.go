@@ -20,15 +20,14 @@ import (
 // Docker is the container engine reached through the Docker API (a local dockerd, or a remote one
 // through DOCKER_HOST=tcp://…). It is safe for concurrent use.
 type Docker struct {
-	cli     *client.Client
-	host    string
-	local   bool
-	arch    string // the engine's architecture, GOARCH-style
-	runID   string
-	owner   string
-	log     *slog.Logger
-	binfmt  string
-	options *options
+	cli    *client.Client
+	host   string
+	local  bool
+	arch   string // the engine's architecture, GOARCH-style
+	runID  string
+	owner  string
+	log    *slog.Logger
+	binfmt string
 }
 
 var (
@@ -59,7 +58,7 @@ func NewDocker(ctx context.Context, opts ...Option) (*Docker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connecting to the container engine at %s: %w", hostFromEnv(o.host), err)
 	}
-	d := &Docker{cli: cli, host: cli.DaemonHost(), log: o.logger, binfmt: o.binfmtDir, options: o}
+	d := &Docker{cli: cli, host: cli.DaemonHost(), log: o.logger, binfmt: o.binfmtDir}
 	d.local = strings.HasPrefix(d.host, "unix://") || strings.HasPrefix(d.host, "npipe://")
 	if _, err := cli.Ping(ctx); err != nil {
 		cli.Close()

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"sync"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -77,11 +78,14 @@ func streamLoad(ctx context.Context, store ImageStore, img v1.Image, id v1.Hash,
 		return fmt.Errorf("parsing tag %q: %w: %v", tag, ErrBadReference, err)
 	}
 	pr, pw := io.Pipe()
+	written := make(chan struct{})
 	go func() {
+		defer close(written)
 		pw.CloseWithError(tarball.Write(ref, img, &progressWriter{w: pw, o: o, stage: "load", ref: tag}))
 	}()
 	err = store.LoadImage(ctx, pr)
 	pr.CloseWithError(io.ErrClosedPipe) // stops the writer if the engine gave up early
+	<-written                           // no progress event after Load returns
 	return err
 }
 
@@ -108,7 +112,10 @@ func Push(ctx context.Context, img v1.Image, ref string, opts ...Option) (v1.Has
 	if err != nil {
 		return v1.Hash{}, fmt.Errorf("pushing %s: %w", ref, err)
 	}
-	if err := remote.Write(r, img, o.remoteOptions(ctx, ref, true)...); err != nil {
+	ropts, stop := o.remoteOptions(ctx, ref, true)
+	err = remote.Write(r, img, ropts...)
+	stop()
+	if err != nil {
 		return v1.Hash{}, fmt.Errorf("pushing %s: %w", ref, err)
 	}
 	d, err := img.Digest()
@@ -182,21 +189,34 @@ func isLoopback(hostport string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// remoteOptions are the go-containerregistry options for one registry operation; progress is
-// reported only for writes (ggcr closes the channel when a write ends).
-func (o *options) remoteOptions(ctx context.Context, ref string, write bool) []remote.Option {
+// remoteOptions are the go-containerregistry options for one registry operation. For writes
+// with a progress callback, updates are forwarded from ggcr's channel; the returned stop must be
+// called when the operation returns, after which the callback is never called again (ggcr
+// closes the channel itself, but a late buffered update must not reach a caller that has moved
+// on).
+func (o *options) remoteOptions(ctx context.Context, ref string, write bool) ([]remote.Option, func()) {
 	ro := []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(o.keychain)}
 	if o.transport != nil {
 		ro = append(ro, remote.WithTransport(o.transport))
 	}
-	if write && o.progress != nil {
-		ch := make(chan v1.Update, 16)
-		go func() {
-			for u := range ch {
+	if !write || o.progress == nil {
+		return ro, func() {}
+	}
+	var mu sync.Mutex
+	stopped := false
+	ch := make(chan v1.Update, 16)
+	go func() {
+		for u := range ch {
+			mu.Lock()
+			if !stopped {
 				o.report(Progress{Stage: "push", Ref: ref, Done: u.Complete, Total: u.Total})
 			}
-		}()
-		ro = append(ro, remote.WithProgress(ch))
+			mu.Unlock()
+		}
+	}()
+	return append(ro, remote.WithProgress(ch)), func() {
+		mu.Lock()
+		stopped = true
+		mu.Unlock()
 	}
-	return ro
 }

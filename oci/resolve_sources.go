@@ -19,7 +19,8 @@ func (r *Resolver) resolveRegistry(ctx context.Context, ref, plain string, p Pla
 	if err != nil {
 		return Resolved{}, err
 	}
-	desc, err := remote.Get(nr, r.o.remoteOptions(ctx, plain, false)...)
+	ropts, _ := r.o.remoteOptions(ctx, plain, false)
+	desc, err := remote.Get(nr, ropts...)
 	if err != nil {
 		return Resolved{}, fmt.Errorf("%s: %w", nr.Context().Name(), err)
 	}

@@ -59,6 +59,11 @@ func readEntries(path string, collection bool) ([]entry, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parseEntries(path, data, collection)
+}
+
+// parseEntries reads the packages a definition.yaml or collection.yaml defines.
+func parseEntries(path string, data []byte, collection bool) ([]entry, error) {
 	root, err := yamlDoc(path, data)
 	if err != nil {
 		return nil, err
@@ -97,6 +102,12 @@ func readEntries(path string, collection bool) ([]entry, error) {
 }
 
 func readEntry(path string, n *yaml.Node) (entry, error) {
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	if n.Kind != yaml.MappingNode {
+		return entry{}, specErr(path, n.Line, nil, "a package definition must be a mapping with at least a name, not %s", kindName(n))
+	}
 	c := &checker{file: path}
 	e := entry{file: path, line: n.Line}
 	if err := c.decode(n, &e.def, true); err != nil {
@@ -110,7 +121,7 @@ func readEntry(path string, n *yaml.Node) (entry, error) {
 }
 
 // loadDir reads one package directory and renders each of its packages.
-func (l *loader) loadDir(ctx context.Context, d pkgDir) ([]*Package, error) {
+func (l *loader) loadDir(ctx context.Context, w *worker, d pkgDir) ([]*Package, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -128,11 +139,11 @@ func (l *loader) loadDir(ctx context.Context, d pkgDir) ([]*Package, error) {
 		}
 		entries = append(entries, es...)
 	}
-	build, err := l.parseOptional(filepath.Join(d.dir, buildFile))
+	build, err := parseOptional(w, filepath.Join(d.dir, buildFile))
 	if err != nil {
 		return nil, err
 	}
-	final, err := l.parseOptional(filepath.Join(d.dir, finalizeFile))
+	final, err := parseOptional(w, filepath.Join(d.dir, finalizeFile))
 	if err != nil {
 		return nil, err
 	}
@@ -156,12 +167,12 @@ type source struct {
 	rendered bool
 }
 
-func (l *loader) parseOptional(path string) (*source, error) {
+func parseOptional(w *worker, path string) (*source, error) {
 	data, ok, err := readOptional(path)
 	if err != nil || !ok {
 		return nil, err
 	}
-	c, err := l.r.parse(path, string(data))
+	c, err := w.parse(path, string(data))
 	if err != nil {
 		return nil, err
 	}
@@ -175,7 +186,7 @@ func (s *source) render(data *templateData, hints keyHints) (*yaml.Node, *checke
 	if err != nil {
 		return nil, nil, err
 	}
-	c := &checker{file: s.path, hints: hints, lineOffset: prefix, rendered: s.actions || len(s.c.roots) > 0}
+	c := &checker{file: s.path, hints: hints, lineOffset: prefix, rendered: s.actions || len(s.c.w.roots) > 0}
 	root, err := yamlDoc(s.path, out)
 	if err != nil {
 		if se, ok := err.(*SpecError); ok && c.rendered {
@@ -215,6 +226,7 @@ func (l *loader) makePackage(d pkgDir, e entry, build, final *source) ([]*Packag
 		p.Flags = map[string]bool{}
 	}
 	p.version, _ = version.Parse(p.Version)
+	p.platform = l.opts.platform
 	flavor, err := flavorFlags(p.Name, p.Flags, l.opts.flavor)
 	if err != nil {
 		return nil, err
@@ -225,7 +237,7 @@ func (l *loader) makePackage(d pkgDir, e entry, build, final *source) ([]*Packag
 		Values:   p.Values,
 		Flavor:   p.Flavor,
 		Platform: l.opts.platform,
-		Package:  PackageInfo{Name: p.Name, Category: p.Category, Version: p.Version},
+		Package:  packageInfo{Name: p.Name, Category: p.Category, Version: p.Version},
 	}
 	for_ := ""
 	if e.collection {

@@ -54,6 +54,7 @@ func Load(ctx context.Context, trees []string, opts ...Option) (*Tree, error) {
 	if len(trees) == 0 {
 		trees = []string{"."}
 	}
+	trees = uniqueRoots(trees)
 	values, err := readValues(ctx, o.valuesFiles)
 	if err != nil {
 		return nil, fmt.Errorf("loading spec trees: %w", err)
@@ -77,7 +78,13 @@ func Load(ctx context.Context, trees []string, opts ...Option) (*Tree, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newTree(trees, &o, results)
+	t, err := newTree(trees, &o, results)
+	if err != nil {
+		return nil, err
+	}
+	o.logger.Debug("loaded spec trees", "trees", trees, "directories", len(dirs), "templates", len(tmpls),
+		"packages", len(t.packages), "platform", o.platform.String(), "flavor", o.flavor)
+	return t, nil
 }
 
 // scanTree walks one tree in lexical order and returns its package directories and shared
@@ -170,8 +177,13 @@ func (l *loader) loadAll(ctx context.Context, dirs []pkgDir) ([][]*Package, erro
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			w, err := l.r.worker()
 			for i := range jobs {
-				results[i], errs[i] = l.loadDir(ctx, dirs[i])
+				if err != nil {
+					errs[i] = err
+				} else {
+					results[i], errs[i] = l.loadDir(ctx, w, dirs[i])
+				}
 				done <- i
 			}
 		}()
@@ -222,4 +234,18 @@ func readOptional(path string) ([]byte, bool, error) {
 		return nil, false, fmt.Errorf("reading %s: %w", path, err)
 	}
 	return data, true, nil
+}
+
+// uniqueRoots drops trees given more than once (after cleaning the path), keeping the first.
+func uniqueRoots(trees []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, t := range trees {
+		c := filepath.Clean(t)
+		if !seen[c] {
+			seen[c] = true
+			out = append(out, c)
+		}
+	}
+	return out
 }

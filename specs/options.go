@@ -56,7 +56,7 @@ func WithPlatform(p Platform) Option {
 	}
 }
 
-// WithFlavor sets the requested flavor: comma-separated flags such as "ssl,!debug" that override
+// WithFlavor sets the requested flavor, in Conary syntax (specs/flavor): flags such as "ssl,!debug" that override
 // the defaults packages declare in definition.yaml `flags:` (see .Flavor in templates).
 func WithFlavor(flavor string) Option {
 	return func(o *options) error {

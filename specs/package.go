@@ -1,9 +1,6 @@
 package specs
 
 import (
-	"sort"
-	"strings"
-
 	"github.com/flavor-dev/flavor/specs/version"
 )
 
@@ -52,8 +49,12 @@ type Package struct {
 	Collection bool   // defined by a collection.yaml entry
 
 	entry   map[string]any // the raw definition or collection entry (for the cache key)
+	reqs    packageReqs
+	key     string // Key, computed once
 	version version.Version
 	index   int // position in Tree.Packages, for deterministic ordering
+	// platform is the one the tree was loaded for.
+	platform Platform
 }
 
 // ID returns "category/name@version".
@@ -63,7 +64,12 @@ func (p *Package) ID() string { return p.Category + "/" + p.Name + "@" + p.Versi
 func (p *Package) String() string { return p.ID() }
 
 // Key returns "category/name", the name all versions of the package share.
-func (p *Package) Key() string { return p.Category + "/" + p.Name }
+func (p *Package) Key() string {
+	if p.key != "" {
+		return p.key
+	}
+	return p.Category + "/" + p.Name
+}
 
 // Fingerprint returns Luet's "name-category-version", the stem of artifact file names.
 func (p *Package) Fingerprint() string { return p.Name + "-" + p.Category + "-" + p.Version }
@@ -74,28 +80,10 @@ func (p *Package) Ref() Ref { return Ref{Category: p.Category, Name: p.Name, Ver
 // IsSubpackage reports whether p is carved out of another package's artifact.
 func (p *Package) IsSubpackage() bool { return p.Parent != nil }
 
-// FlavorString returns the package's flavor in Conary syntax: its flags sorted by name, each
-// written `flag` when on and `!flag` when off ("debug,!ssl"); "" for a package without flags.
-func (p *Package) FlavorString() string { return flavorString(p.Flavor) }
-
-func flavorString(f map[string]bool) string {
-	names := make([]string, 0, len(f))
-	for n := range f {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	var b strings.Builder
-	for i, n := range names {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		if !f[n] {
-			b.WriteByte('!')
-		}
-		b.WriteString(n)
-	}
-	return b.String()
-}
+// FlavorString returns the package's flavor in Conary syntax: its declared flags sorted by name,
+// "flag" when on and "~!flag" when off, then "is: <arch>" of the platform it is built for
+// ("~!debug,ssl is: x86_64").
+func (p *Package) FlavorString() string { return artifactFlavor(p.Flavor, p.platform) }
 
 // buildSpec returns the spec that governs p's build: its own, or its parent's for a subpackage.
 func (p *Package) buildSpec() *Spec {

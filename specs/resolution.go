@@ -136,11 +136,11 @@ func (s *solver) resolution(targets []*Package) *Resolution {
 		if s.g != buildGraph {
 			continue
 		}
-		if len(p.Spec.Copy) > 0 {
-			cp := make([]*Package, len(p.Spec.Copy))
-			for i, c := range p.Spec.Copy {
-				if c.Package != nil {
-					cp[i] = s.satisfier(s.refsFrom(p, []Ref{*c.Package}, "copy")[0])
+		if len(p.reqs.copy) > 0 {
+			cp := make([]*Package, len(p.reqs.copy))
+			for i, req := range p.reqs.copy {
+				if req != nil {
+					cp[i] = s.satisfier(req)
 				}
 			}
 			r.copies[p] = cp
@@ -157,54 +157,61 @@ func (s *solver) resolution(targets []*Package) *Resolution {
 // A cycle is an error unless allowCycles, in which case it is broken at its first package.
 func (r *Resolution) sort(allowCycles bool) error {
 	nodes := r.order
-	pending := make(map[*Package]int, len(nodes))
-	users := make(map[*Package][]*Package, len(nodes))
-	for _, p := range nodes {
-		pending[p] = len(r.deps[p])
+	idx := make(map[*Package]int, len(nodes))
+	for i, p := range nodes {
+		idx[p] = i
+	}
+	pending := make([]int, len(nodes))
+	users := make([][]int32, len(nodes))
+	for i, p := range nodes {
+		pending[i] = len(r.deps[p])
 		for _, d := range r.deps[p] {
-			users[d] = append(users[d], p)
+			users[idx[d]] = append(users[idx[d]], int32(i))
 		}
 	}
 	ready := &pkgHeap{}
 	for _, p := range nodes {
-		if pending[p] == 0 {
+		if pending[idx[p]] == 0 {
 			heap.Push(ready, p)
 		}
 	}
-	done := make(map[*Package]bool, len(nodes))
+	done := make([]bool, len(nodes))
+	level := make([]int, len(nodes))
 	order := make([]*Package, 0, len(nodes))
 	for len(order) < len(nodes) {
 		if ready.Len() == 0 {
 			var rest []*Package
-			for _, p := range nodes {
-				if !done[p] {
+			for i, p := range nodes {
+				if !done[i] {
 					rest = append(rest, p)
 				}
 			}
 			if !allowCycles {
-				return fmt.Errorf("%w: %s", ErrCycle, cycleText(rest, r.deps, done))
+				return fmt.Errorf("%w: %s", ErrCycle, cycleText(rest, r.deps, func(p *Package) bool { return done[idx[p]] }))
 			}
 			sort.Slice(rest, func(i, j int) bool { return less(rest[i], rest[j]) })
-			pending[rest[0]] = 0
+			pending[idx[rest[0]]] = 0
 			heap.Push(ready, rest[0])
 		}
 		p := heap.Pop(ready).(*Package)
-		if done[p] {
+		i := idx[p]
+		if done[i] {
 			continue
 		}
-		done[p] = true
+		done[i] = true
 		order = append(order, p)
 		lvl := 0
 		for _, d := range r.deps[p] {
-			if l, ok := r.level[d]; ok && done[d] {
-				lvl = max(lvl, l+1)
+			if j := idx[d]; done[j] {
+				lvl = max(lvl, level[j]+1)
 			}
 		}
+		level[i] = lvl
 		r.level[p] = lvl
-		for _, u := range users[p] {
+		for _, u := range users[i] {
 			pending[u]--
 			if pending[u] == 0 && !done[u] {
-				heap.Push(ready, u)
+				heap.Push(ready, nodes[u])
 			}
 		}
 	}
@@ -223,7 +230,7 @@ func (r *Resolution) sort(allowCycles bool) error {
 }
 
 // cycleText finds one cycle among the packages left and renders it "a → b → a".
-func cycleText(rest []*Package, deps map[*Package][]*Package, done map[*Package]bool) string {
+func cycleText(rest []*Package, deps map[*Package][]*Package, done func(*Package) bool) string {
 	sort.Slice(rest, func(i, j int) bool { return less(rest[i], rest[j]) })
 	pos := map[*Package]int{}
 	var path []*Package
@@ -241,7 +248,7 @@ func cycleText(rest []*Package, deps map[*Package][]*Package, done map[*Package]
 		path = append(path, p)
 		var next *Package
 		for _, d := range deps[p] {
-			if !done[d] {
+			if !done(d) {
 				next = d
 				break
 			}
@@ -288,7 +295,7 @@ func (s *solver) isRequire(r *Resolution, p, d *Package) bool {
 	for _, c := range r.copies[p] {
 		if c == d {
 			// d may also be a require; check the requires themselves
-			for _, req := range s.refsFrom(p, p.Spec.Requires, "") {
+			for _, req := range p.reqs.requires {
 				if s.satisfier(req) == d {
 					return true
 				}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -251,10 +253,10 @@ func TestResolveSeveralTargetsAndLevels(t *testing.T) {
 	wantIDs(t, "runtime closure", rt.Order(), "t/app1@1.0")
 }
 
-func TestResolveGivesUp(t *testing.T) {
-	// root needs a00..a19 (two versions each) and then z, which conflicts with a00@2.0. The
-	// search meets z last, so it tries every combination of a01..a19 (2^19) before it changes
-	// a00: it must stop with a clear error instead of running that long.
+// backjumpTree: root needs a00..a19 (two versions each) and then z, which conflicts with
+// a00@2.0. The search meets z last; plain backtracking would try every combination of
+// a01..a19 (2^19) before changing a00.
+func backjumpTree(t *testing.T) *Tree {
 	var pkgs []pkgSpec
 	var top []string
 	for i := 0; i < 20; i++ {
@@ -264,9 +266,41 @@ func TestResolveGivesUp(t *testing.T) {
 	}
 	top = append(top, "t/z")
 	pkgs = append(pkgs, pkgSpec{id: "t/root@1.0", build: top}, pkgSpec{id: "t/z@1.0", conflicts: []string{"t/a00@2.0"}})
-	tr := synthTree(t, pkgs...)
-	_, err := tr.Resolve(context.Background(), mustRef(t, "t/root"))
-	if !errors.Is(err, ErrUnsatisfiable) || !strings.Contains(err.Error(), "gave up after") || !strings.Contains(err.Error(), "t/z@1.0 conflicts with t/a00@2.0") {
+	return synthTree(t, pkgs...)
+}
+
+func TestResolveBackjumps(t *testing.T) {
+	tr := backjumpTree(t)
+	s := newSolver(context.Background(), tr, buildGraph)
+	root := mustLookup(t, tr, "t/root")
+	if err := s.run([]*Package{root}); err != nil {
+		t.Fatal(err)
+	}
+	// Conflict-directed backjumping goes straight back to a00: only a00 loses its newest version.
+	got := map[string]string{}
+	for _, p := range s.selected {
+		got[p.Name] = p.Version
+	}
+	for i := 0; i < 20; i++ {
+		want := "2.0"
+		if i == 0 {
+			want = "1.0"
+		}
+		if v := got[fmt.Sprintf("a%02d", i)]; v != want {
+			t.Fatalf("a%02d@%s selected, want %s (selection %v)", i, v, want, got)
+		}
+	}
+	if s.attempts > 100 {
+		t.Fatalf("%d attempts: the search did not jump back", s.attempts)
+	}
+}
+
+func TestResolveGivesUp(t *testing.T) {
+	tr := backjumpTree(t)
+	s := newSolver(context.Background(), tr, buildGraph)
+	s.budget = 30
+	err := s.run([]*Package{mustLookup(t, tr, "t/root")})
+	if !errors.Is(err, ErrUnsatisfiable) || !strings.Contains(err.Error(), "gave up after 30 attempts") || !strings.Contains(err.Error(), "t/z@1.0 conflicts with t/a00@2.0") {
 		t.Fatalf("err = %v", err)
 	}
 }
@@ -282,5 +316,51 @@ func TestResolveCancelled(t *testing.T) {
 	}
 	if _, err := tr.Resolve(context.Background()); err == nil {
 		t.Fatal("resolving nothing succeeded")
+	}
+}
+
+func TestTreeIsSafeForConcurrentUse(t *testing.T) {
+	tr := loadFixture(t, "complex/selection")
+	want := ids(buildOrder(t, tr, "sys-fs-5.4.2/vhba").Order())
+	errs := make(chan error, 8)
+	for g := 0; g < 8; g++ {
+		go func() {
+			for i := 0; i < 20; i++ {
+				res, err := tr.Resolve(context.Background(), Ref{Category: "sys-fs-5.4.2", Name: "vhba"})
+				if err != nil {
+					errs <- err
+					return
+				}
+				if got := ids(res.Order()); !reflect.DeepEqual(got, want) {
+					errs <- fmt.Errorf("order %v, want %v", got, want)
+					return
+				}
+				if _, err := tr.ResolveRuntime(context.Background(), Ref{Category: "meta", Name: "sabayon-kernel"}); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestLoadLogs(t *testing.T) {
+	var buf strings.Builder
+	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	// buildable and buildableseed both define test/a, test/b and test/c; the same tree given
+	// twice counts once
+	seed := filepath.Join("testdata", "luet", "buildableseed")
+	_, err := Load(context.Background(), []string{filepath.Join("testdata", "luet", "buildable"), seed, seed + "/"}, WithLogger(logger))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "the first wins") || !strings.Contains(buf.String(), "packages=4") {
+		t.Fatalf("log = %s", buf.String())
 	}
 }

@@ -47,9 +47,11 @@ type solver struct {
 	conflict map[string][]conflictOf
 	via      map[*Package]*requirement // the requirement that selected each package
 	selected []*Package
+	level    map[*Package]int // position of each selected package in selected
 
 	joins    map[*Package]*joinSet // requires_final_images packages → their join set
 	attempts int
+	budget   int   // most attempts before giving up
 	firstErr error // the first dead end met: usually the real cause
 	abort    error
 }
@@ -66,13 +68,19 @@ type joinSet struct {
 }
 
 func newSolver(ctx context.Context, t *Tree, g graph) *solver {
+	hint := 0 // runtime closures are usually small
+	if g == buildGraph {
+		hint = 32
+	}
 	return &solver{
 		ctx: ctx, t: t, g: g,
-		chosen:   map[string]*Package{},
+		chosen:   make(map[string]*Package, hint),
 		provided: map[string][]*Package{},
 		conflict: map[string][]conflictOf{},
-		via:      map[*Package]*requirement{},
+		via:      make(map[*Package]*requirement, hint),
+		level:    make(map[*Package]int, hint),
 		joins:    map[*Package]*joinSet{},
+		budget:   maxAttempts,
 	}
 }
 
@@ -82,7 +90,7 @@ func (s *solver) run(targets []*Package) error {
 	for _, p := range targets {
 		s.queue = append(s.queue, &requirement{ref: p.Ref(), key: p.Key(), exact: p})
 	}
-	if s.solve(0) {
+	if ok, _ := s.solve(0); ok {
 		return nil
 	}
 	if s.abort != nil {
@@ -91,41 +99,54 @@ func (s *solver) run(targets []*Package) error {
 	return s.firstErr
 }
 
-func (s *solver) solve(head int) bool {
+func (s *solver) solve(head int) (bool, levels) {
 	for head < len(s.queue) && s.satisfier(s.queue[head]) != nil {
 		head++
 	}
 	if head == len(s.queue) {
-		return true
+		return true, nil
 	}
 	req := s.queue[head]
-	cands := s.options(req)
+	// blame collects the selections this requirement's failure depends on: those that ruled
+	// out its candidates, those deeper failures depended on, and the one that brought the
+	// requirement in.
+	cands, blame := s.options(req)
 	for _, p := range cands {
 		s.attempts++
 		if s.attempts%1024 == 0 {
 			if err := s.ctx.Err(); err != nil {
 				s.abort = fmt.Errorf("resolving: %w", err)
-				return false
+				return false, nil
 			}
 		}
-		if s.attempts > maxAttempts {
-			s.abort = fmt.Errorf("%w: gave up after %d attempts to select versions (the requirements conflict in too many ways); first problem: %v", ErrUnsatisfiable, maxAttempts, s.firstErr)
-			return false
+		if s.attempts > s.budget {
+			s.abort = fmt.Errorf("%w: gave up after %d attempts to select versions (the requirements conflict in too many ways); first problem: %v", ErrUnsatisfiable, s.budget, s.firstErr)
+			return false, nil
 		}
 		mark := len(s.queue)
 		if err := s.choose(p, req); err != nil {
 			s.dead(err)
 			continue
 		}
-		if s.solve(head + 1) {
-			return true
+		lvl := len(s.selected) - 1
+		ok, why := s.solve(head + 1)
+		if ok {
+			return true, nil
 		}
 		s.unchoose(p, mark)
 		if s.abort != nil {
-			return false
+			return false, nil
 		}
+		if !why.has(lvl) {
+			// The failure below does not depend on choosing p: another candidate for req
+			// cannot fix it, so jump back to the selections it does depend on.
+			return false, why
+		}
+		why.del(lvl)
+		blame = blame.union(why)
 	}
-	return false
+	blame.add(s.levelOf(req.from))
+	return false, blame
 }
 
 // satisfier returns the selected package that meets req, or nil.
@@ -149,10 +170,10 @@ func (s *solver) satisfier(req *requirement) *Package {
 
 // options returns the packages that could meet req now, best first, recording why when there
 // are none.
-func (s *solver) options(req *requirement) []*Package {
+func (s *solver) options(req *requirement) ([]*Package, levels) {
 	if req.keyErr != nil {
 		s.dead(s.chainErr(req, req.keyErr))
-		return nil
+		return nil, nil
 	}
 	var all []*Package
 	if req.exact != nil {
@@ -161,44 +182,56 @@ func (s *solver) options(req *requirement) []*Package {
 		all = s.t.candidates(req.key, req.c)
 	}
 	out := all[:0:0]
-	var reasons []string
+	var blame levels
+	var reasons []func() string
 	for _, p := range all {
-		if why := s.excluded(p); why != "" {
-			reasons = append(reasons, why)
+		culprit, why := s.excluded(p)
+		if why == nil {
+			out = append(out, p)
 			continue
 		}
-		out = append(out, p)
+		if culprit != nil {
+			blame.add(s.levelOf(culprit))
+		}
+		reasons = append(reasons, why)
 	}
-	if len(out) > 0 {
-		return out
+	if len(out) > 0 || s.firstErr != nil {
+		return out, blame
 	}
 	switch {
 	case len(reasons) > 0:
-		s.dead(s.chainErr(req, fmt.Errorf("%w: %s", ErrUnsatisfiable, strings.Join(reasons, "; "))))
+		texts := make([]string, len(reasons))
+		for i, r := range reasons {
+			texts[i] = r()
+		}
+		s.dead(s.chainErr(req, fmt.Errorf("%w: %s", ErrUnsatisfiable, strings.Join(texts, "; "))))
 	case len(s.t.byKey[req.key]) == 0 && len(s.t.providers[req.key]) == 0:
 		s.dead(s.chainErr(req, s.t.noMatch(req.key, req.ref, req.c)))
 	default:
 		s.dead(s.chainErr(req, fmt.Errorf("%w: no version of %s satisfies %q; known versions: %s",
 			ErrUnsatisfiable, strings.TrimPrefix(req.key, "/"), req.c.String(), s.t.knownVersions(req.key))))
 	}
-	return nil
+	return nil, blame
 }
 
 // excluded says why p cannot be selected now, or "".
-func (s *solver) excluded(p *Package) string {
+func (s *solver) excluded(p *Package) (culprit *Package, why func() string) {
 	if q := s.chosen[p.Key()]; q != nil && q != p {
-		return fmt.Sprintf("%s is already selected (required by %s)", q.ID(), s.chainText(s.via[q]))
+		return q, s.alreadySelected(q)
 	}
 	if s.g == buildGraph && p.IsSubpackage() {
-		return fmt.Sprintf("%s is a subpackage of %s and cannot be a build dependency; require %s", p.ID(), p.Parent.ID(), p.Parent.Key())
+		return nil, lazyf("%s is a subpackage of %s and cannot be a build dependency; require %s", p, p.Parent, p.Parent.Key())
 	}
 	if spec := p.buildSpec(); spec != nil && !spec.Supports(s.t.platform) {
-		return fmt.Sprintf("%s does not support %s (platforms: %s)", p.ID(), s.t.platform, platformList(spec.Platforms))
+		return nil, lazyf("%s does not support %s (platforms: %s)", p, s.t.platform, platformList(spec.Platforms))
 	}
-	if c := s.conflictWith(p); c != "" {
-		return c
+	return s.conflictWith(p)
+}
+
+func (s *solver) alreadySelected(q *Package) func() string {
+	return func() string {
+		return fmt.Sprintf("%s is already selected (required by %s)", q, s.chainText(s.via[q]))
 	}
-	return ""
 }
 
 func platformList(ps []Platform) string {
@@ -212,47 +245,44 @@ func platformList(ps []Platform) string {
 // conflictWith reports a conflict between p and the selection, in either direction: a selected
 // package that conflicts with p (or with a name p provides), or p conflicting with a selected
 // package (or with a name a selected package provides).
-func (s *solver) conflictWith(p *Package) string {
+func (s *solver) conflictWith(p *Package) (*Package, func() string) {
 	if s.chosen[p.Key()] == p {
-		return ""
+		return nil, nil
 	}
 	for _, c := range s.conflict[p.Key()] {
 		if c.c.Check(p.version) {
-			return fmt.Sprintf("%s conflicts with %s", c.owner.ID(), c.ref)
+			return c.owner, lazyf("%s conflicts with %s", c.owner, c.ref)
 		}
 	}
 	for _, r := range p.Provides {
 		for _, c := range s.conflict[r.Key()] {
 			if s.t.providesMatch(p, r.Key(), c.c) {
-				return fmt.Sprintf("%s conflicts with %s, which %s provides", c.owner.ID(), c.ref, p.ID())
+				return c.owner, lazyf("%s conflicts with %s, which %s provides", c.owner, c.ref, p)
 			}
 		}
 	}
-	for _, r := range s.conflictsOf(p) {
-		c, err := s.t.constraint(r)
-		if err != nil {
-			continue
+	for _, c := range s.conflictsOf(p) {
+		if q := s.chosen[c.key]; q != nil && c.c.Check(q.version) {
+			return q, lazyf("%s conflicts with %s, which is selected", p, q)
 		}
-		if q := s.chosen[r.Key()]; q != nil && c.Check(q.version) {
-			return fmt.Sprintf("%s conflicts with %s, which is selected", p.ID(), q.ID())
-		}
-		for _, q := range s.provided[r.Key()] {
-			if s.t.providesMatch(q, r.Key(), c) {
-				return fmt.Sprintf("%s conflicts with %s, provided by the selected %s", p.ID(), r, q.ID())
+		for _, q := range s.provided[c.key] {
+			if s.t.providesMatch(q, c.key, c.c) {
+				return q, lazyf("%s conflicts with %s, provided by the selected %s", p, c.ref, q)
 			}
 		}
 	}
-	return ""
+	return nil, nil
 }
 
-func (s *solver) conflictsOf(p *Package) []Ref {
+// lazyf formats a message only if it is needed: most exclusions are retried, not reported.
+func lazyf(format string, args ...any) func() string {
+	return func() string { return fmt.Sprintf(format, args...) }
+}
+func (s *solver) conflictsOf(p *Package) []conflictRef {
 	if s.g == runtimeGraph {
-		return p.Conflicts
+		return p.reqs.runtimeConflicts
 	}
-	if p.Spec == nil {
-		return nil
-	}
-	return p.Spec.Conflicts
+	return p.reqs.buildConflicts
 }
 
 // choose selects p for req and queues p's own requirements.
@@ -263,16 +293,13 @@ func (s *solver) choose(p *Package, req *requirement) error {
 	}
 	s.chosen[p.Key()] = p
 	s.via[p] = req
+	s.level[p] = len(s.selected)
 	s.selected = append(s.selected, p)
 	for _, r := range p.Provides {
 		s.provided[r.Key()] = append(s.provided[r.Key()], p)
 	}
-	for _, r := range s.conflictsOf(p) {
-		c, err := s.t.constraint(r)
-		if err != nil {
-			continue
-		}
-		s.conflict[r.Key()] = append(s.conflict[r.Key()], conflictOf{owner: p, ref: r, c: c})
+	for _, c := range s.conflictsOf(p) {
+		s.conflict[c.key] = append(s.conflict[c.key], conflictOf{owner: p, ref: c.ref, c: c.c})
 	}
 	s.queue = append(s.queue, reqs...)
 	return nil
@@ -283,65 +310,116 @@ func (s *solver) unchoose(p *Package, mark int) {
 	s.queue = s.queue[:mark]
 	delete(s.chosen, p.Key())
 	delete(s.via, p)
+	delete(s.level, p)
 	s.selected = s.selected[:len(s.selected)-1]
 	for _, r := range p.Provides {
 		ps := s.provided[r.Key()]
 		s.provided[r.Key()] = ps[:len(ps)-1]
 	}
-	for _, r := range s.conflictsOf(p) {
-		if _, err := s.t.constraint(r); err != nil {
-			continue
-		}
-		cs := s.conflict[r.Key()]
-		s.conflict[r.Key()] = cs[:len(cs)-1]
+	for _, c := range s.conflictsOf(p) {
+		cs := s.conflict[c.key]
+		s.conflict[c.key] = cs[:len(cs)-1]
 	}
 }
 
-// requirementsOf returns what p needs in this graph.
+// requirementsOf returns what p needs in this graph. Apart from join sets, they were worked out
+// once when the tree was loaded.
 func (s *solver) requirementsOf(p *Package) ([]*requirement, error) {
 	if s.g == runtimeGraph {
-		return s.refsFrom(p, p.Requires, ""), nil
+		return p.reqs.runtime, nil
 	}
-	spec := p.Spec
+	if !p.Spec.RequiresFinalImages {
+		return p.reqs.build, nil
+	}
+	js := s.joinOf(p)
+	if js.err != nil {
+		return nil, js.err
+	}
 	var out []*requirement
-	if spec.RequiresFinalImages {
-		js := s.joinOf(p)
-		if js.err != nil {
-			return nil, js.err
+	seen := map[*Package]bool{}
+	for _, m := range js.members {
+		n := m
+		if m.Parent != nil {
+			n = m.Parent
 		}
-		seen := map[*Package]bool{}
-		for _, m := range js.members {
-			n := m
-			if m.Parent != nil {
-				n = m.Parent
-			}
-			if !seen[n] {
-				seen[n] = true
-				out = append(out, &requirement{from: p, ref: n.Ref(), key: n.Key(), exact: n, note: "requires_final_images"})
-			}
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, &requirement{from: p, ref: n.Ref(), key: n.Key(), exact: n, note: "requires_final_images"})
 		}
-	} else {
-		out = s.refsFrom(p, spec.Requires, "")
 	}
-	for _, c := range spec.Copy {
-		if c.Package != nil {
-			out = append(out, s.refsFrom(p, []Ref{*c.Package}, "copy")...)
+	for _, r := range p.reqs.copy {
+		if r != nil {
+			out = append(out, r)
 		}
 	}
 	return out, nil
 }
 
-func (s *solver) refsFrom(p *Package, rs []Ref, note string) []*requirement {
+// requirements turns p's references into requirements, tying each to a name of the tree.
+func (t *Tree) requirements(p *Package, rs []Ref, note string) []*requirement {
 	out := make([]*requirement, 0, len(rs))
 	for _, r := range rs {
 		req := &requirement{from: p, ref: r, note: note}
-		req.key, req.keyErr = s.t.resolveKey(r)
+		req.key, req.keyErr = t.resolveKey(r)
 		if req.keyErr == nil {
-			req.c, req.keyErr = s.t.constraint(r)
+			req.c, req.keyErr = t.constraint(r)
 		}
 		out = append(out, req)
 	}
 	return out
+}
+
+// packageReqs are a package's requirements in each graph, worked out once per tree.
+type packageReqs struct {
+	runtimeConflicts []conflictRef
+	buildConflicts   []conflictRef
+	runtime          []*requirement // definition.yaml requires
+	requires         []*requirement // build.yaml requires
+	copy             []*requirement // one per spec.Copy entry; nil for image entries
+	build            []*requirement // requires then copy packages
+}
+
+// conflictRef is a conflicts entry with its selector parsed; entries whose selector does not
+// parse are left out (they were reported when the tree loaded).
+type conflictRef struct {
+	ref Ref
+	key string
+	c   version.Constraint
+}
+
+func (t *Tree) conflictRefs(rs []Ref) []conflictRef {
+	var out []conflictRef
+	for _, r := range rs {
+		key, err := t.resolveKey(r)
+		if err != nil {
+			key = r.Key()
+		}
+		c, err := t.constraint(r)
+		if err != nil {
+			continue
+		}
+		out = append(out, conflictRef{ref: r, key: key, c: c})
+	}
+	return out
+}
+
+func (t *Tree) prepare(p *Package) {
+	p.reqs.runtime = t.requirements(p, p.Requires, "")
+	p.reqs.runtimeConflicts = t.conflictRefs(p.Conflicts)
+	if p.Spec == nil {
+		return
+	}
+	p.reqs.buildConflicts = t.conflictRefs(p.Spec.Conflicts)
+	p.reqs.requires = t.requirements(p, p.Spec.Requires, "")
+	p.reqs.build = append([]*requirement(nil), p.reqs.requires...)
+	for _, c := range p.Spec.Copy {
+		var r *requirement
+		if c.Package != nil {
+			r = t.requirements(p, []Ref{*c.Package}, "copy")[0]
+			p.reqs.build = append(p.reqs.build, r)
+		}
+		p.reqs.copy = append(p.reqs.copy, r)
+	}
 }
 
 // joinOf resolves the join set of a requires_final_images package: the runtime closure of its
@@ -351,9 +429,9 @@ func (s *solver) joinOf(p *Package) *joinSet {
 		return js
 	}
 	rs := newSolver(s.ctx, s.t, runtimeGraph)
-	rs.queue = rs.refsFrom(p, p.Spec.Requires, "requires_final_images")
+	rs.queue = s.t.requirements(p, p.Spec.Requires, "requires_final_images")
 	js := &joinSet{}
-	if rs.solve(0) {
+	if ok, _ := rs.solve(0); ok {
 		js.members = append(js.members, rs.selected...)
 	} else if rs.abort != nil {
 		js.err = rs.abort
@@ -403,4 +481,47 @@ func (s *solver) chainText(req *requirement) string {
 		parts[i], parts[j] = parts[j], parts[i]
 	}
 	return strings.Join(parts, " → ")
+}
+
+// levelOf returns the position of a selected package among the selections, or -1 (for targets'
+// requirements, which no selection brought in).
+func (s *solver) levelOf(p *Package) int {
+	if p == nil {
+		return -1
+	}
+	if l, ok := s.level[p]; ok {
+		return l
+	}
+	return -1
+}
+
+// levels is a set of selection positions: the selections a failure depends on (conflict-directed
+// backjumping).
+type levels map[int]struct{}
+
+func (l *levels) add(i int) {
+	if i < 0 {
+		return
+	}
+	if *l == nil {
+		*l = levels{}
+	}
+	(*l)[i] = struct{}{}
+}
+
+func (l levels) has(i int) bool {
+	_, ok := l[i]
+	return ok
+}
+
+func (l levels) del(i int) { delete(l, i) }
+
+func (l levels) union(o levels) levels {
+	if l == nil {
+		l = levels{}
+	}
+	for k := range o {
+		l[k] = struct{}{}
+	}
+	return l
 }

@@ -21,11 +21,11 @@ type templateData struct {
 	Values   map[string]any
 	Flavor   map[string]bool
 	Platform Platform
-	Package  PackageInfo
+	Package  packageInfo
 }
 
-// PackageInfo is .Package in templates.
-type PackageInfo struct {
+// packageInfo is .Package in templates.
+type packageInfo struct {
 	Name, Category, Version string
 }
 
@@ -36,7 +36,7 @@ type templateFile struct {
 }
 
 // renderer parses the shared templates once; each build.yaml or finalize.yaml is parsed into a
-// copy of that set, so `define` blocks from templates/ are visible to it, as when Luet
+// namespace holding them, so `define` blocks from templates/ are visible to it, as when Luet
 // concatenates the shared files before the spec.
 type renderer struct {
 	shared *template.Template
@@ -88,58 +88,84 @@ func blankRoot(tr *parse.Tree) bool {
 	return true
 }
 
-// compiled is one parsed build.yaml or finalize.yaml. Executions of one compiled template must
-// not run concurrently (the include depth counter is per template).
-type compiled struct {
-	t     *template.Template
-	roots []string
-	depth int
+// worker renders templates one at a time on its own copy of the shared templates. Copying a
+// template set copies its function table (sprig's two hundred functions), so a worker copies
+// once and parses each spec into that copy; only a spec with its own `define` blocks gets a
+// private copy, so its definitions stay its own.
+type worker struct {
+	base    *template.Template
+	current *template.Template // the namespace of the template being executed
+	roots   []string
+	depth   int
 	// tooDeep is set when include nests past includeLimit; the includes then return nothing so
 	// the execution unwinds cheaply, and execute reports it.
 	tooDeep error
 }
 
-func (r *renderer) parse(name, text string) (*compiled, error) {
-	t, err := r.shared.Clone()
+func (r *renderer) worker() (*worker, error) {
+	base, err := r.shared.Clone()
 	if err != nil {
 		return nil, fmt.Errorf("copying shared templates: %w", err)
 	}
-	c := &compiled{roots: r.roots}
-	t.Funcs(template.FuncMap{"include": func(name string, data any) (string, error) {
-		if c.tooDeep != nil {
-			return "", nil
+	w := &worker{base: base, current: base, roots: r.roots}
+	base.Funcs(template.FuncMap{"include": w.include})
+	return w, nil
+}
+
+// include is Luet's and Helm's late-bound include, with a nesting limit.
+func (w *worker) include(name string, data any) (string, error) {
+	if w.tooDeep != nil {
+		return "", nil
+	}
+	if w.depth >= includeLimit {
+		w.tooDeep = fmt.Errorf("include %q: more than %d nested includes", name, includeLimit)
+		return "", nil
+	}
+	w.depth++
+	defer func() { w.depth-- }()
+	var b strings.Builder
+	if err := w.current.ExecuteTemplate(&b, name, data); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
+
+// compiled is one parsed build.yaml or finalize.yaml, executed by its worker.
+type compiled struct {
+	t  *template.Template
+	ns *template.Template
+	w  *worker
+}
+
+func (w *worker) parse(name, text string) (*compiled, error) {
+	ns := w.base
+	if strings.Contains(text, "define") || strings.Contains(text, "block") {
+		clone, err := w.base.Clone()
+		if err != nil {
+			return nil, fmt.Errorf("copying shared templates: %w", err)
 		}
-		if c.depth >= includeLimit {
-			c.tooDeep = fmt.Errorf("include %q: more than %d nested includes", name, includeLimit)
-			return "", nil
-		}
-		c.depth++
-		defer func() { c.depth-- }()
-		var b strings.Builder
-		if err := c.t.ExecuteTemplate(&b, name, data); err != nil {
-			return "", err
-		}
-		return b.String(), nil
-	}})
-	c.t, err = t.New(name).Parse(text)
+		ns = clone
+	}
+	t, err := ns.New(name).Parse(text)
 	if err != nil {
 		return nil, specErr(name, templateLine(err), nil, "%s", cleanTemplateError(err))
 	}
-	return c, nil
+	return &compiled{t: t, ns: ns, w: w}, nil
 }
 
 // execute renders the template; prefixLines is how many lines the shared templates' own text
 // added at the top.
 func (c *compiled) execute(data *templateData) (out []byte, prefixLines int, err error) {
 	var b bytes.Buffer
-	c.tooDeep = nil
+	w := c.w
+	w.current, w.depth, w.tooDeep = c.ns, 0, nil
 	defer func() {
-		if err == nil && c.tooDeep != nil {
-			err = specErr(c.t.Name(), 0, nil, "%v", c.tooDeep)
+		if err == nil && w.tooDeep != nil {
+			err = specErr(c.t.Name(), 0, nil, "%v", w.tooDeep)
 		}
 	}()
-	for _, root := range c.roots {
-		if err := c.t.ExecuteTemplate(&b, root, data); err != nil {
+	for _, root := range w.roots {
+		if err := c.ns.ExecuteTemplate(&b, root, data); err != nil {
 			return nil, 0, specErr(root, templateLine(err), nil, "%s", cleanTemplateError(err))
 		}
 	}

@@ -67,6 +67,7 @@ func newTree(roots []string, o *options, results [][]*Package) (*Tree, error) {
 	}
 	for i, p := range t.packages {
 		p.index = i
+		p.key = p.Category + "/" + p.Name
 	}
 	sort.SliceStable(t.packages, func(i, j int) bool { return less(t.packages[i], t.packages[j]) })
 	for _, p := range t.packages {
@@ -90,6 +91,9 @@ func newTree(roots []string, o *options, results [][]*Package) (*Tree, error) {
 			}
 			t.providers[r.Key()] = append(t.providers[r.Key()], provider{pkg: p, provided: r, constraint: c, exact: !version.IsSelector(r.Version)})
 		}
+	}
+	for _, p := range t.packages {
+		t.prepare(p)
 	}
 	for _, ps := range t.providers {
 		sort.SliceStable(ps, func(i, j int) bool {

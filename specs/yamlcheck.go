@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -50,6 +51,29 @@ type yamlField struct {
 	name  string
 	index []int
 	typ   reflect.Type
+}
+
+// structInfo is what checkStruct needs of a struct type, worked out once per type.
+type structInfo struct {
+	byName map[string]yamlField
+	names  []string // sorted, for hints
+}
+
+var structInfos sync.Map // reflect.Type → *structInfo
+
+func infoOf(t reflect.Type) *structInfo {
+	if v, ok := structInfos.Load(t); ok {
+		return v.(*structInfo)
+	}
+	fields := structFields(t)
+	si := &structInfo{byName: make(map[string]yamlField, len(fields))}
+	for _, f := range fields {
+		si.byName[f.name] = f
+		si.names = append(si.names, f.name)
+	}
+	sort.Strings(si.names)
+	structInfos.Store(t, si)
+	return si
 }
 
 func structFields(t reflect.Type) []yamlField {
@@ -197,21 +221,15 @@ func (c *checker) checkKind(n *yaml.Node, t reflect.Type, path string, open bool
 }
 
 func (c *checker) checkStruct(n *yaml.Node, t reflect.Type, path string, open bool) error {
-	fields := structFields(t)
-	byName := make(map[string]yamlField, len(fields))
-	names := make([]string, 0, len(fields))
-	for _, f := range fields {
-		byName[f.name] = f
-		names = append(names, f.name)
-	}
-	sort.Strings(names)
-	seen := map[string]bool{}
+	si := infoOf(t)
+	byName, names := si.byName, si.names
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
-		if seen[k.Value] {
-			return c.errf(k, "key %q appears twice in %s", k.Value, describePath(path))
+		for j := 0; j < i; j += 2 {
+			if n.Content[j].Value == k.Value {
+				return c.errf(k, "key %q appears twice in %s", k.Value, describePath(path))
+			}
 		}
-		seen[k.Value] = true
 		f, ok := byName[k.Value]
 		if !ok {
 			if open {

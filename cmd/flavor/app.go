@@ -30,6 +30,7 @@ func New() *cli.App {
 // commands lists every subcommand; each lives in its own file.
 func commands() []*cli.Command {
 	return []*cli.Command{
+		treeCommand(),
 		flavorsCommand(),
 		imageCommand(),
 		buildCommand(),
@@ -51,7 +52,7 @@ type exitCoder interface{ ExitCode() int }
 // run executes app with args and returns the process exit code, printing the error, if any, to
 // the app's error writer.
 func run(ctx context.Context, app *cli.App, args []string) int {
-	err := app.RunContext(ctx, args)
+	err := app.RunContext(ctx, interspersed(app, args))
 	if err == nil {
 		return 0
 	}

@@ -3,11 +3,9 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
@@ -21,7 +19,7 @@ func imageCommand() *cli.Command {
 		Name:  "image",
 		Usage: "make and inspect the base images builds run in",
 		Subcommands: []*cli.Command{
-			flagsAnywhere(&cli.Command{
+			&cli.Command{
 				Name:      "import",
 				Usage:     "make a base image of a root filesystem (directory or tar) for one platform",
 				ArgsUsage: "ROOTFS",
@@ -36,8 +34,8 @@ func imageCommand() *cli.Command {
 					&cli.StringFlag{Name: "oci-layout", Usage: "write to the OCI image layout `DIR` instead of loading into the engine"},
 				},
 				Action: imageImport,
-			}),
-			flagsAnywhere(&cli.Command{
+			},
+			&cli.Command{
 				Name:      "resolve",
 				Usage:     "show which image a reference means for a platform, and where it was found",
 				ArgsUsage: "REF",
@@ -46,7 +44,7 @@ func imageCommand() *cli.Command {
 					&cli.BoolFlag{Name: "no-engine", Usage: "do not look in the container engine"},
 				},
 				Action: imageResolve,
-			}),
+			},
 		},
 	}
 }
@@ -223,64 +221,4 @@ func printImageJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
-}
-
-// flagsAnywhere lets cmd's flags follow its arguments (`import ROOTFS --platform P`), as the
-// usage lines show; urfave/cli v2 stops parsing flags at the first argument. The action gets a
-// context whose flags were parsed from the flags set before the arguments plus those after.
-func flagsAnywhere(cmd *cli.Command) *cli.Command {
-	action := cmd.Action
-	cmd.Action = func(c *cli.Context) error {
-		var argv, positional []string
-		for _, name := range c.LocalFlagNames() {
-			argv = append(argv, fmt.Sprintf("--%s=%v", name, c.Value(name)))
-		}
-		rest := c.Args().Slice()
-		for i := 0; i < len(rest); i++ {
-			a := rest[i]
-			switch {
-			case a == "--":
-				positional = append(positional, rest[i+1:]...)
-				i = len(rest)
-			case strings.HasPrefix(a, "-") && a != "-":
-				argv = append(argv, a)
-				if !strings.Contains(a, "=") && !isBoolFlag(cmd, strings.TrimLeft(a, "-")) && i+1 < len(rest) {
-					argv = append(argv, rest[i+1])
-					i++
-				}
-			default:
-				positional = append(positional, a)
-			}
-		}
-		set := flag.NewFlagSet(cmd.Name, flag.ContinueOnError)
-		set.SetOutput(io.Discard)
-		for _, f := range cmd.Flags {
-			if err := f.Apply(set); err != nil {
-				return err
-			}
-		}
-		if err := set.Parse(append(append(argv, "--"), positional...)); err != nil {
-			return fmt.Errorf("%s: %w", cmd.Name, err)
-		}
-		parent := c
-		if lineage := c.Lineage(); len(lineage) > 1 {
-			parent = lineage[1]
-		}
-		nc := cli.NewContext(c.App, set, parent)
-		nc.Command = c.Command
-		return action(nc)
-	}
-	return cmd
-}
-
-func isBoolFlag(cmd *cli.Command, name string) bool {
-	for _, f := range cmd.Flags {
-		for _, n := range f.Names() {
-			if n == name {
-				_, ok := f.(*cli.BoolFlag)
-				return ok
-			}
-		}
-	}
-	return false
 }

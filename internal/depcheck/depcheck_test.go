@@ -19,7 +19,8 @@ var allowed = map[string][]string{
 	"packer":            {},
 	"oci":               {"specs"},
 	"delta":             {"specs", "oci"},
-	"launcher":          {"packer"},
+	"launcher":          {"packer", "internal/testbin"},
+	"internal/testbin":  {}, // builds the launcher with `go build` for the launcher's own tests
 	"launcher/embedded": {},
 	"build":             {"specs", "oci", "delta", "packer", "launcher/embedded"},
 	"cmd":               {"*"},

@@ -8,7 +8,9 @@ import (
 // The resolver scores every variant of every package against the system flavor. These
 // benchmarks compare scoring parsed flavors (what callers should do: parse once, keep the
 // Flavor) with the obvious alternative of keeping flavor strings and parsing them per comparison.
-// Run: go test -run '^$' -bench Score ./specs/flavor/
+// BenchmarkChooseReference runs Choose as trovesource.py spells it (strong flavors matched against
+// preference flavors) next to Choose's arch-membership shortcut.
+// Run: go test -run '^$' -bench . ./specs/flavor/
 
 var (
 	benchSystem = "~!dom0,~!domU,~!vmware,~!xen,~ssl,~gtk,~!debug is: x86(i486,i586,i686,sse,sse2) x86_64"
@@ -45,7 +47,10 @@ func BenchmarkScoreFromStrings(b *testing.B) {
 	}
 }
 
-func BenchmarkChoose(b *testing.B) {
+func BenchmarkChoose(b *testing.B)          { benchChoose(b, Choose) }
+func BenchmarkChooseReference(b *testing.B) { benchChoose(b, chooseReference) }
+
+func benchChoose(b *testing.B, choose func([]Flavor, []Flavor) (Choice, bool)) {
 	for _, n := range []int{5, 50} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			systems := parseAll(benchSystem)
@@ -56,7 +61,7 @@ func BenchmarkChoose(b *testing.B) {
 			candidates = candidates[:n]
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
-				c, _ := Choose(systems, candidates)
+				c, _ := choose(systems, candidates)
 				benchSink += c.Score
 			}
 		})

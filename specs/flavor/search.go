@@ -21,43 +21,45 @@ type Choice struct {
 //
 // ok is false when no system flavor accepts any candidate.
 func Choose(systems []Flavor, candidates []Flavor) (choice Choice, ok bool) {
+	scores := make([]int, len(candidates))
+	var compatible []int
 	for si, system := range systems {
-		var compatible []int
-		scoreOf := make(map[int]int)
+		compatible = compatible[:0]
 		for ci, c := range candidates {
 			if s, ok := system.Score(c); ok {
 				compatible = append(compatible, ci)
-				scoreOf[ci] = s
+				scores[ci] = s
 			}
 		}
 		if len(compatible) == 0 {
 			continue
 		}
-		prefs, err := PreferenceFlavors(system)
-		if err != nil {
-			prefs = nil // a system without a major architecture has no preferences
+		var prefs []string
+		if major, err := MajorArch(system); err == nil && major != "" {
+			prefs = Preferences(major)
 		}
 		kept, pref := filterByPreferences(candidates, compatible, prefs)
 		best := kept[0]
 		for _, ci := range kept[1:] {
-			if scoreOf[ci] > scoreOf[best] {
+			if scores[ci] > scores[best] {
 				best = ci
 			}
 		}
-		return Choice{Candidate: best, System: si, Score: scoreOf[best], Preference: pref}, true
+		return Choice{Candidate: best, System: si, Score: scores[best], Preference: pref}, true
 	}
 	return Choice{}, false
 }
 
 // filterByPreferences keeps the candidates matching the earliest preference they can, or all of
-// them when none matches any preference.
-func filterByPreferences(candidates []Flavor, idx []int, prefs []Flavor) ([]int, int) {
+// them when none matches any preference. A preference is "is: <arch>" without flags, which a
+// candidate's strong flavor satisfies exactly when its "is:" class names arch.
+func filterByPreferences(candidates []Flavor, idx []int, prefs []string) ([]int, int) {
 	bestPref := -1
 	var best []int
 	for _, ci := range idx {
-		strong := candidates[ci].Strong()
-		for pi, p := range prefs {
-			if !strong.Satisfies(p) {
+		is := candidates[ci].classes[kindIS]
+		for pi, arch := range prefs {
+			if _, ok := is.find(arch); !ok {
 				continue
 			}
 			switch {

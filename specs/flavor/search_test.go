@@ -110,3 +110,73 @@ func TestChoose(t *testing.T) {
 		})
 	}
 }
+
+// chooseReference is Choose written the way trovesource.py reads: preferences as flavors, matched
+// with the strong form of each candidate. Choose takes a shortcut (arch membership); the
+// differential test and the benchmark below compare the two.
+func chooseReference(systems []Flavor, candidates []Flavor) (Choice, bool) {
+	for si, system := range systems {
+		scoreOf := map[int]int{}
+		var compatible []int
+		for ci, c := range candidates {
+			if s, ok := system.Score(c); ok {
+				compatible = append(compatible, ci)
+				scoreOf[ci] = s
+			}
+		}
+		if len(compatible) == 0 {
+			continue
+		}
+		prefs, _ := PreferenceFlavors(system)
+		bestPref, kept := -1, compatible
+		var matched []int
+		for _, ci := range compatible {
+			strong := candidates[ci].Strong()
+			for pi, p := range prefs {
+				if strong.Satisfies(p) {
+					if bestPref == -1 || pi < bestPref {
+						bestPref, matched = pi, []int{ci}
+					} else if pi == bestPref {
+						matched = append(matched, ci)
+					}
+					break
+				}
+			}
+		}
+		if bestPref >= 0 {
+			kept = matched
+		}
+		best := kept[0]
+		for _, ci := range kept[1:] {
+			if scoreOf[ci] > scoreOf[best] {
+				best = ci
+			}
+		}
+		return Choice{Candidate: best, System: si, Score: scoreOf[best], Preference: bestPref}, true
+	}
+	return Choice{}, false
+}
+
+func TestChooseMatchesReference(t *testing.T) {
+	systems := [][]string{
+		{"~ssl is: x86(i686) x86_64"},
+		{"!ssl is: x86", "~ssl is: x86_64"},
+		{"~!debug is: aarch64"},
+		{"ssl"},
+		{"is: ppc ppc64", "is: x86"},
+	}
+	pool := []string{"is: x86", "is: x86_64(~sse3)", "is: x86(!i686) x86_64", "ssl", "~!ssl is: x86_64",
+		"is: aarch64", "is:", "debug is: aarch64", "~!debug is: aarch64", "is: ppc", "is: ppc64", "!ssl is: x86"}
+	for _, sys := range systems {
+		for i := range pool {
+			for j := i; j < len(pool); j++ {
+				cands := parseAll(pool[i], pool[j], pool[(i+j)%len(pool)])
+				got, ok := Choose(parseAll(sys...), cands)
+				want, wok := chooseReference(parseAll(sys...), cands)
+				if ok != wok || got != want {
+					t.Fatalf("systems %q, candidates %q: Choose = %+v %v, reference = %+v %v", sys, []string{pool[i], pool[j], pool[(i+j)%len(pool)]}, got, ok, want, wok)
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,238 @@
+package launcher
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+)
+
+// ensureTree makes sure the workenv holds what the command needs. On a warm start (tree complete,
+// no fresh-each-run slot, every named lazy slot present) it costs one small file read and takes no
+// lock. Otherwise it takes the workenv's lock and, if the tree is still not complete (another
+// process may have finished it meanwhile), extracts it; then it re-extracts fresh-each-run slots
+// and adds missing lazy ones.
+func (l *launch) ensureTree(ctx context.Context, cmd *command) error {
+	done := l.o.phase("check")
+	if l.warm() {
+		done("warm")
+		return nil
+	}
+	done("cold")
+	fresh := l.freshSlots()
+
+	done = l.o.phase("lock")
+	if err := os.MkdirAll(l.lay.side, 0o700); err != nil {
+		return l.ioError("creating the cache directory", err)
+	}
+	unlock, err := lockFile(l.lay.lockPath())
+	if err != nil {
+		return l.ioError("locking the workenv", err)
+	}
+	defer unlock()
+	if err := l.lay.cleanStale(); err != nil {
+		return l.ioError("cleaning the workenv", err)
+	}
+	done("")
+
+	if l.cfg.fresh || !l.lay.complete() {
+		return l.extractTree(ctx, cmd)
+	}
+	done = l.o.phase("refresh")
+	for _, s := range fresh {
+		if err := l.overlay(ctx, s); err != nil {
+			return err
+		}
+	}
+	for _, s := range l.plan.slots {
+		if l.lazy[s.pos] && !exists(l.lay.slotMarker(s.pos)) {
+			if err := l.overlay(ctx, s); err != nil {
+				return err
+			}
+			if err := writeMarker(l.lay.slotMarker(s.pos), l.lay.digest+"\n"); err != nil {
+				return l.ioError("marking a lazy slot", err)
+			}
+		}
+	}
+	done(strconv.Itoa(len(fresh)) + " fresh")
+	return nil
+}
+
+// warm reports whether the tree can be used as it is: complete for this metadata, no slot to
+// extract afresh on every run, every lazy slot the placeholders name present, and no forced
+// re-extraction.
+func (l *launch) warm() bool {
+	return !l.cfg.fresh && len(l.freshSlots()) == 0 && l.lay.complete() && l.lazyPresent()
+}
+
+func (l *launch) freshSlots() []slotPlan {
+	var fresh []slotPlan
+	for _, s := range l.plan.slots {
+		if s.here && s.class == classFresh {
+			fresh = append(fresh, s)
+		}
+	}
+	return fresh
+}
+
+// lazyPresent reports whether every lazy slot the placeholders name has been extracted.
+func (l *launch) lazyPresent() bool {
+	for pos := range l.lazy {
+		if !exists(l.lay.slotMarker(pos)) {
+			return false
+		}
+	}
+	return true
+}
+
+// extractTree extracts the whole workenv into a private staging directory, renames it into place,
+// creates the workenv directories, runs the setup commands, removes init slots, and writes the
+// completion marker last. Until that marker exists, no run trusts the tree.
+func (l *launch) extractTree(ctx context.Context, cmd *command) error {
+	if err := l.lay.invalidate(); err != nil {
+		return l.ioError("invalidating the old workenv", err)
+	}
+	// Setup commands may name lazy slots too: those are needed now.
+	for _, c := range l.plan.setup {
+		for _, s := range []string{c.Command, c.Path, c.Content} {
+			if _, err := l.ph.expand(s); err != nil {
+				return fail(CategoryOther, "preparing the setup commands of "+l.name, err, "the package's metadata is wrong; report it to its publisher")
+			}
+		}
+	}
+	done := l.o.phase("extract")
+	st, err := l.lay.stage()
+	if err != nil {
+		return l.ioError("creating a staging directory", err)
+	}
+	defer os.RemoveAll(st) // gone after install; removes a failed attempt
+	n := 0
+	for _, s := range l.plan.slots {
+		if !s.here || s.class == classInit || (s.class == classLazy && !l.lazy[s.pos]) {
+			continue
+		}
+		if err := l.extractSlot(ctx, s, st); err != nil {
+			return err
+		}
+		n++
+	}
+	var inits []placed
+	for _, s := range l.plan.slots {
+		if !s.here || s.class != classInit {
+			continue
+		}
+		ps, err := l.extractMerged(ctx, s, st)
+		if err != nil {
+			return err
+		}
+		inits = append(inits, ps...)
+		n++
+	}
+	if err := l.lay.install(st); err != nil {
+		return l.ioError("moving the extracted workenv into place", err)
+	}
+	done(strconv.Itoa(n) + " slots")
+
+	if err := l.makeDirs(); err != nil {
+		return err
+	}
+	if len(l.plan.setup) > 0 {
+		done = l.o.phase("setup")
+		r := &setupRunner{ph: l.ph, env: cmd.env, dir: l.lay.workenv, pathEnv: cmd.path, pathExt: cmd.pathExt, stderr: l.o.stdio[2]}
+		if err := runSetup(r, l.plan.setup); err != nil {
+			return fail(CategoryOther, "setting up the workenv of "+l.name, err,
+				"the package's setup failed; fix what it reports, the next run tries again")
+		}
+		done(strconv.Itoa(len(l.plan.setup)) + " commands")
+	}
+	if err := unplace(l.lay.workenv, inits); err != nil {
+		return l.ioError("removing init slots", err)
+	}
+	for pos := range l.lazy {
+		if err := writeMarker(l.lay.slotMarker(pos), l.lay.digest+"\n"); err != nil {
+			return l.ioError("marking a lazy slot", err)
+		}
+	}
+	if err := l.lay.markComplete(); err != nil {
+		return l.ioError("marking the workenv complete", err)
+	}
+	return nil
+}
+
+// extractSlot extracts one slot into dir with packer's safe extraction, which checks the slot's
+// bytes against the signed metadata and refuses hostile entries before writing anything.
+func (l *launch) extractSlot(ctx context.Context, s slotPlan, dir string) error {
+	if _, err := l.pkg.ExtractSlot(ctx, s.pos, dir); err != nil {
+		return packageError(fmt.Sprintf("extracting slot %d (%s) of %s", s.num, s.id, l.name), err)
+	}
+	return nil
+}
+
+// extractMerged extracts one slot into its own staging directory and merges it into dir,
+// returning what it placed.
+func (l *launch) extractMerged(ctx context.Context, s slotPlan, dir string) ([]placed, error) {
+	sub, err := l.lay.stage()
+	if err != nil {
+		return nil, l.ioError("creating a staging directory", err)
+	}
+	defer os.RemoveAll(sub)
+	if err := l.extractSlot(ctx, s, sub); err != nil {
+		return nil, err
+	}
+	ps, err := merge(sub, dir)
+	if err != nil {
+		return nil, packageError(fmt.Sprintf("placing slot %d (%s) of %s", s.num, s.id, l.name), err)
+	}
+	return ps, nil
+}
+
+// overlay extracts one slot again into the live workenv: into a staging directory first, then
+// renamed over the old files, so a process running from the tree never sees a half-written file.
+func (l *launch) overlay(ctx context.Context, s slotPlan) error {
+	_, err := l.extractMerged(ctx, s, l.lay.workenv)
+	return err
+}
+
+// makeDirs creates workenv.directories with their modes (0700 when none is given).
+func (l *launch) makeDirs() error {
+	for _, d := range l.plan.dirs {
+		p, err := l.ph.expand(d.Path)
+		if err != nil {
+			return fail(CategoryOther, "preparing the workenv directories of "+l.name, err, "")
+		}
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(l.lay.workenv, p)
+		}
+		mode := fs.FileMode(d.Mode).Perm()
+		if mode == 0 {
+			mode = 0o700
+		}
+		if err := os.MkdirAll(p, mode); err != nil {
+			return l.ioError("creating workenv directory "+d.Path, err)
+		}
+		if runtime.GOOS != "windows" {
+			if err := os.Chmod(p, mode); err != nil {
+				return l.ioError("creating workenv directory "+d.Path, err)
+			}
+		}
+	}
+	return nil
+}
+
+func (l *launch) ioError(op string, err error) *Error {
+	var le *Error
+	if errors.As(err, &le) {
+		return le
+	}
+	return fail(CategoryIO, op+" of "+l.name, err,
+		"check that "+filepath.Dir(l.lay.workenv)+" is writable and has free space, or set "+EnvCache)
+}
+
+func exists(p string) bool {
+	_, err := os.Lstat(p)
+	return err == nil
+}

@@ -1,0 +1,321 @@
+package packer
+
+import (
+	"archive/tar"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+)
+
+// ExtractSlot extracts slot i into the directory dest (created 0700 when missing) and returns
+// the path it wrote: the directory a tar slot was unpacked into, or the file of a single-file
+// slot. Target rules (pspf-2025.md §11.6, "{workenv}" stands for dest):
+//
+//   - A slot whose operations start with tar is unpacked at dest when its target is
+//     "{workenv}", "." or empty, and otherwise into the parent of the target ("opt/app" unpacks
+//     into dest/opt), like FlavorPack's Go launcher.
+//   - Any other slot is one file written to dest/target with the descriptor's permissions (0 means
+//     0600), parents created 0700; an empty or "." target means dest/slot_<i>_<id>. The file is
+//     written under a temporary name and renamed once verified.
+//
+// Before writing anything, the stored bytes are verified at the package's level (so no
+// decompressor sees unverified bytes) and a tar slot is read once with every entry checked; absolute names, ".." components, symlinks or hard links
+// resolving outside dest, entries through a symlink, device nodes and fifos are refused
+// (ErrUnsafeEntry, naming slot and entry). Writes go through an os.Root, so nothing lands
+// outside dest even if dest changes meanwhile. Modes are kept (suid/sgid/sticky too); owners are
+// set only WithChown; mtimes are not restored.
+func (p *Package) ExtractSlot(ctx context.Context, i int, dest string, opts ...Option) (string, error) {
+	o, err := makeOptions(opts)
+	if err != nil {
+		return "", err
+	}
+	d, err := p.Descriptor(i)
+	if err != nil {
+		return "", err
+	}
+	info, _ := p.SlotInfo(i)
+	if err := os.MkdirAll(dest, 0o700); err != nil {
+		return "", fmt.Errorf("extracting %s: %w", p.slotName(i), err)
+	}
+	root, err := os.OpenRoot(dest)
+	if err != nil {
+		return "", fmt.Errorf("extracting %s: %w", p.slotName(i), err)
+	}
+	defer root.Close()
+	target := strings.ReplaceAll(strings.ReplaceAll(info.Target, "{workenv}/", ""), "{workenv}", "")
+	if d.Chain().HasTar() {
+		base := "."
+		if target != "" && target != "." {
+			rel, err := localPath(info.Target, target)
+			if err != nil {
+				return "", fmt.Errorf("extracting %s: target: %w", p.slotName(i), err)
+			}
+			base = path.Dir(rel)
+		}
+		if err := p.extractTar(ctx, i, root, base, o); err != nil {
+			return "", err
+		}
+		return filepath.Join(dest, filepath.FromSlash(base)), nil
+	}
+	name := target
+	if name == "" || name == "." {
+		name = fmt.Sprintf("slot_%d_%s", i, info.ID)
+	}
+	rel, err := localPath(name, name)
+	if err != nil || rel == "" {
+		return "", fmt.Errorf("extracting %s: target %q: %w", p.slotName(i), info.Target, errors.Join(err, ErrUnsafeEntry))
+	}
+	if err := p.extractFile(ctx, i, root, rel, d, o); err != nil {
+		return "", err
+	}
+	return filepath.Join(dest, filepath.FromSlash(rel)), nil
+}
+
+// ExtractAll extracts every slot into dest in index order (see ExtractSlot).
+func (p *Package) ExtractAll(ctx context.Context, dest string, opts ...Option) error {
+	for i := range p.descs {
+		if _, err := p.ExtractSlot(ctx, i, dest, opts...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// extractTar verifies the stored bytes, checks the whole archive (pass 1), then writes it
+// (pass 2). Decompressors only see bytes that verified. Pass 2 hashes and checks every entry
+// again, so an archive that changed between the passes still cannot escape.
+func (p *Package) extractTar(ctx context.Context, i int, root *os.Root, base string, o *options) error {
+	if err := p.VerifySlot(ctx, i); err != nil {
+		return fmt.Errorf("extracting: %w", err)
+	}
+	rc, err := p.openSlot(ctx, i, false)
+	if err != nil {
+		return fmt.Errorf("extracting %s: %w", p.slotName(i), err)
+	}
+	err = scanTar(rc, newTarGuard(root, base))
+	rc.Close()
+	if err != nil {
+		return fmt.Errorf("extracting %s: %w", p.slotName(i), err)
+	}
+	if base != "." {
+		if err := root.MkdirAll(base, 0o755); err != nil {
+			return fmt.Errorf("extracting %s: %w", p.slotName(i), err)
+		}
+	}
+	rc, err = p.OpenSlot(ctx, i)
+	if err != nil {
+		return fmt.Errorf("extracting %s: %w", p.slotName(i), err)
+	}
+	defer rc.Close()
+	pw := &progressReader{r: rc, o: o, u: Update{Stage: StageExtract, Index: i, Slot: p.meta.slotID(i)}}
+	if err := unpackTar(pw, root, newTarGuard(root, base), o.chown); err != nil {
+		return fmt.Errorf("extracting %s: %w", p.slotName(i), err)
+	}
+	return nil
+}
+
+func (m *Metadata) slotID(i int) string {
+	if i < len(m.Slots) {
+		return m.Slots[i].ID
+	}
+	return ""
+}
+
+// scanTar reads a whole tar stream, checking every header, then reads the stream to its end (so
+// a verifying reader gets to check the slot). When the stream fails verification, that error
+// wins over a tar or entry error it may have caused.
+func scanTar(r io.Reader, g *tarGuard) error {
+	tr := tar.NewReader(r)
+	var err error
+	for {
+		var h *tar.Header
+		if h, err = tr.Next(); err == io.EOF {
+			err = nil
+			break
+		}
+		if err != nil {
+			err = fmt.Errorf("reading tar: %w", err)
+			break
+		}
+		if _, err = g.check(h); err != nil {
+			break
+		}
+	}
+	if _, derr := io.Copy(io.Discard, r); derr != nil {
+		return derr
+	}
+	return err
+}
+
+// unpackTar writes a tar stream under root, checking each entry with g. Directory modes are
+// applied last, deepest first, so read-only directories can be filled.
+func unpackTar(r io.Reader, root *os.Root, g *tarGuard, chown bool) error {
+	tr := tar.NewReader(r)
+	type dirMode struct {
+		name string
+		mode fs.FileMode
+	}
+	var dirs []dirMode
+	buf := make([]byte, 1<<20)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("reading tar: %w", err)
+		}
+		name, err := g.check(h)
+		if err != nil {
+			return err
+		}
+		if name == "" {
+			continue
+		}
+		mode := h.FileInfo().Mode() & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)
+		if err := writeEntry(root, name, h, tr, mode, buf, g.base); err != nil {
+			return fmt.Errorf("entry %q: %w", h.Name, err)
+		}
+		if h.Typeflag == tar.TypeDir {
+			dirs = append(dirs, dirMode{name, mode})
+		}
+		if chown {
+			if err := root.Lchown(name, h.Uid, h.Gid); err != nil {
+				return fmt.Errorf("entry %q: %w", h.Name, err)
+			}
+		}
+	}
+	if _, err := io.Copy(io.Discard, r); err != nil { // let a verifying reader finish
+		return err
+	}
+	for i := len(dirs) - 1; i >= 0; i-- {
+		if err := root.Chmod(dirs[i].name, dirs[i].mode); err != nil {
+			return fmt.Errorf("entry %q: %w", dirs[i].name, err)
+		}
+	}
+	return nil
+}
+
+func writeEntry(root *os.Root, name string, h *tar.Header, r io.Reader, mode fs.FileMode, buf []byte, base string) error {
+	if h.Typeflag == tar.TypeDir {
+		if st, err := root.Lstat(name); err == nil && !st.IsDir() {
+			if err := root.Remove(name); err != nil {
+				return err
+			}
+		}
+		return root.MkdirAll(name, 0o700)
+	}
+	if dir := path.Dir(name); dir != "." {
+		if err := root.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+	}
+	if st, err := root.Lstat(name); err == nil {
+		if st.IsDir() {
+			return fmt.Errorf("a directory is in the way")
+		}
+		if err := root.Remove(name); err != nil {
+			return err
+		}
+	}
+	switch h.Typeflag {
+	case tar.TypeSymlink:
+		return root.Symlink(h.Linkname, name)
+	case tar.TypeLink:
+		target, _ := localPath(h.Name, h.Linkname)
+		return root.Link(path.Join(base, target), name)
+	}
+	f, err := root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.CopyBuffer(f, r, buf); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return root.Chmod(name, mode)
+}
+
+// extractFile writes a single-file slot to a temporary name next to rel and renames it into place
+// once the slot has verified.
+func (p *Package) extractFile(ctx context.Context, i int, root *os.Root, rel string, d Descriptor, o *options) error {
+	fail := func(err error) error { return fmt.Errorf("extracting %s to %q: %w", p.slotName(i), rel, err) }
+	dir := path.Dir(rel)
+	if dir != "." {
+		g := newTarGuard(root, ".")
+		if err := g.parentOnDisk(rel, dir); err != nil {
+			return fail(err)
+		}
+		if err := root.MkdirAll(dir, 0o700); err != nil {
+			return fail(err)
+		}
+	}
+	if st, err := root.Lstat(rel); err == nil && st.IsDir() {
+		return fail(errors.New("a directory is in the way"))
+	}
+	perm := fileModeFromUnix(uint32(d.Permissions))
+	if d.Permissions == 0 {
+		perm = 0o600
+	}
+	var rnd [6]byte
+	rand.Read(rnd[:])
+	tmp := path.Join(dir, "."+path.Base(rel)+".tmp-"+hex.EncodeToString(rnd[:]))
+	if err := p.VerifySlot(ctx, i); err != nil { // before any decompressor sees the bytes
+		return fmt.Errorf("extracting: %w", err)
+	}
+	f, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fail(err)
+	}
+	rc, err := p.OpenSlot(ctx, i)
+	if err == nil {
+		pw := &progressReader{r: rc, o: o, u: Update{Stage: StageExtract, Index: i, Slot: p.meta.slotID(i)}}
+		_, err = io.CopyBuffer(f, pw, make([]byte, 1<<20))
+		rc.Close()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = root.Chmod(tmp, perm)
+	}
+	if err == nil {
+		err = root.Rename(tmp, rel)
+	}
+	if err != nil {
+		root.Remove(tmp)
+		return fail(err)
+	}
+	return nil
+}
+
+// progressReader reports decoded bytes as they are read.
+type progressReader struct {
+	r     io.Reader
+	o     *options
+	u     Update
+	total int64
+	next  int64
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	p.total += int64(n)
+	if p.o.progress != nil && (p.total >= p.next || err == io.EOF) {
+		p.u.Done = p.total
+		p.o.report(p.u)
+		p.next = p.total + progressStep
+	}
+	return n, err
+}

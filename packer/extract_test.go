@@ -1,0 +1,191 @@
+package packer
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// tarEntry is one entry of a hand-made (possibly hostile) tar.
+type tarEntry struct {
+	name, link, body string
+	typ              byte
+	mode             int64
+}
+
+func makeTar(t testing.TB, entries ...tarEntry) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, e := range entries {
+		mode := e.mode
+		if mode == 0 {
+			mode = 0o644
+		}
+		h := &tar.Header{Name: e.name, Linkname: e.link, Typeflag: e.typ, Mode: mode, Size: int64(len(e.body))}
+		if e.typ != tar.TypeReg {
+			h.Size = 0
+		}
+		if err := tw.WriteHeader(h); err != nil {
+			t.Fatal(err)
+		}
+		if h.Size > 0 {
+			tw.Write([]byte(e.body))
+		}
+	}
+	tw.Close()
+	return buf.Bytes()
+}
+
+func packageWithSlot(t testing.TB, s craftSlot) *Package {
+	t.Helper()
+	b := craft{align: 8, envKey: "env", slots: []craftSlot{s}}.build(t)
+	p, err := NewPackage(context.Background(), bytes.NewReader(b), int64(len(b)), WithName("hostile.psp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestHostileSlots(t *testing.T) {
+	ctx := context.Background()
+	reg := func(name string) tarEntry { return tarEntry{name: name, typ: tar.TypeReg, body: "pwned"} }
+	for _, tc := range []struct {
+		name    string
+		entries []tarEntry
+		target  string
+		prepare func(t *testing.T, base, dest string) // set up the disk before extraction
+		entry   string                                // the entry the error must name
+	}{
+		{"dot-dot file", []tarEntry{reg("ok.txt"), reg("../evil")}, "{workenv}", nil, "../evil"},
+		{"dot-dot inside the name", []tarEntry{reg("a/../../evil")}, "{workenv}", nil, "a/../../evil"},
+		{"absolute file", []tarEntry{reg("/etc/evil")}, "{workenv}", nil, "/etc/evil"},
+		{"symlink out of the destination, then a file through it", []tarEntry{
+			{name: "link", link: "../outside", typ: tar.TypeSymlink}, reg("link/evil")}, "{workenv}", nil, "link"},
+		{"absolute symlink", []tarEntry{{name: "link", link: "/etc", typ: tar.TypeSymlink}}, "{workenv}", nil, "link"},
+		{"file through an inside symlink", []tarEntry{
+			{name: "sub/", typ: tar.TypeDir, mode: 0o755}, {name: "link", link: "sub", typ: tar.TypeSymlink}, reg("link/evil")},
+			"{workenv}", nil, "link/evil"},
+		{"symlink escaping through another symlink", []tarEntry{
+			{name: "a/", typ: tar.TypeDir, mode: 0o755}, {name: "a/up", link: "..", typ: tar.TypeSymlink},
+			{name: "b", link: "a/up/..", typ: tar.TypeSymlink}}, "{workenv}", nil, "b"},
+		{"hard link to /etc/passwd", []tarEntry{{name: "passwd", link: "/etc/passwd", typ: tar.TypeLink}}, "{workenv}", nil, "passwd"},
+		{"hard link climbing out", []tarEntry{{name: "passwd", link: "../../../../etc/passwd", typ: tar.TypeLink}}, "{workenv}", nil, "passwd"},
+		{"character device", []tarEntry{reg("ok"), {name: "null", typ: tar.TypeChar}}, "{workenv}", nil, "null"},
+		{"block device", []tarEntry{{name: "sda", typ: tar.TypeBlock}}, "{workenv}", nil, "sda"},
+		{"fifo", []tarEntry{{name: "pipe", typ: tar.TypeFifo}}, "{workenv}", nil, "pipe"},
+		{"target outside", []tarEntry{reg("x")}, "../elsewhere/app", nil, "../elsewhere/app"},
+		{"symlink already on disk pointing out", []tarEntry{reg("pre/evil")}, "{workenv}",
+			func(t *testing.T, base, dest string) {
+				if err := os.Symlink(filepath.Join(base, "outside"), filepath.Join(dest, "pre")); err != nil {
+					t.Fatal(err)
+				}
+			}, "pre/evil"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			base := t.TempDir()
+			dest := filepath.Join(base, "dest")
+			writeTree(t, base, map[string]string{"outside/keep.txt": "untouched"})
+			if err := os.MkdirAll(dest, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if tc.prepare != nil {
+				tc.prepare(t, base, dest)
+			}
+			before := treeState(t, base)
+			p := packageWithSlot(t, craftSlot{id: "evil", target: tc.target, content: makeTar(t, tc.entries...), ops: Chain{OpTar}, perm: 0o644})
+			_, err := p.ExtractSlot(ctx, 0, dest)
+			if !errors.Is(err, ErrUnsafeEntry) {
+				t.Fatalf("ExtractSlot: %v, want ErrUnsafeEntry", err)
+			}
+			if msg := err.Error(); !strings.Contains(msg, "slot 0 (evil) of hostile.psp") || !strings.Contains(msg, tc.entry) {
+				t.Fatalf("error %q does not name the slot and %q", msg, tc.entry)
+			}
+			sameTree(t, treeState(t, base), before) // nothing written anywhere, inside or out
+			if _, err := os.Lstat("/etc/evil"); err == nil {
+				t.Fatal("/etc/evil exists")
+			}
+		})
+	}
+}
+
+func TestHostileSingleFileTargets(t *testing.T) {
+	ctx := context.Background()
+	for _, target := range []string{"../evil", "/etc/evil", "{workenv}/../evil", "a/../../evil"} {
+		t.Run(target, func(t *testing.T) {
+			base := t.TempDir()
+			dest := filepath.Join(base, "dest")
+			p := packageWithSlot(t, craftSlot{id: "f", target: target, content: []byte("single file content, long enough"), perm: 0o644})
+			if _, err := p.ExtractSlot(ctx, 0, dest); !errors.Is(err, ErrUnsafeEntry) {
+				t.Fatalf("ExtractSlot: %v, want ErrUnsafeEntry", err)
+			}
+			if st := treeState(t, base); len(st) > 1 {
+				t.Fatalf("written: %v", keys(st))
+			}
+		})
+	}
+}
+
+func TestExtractKeepsSafeLinksAndModes(t *testing.T) {
+	ctx := context.Background()
+	p := packageWithSlot(t, craftSlot{id: "good", target: "opt/app", ops: Chain{OpTar, OpGzip}, perm: 0o600, content: makeTar(t,
+		tarEntry{name: "./", typ: tar.TypeDir, mode: 0o755},
+		tarEntry{name: "./lib64/", typ: tar.TypeDir, mode: 0o755},
+		tarEntry{name: "./lib64/libx.so", typ: tar.TypeReg, body: "elf", mode: 0o755},
+		tarEntry{name: "./lib", link: "lib64", typ: tar.TypeSymlink},
+		tarEntry{name: "./bin/tool", typ: tar.TypeReg, body: "tool", mode: 0o4755},
+		tarEntry{name: "./bin/tool2", link: "bin/tool", typ: tar.TypeLink},
+		tarEntry{name: "./ro/", typ: tar.TypeDir, mode: 0o555},
+		tarEntry{name: "./ro/file", typ: tar.TypeReg, body: "in a read-only dir", mode: 0o444},
+		tarEntry{name: "./up", link: "lib64/../bin", typ: tar.TypeSymlink},
+	)})
+	dest := t.TempDir()
+	out, err := p.ExtractSlot(ctx, 0, dest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out != filepath.Join(dest, "opt") {
+		t.Fatalf("tar with target opt/app unpacked into %s, want %s/opt", out, dest)
+	}
+	sameTree(t, treeState(t, filepath.Join(dest, "opt")), map[string]string{
+		"lib64": "dir|drwxr-xr-x", "lib64/libx.so": "-rwxr-xr-x|elf", "lib": "symlink|lib64",
+		"bin": "dir|drwxr-xr-x", "bin/tool": "urwxr-xr-x|tool", "bin/tool2": "urwxr-xr-x|tool",
+		"ro": "dir|dr-xr-xr-x", "ro/file": "-r--r--r--|in a read-only dir", "up": "symlink|lib64/../bin",
+	})
+	a, _ := os.Stat(filepath.Join(dest, "opt/bin/tool"))
+	b, _ := os.Stat(filepath.Join(dest, "opt/bin/tool2"))
+	if !os.SameFile(a, b) {
+		t.Fatal("hard link was not kept")
+	}
+	os.Chmod(filepath.Join(dest, "opt/ro"), 0o755) // let t.TempDir clean up
+}
+
+func TestExtractRefusesCorruptSlotBeforeWriting(t *testing.T) {
+	ctx := context.Background()
+	b := craft{align: 8, envKey: "env", slots: []craftSlot{
+		{id: "t", target: "{workenv}", ops: Chain{OpTar}, content: makeTar(t, tarEntry{name: "f", typ: tar.TypeReg, body: "data"})},
+		{id: "f", target: "file.txt", content: []byte("a single file long enough to be raw")},
+	}}.build(t)
+	for i := 0; i < 2; i++ {
+		p, _ := NewPackage(ctx, bytes.NewReader(b), int64(len(b)))
+		d, _ := p.Descriptor(i)
+		bad := bytes.Clone(b)
+		bad[d.Offset+d.Size-1] ^= 1 // last byte: tar padding, or the file's last byte
+		p, err := NewPackage(ctx, bytes.NewReader(bad), int64(len(bad)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		dest := t.TempDir()
+		if _, err := p.ExtractSlot(ctx, i, dest); !errors.Is(err, ErrSlotChecksum) {
+			t.Fatalf("slot %d: %v, want ErrSlotChecksum", i, err)
+		}
+		if st := treeState(t, dest); len(st) != 0 {
+			t.Fatalf("slot %d: written despite a bad checksum: %v", i, keys(st))
+		}
+	}
+}

@@ -1,0 +1,198 @@
+package packer
+
+import (
+	"crypto"
+	"crypto/ed25519"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Option configures Write, Open, Verify and extraction. One type serves them all so a caller
+// (the CLI) can turn its flags into one []Option; an option that does not apply to an operation
+// is ignored by it.
+type Option func(*options) error
+
+type options struct {
+	logger      *slog.Logger
+	progress    func(Update)
+	signer      crypto.Signer
+	level       Level
+	trusted     []ed25519.PublicKey
+	trustSet    bool
+	name        string
+	concurrency int
+	epoch       *time.Time
+	chown       bool
+}
+
+func makeOptions(opts []Option) (*options, error) {
+	o := &options{
+		logger:      slog.New(slog.DiscardHandler),
+		level:       LevelStandard,
+		concurrency: runtime.GOMAXPROCS(0),
+	}
+	for _, opt := range opts {
+		if err := opt(o); err != nil {
+			return nil, err
+		}
+	}
+	return o, nil
+}
+
+// WithLogger sends debug logging to l (discarded by default).
+func WithLogger(l *slog.Logger) Option {
+	return func(o *options) error {
+		if l != nil {
+			o.logger = l
+		}
+		return nil
+	}
+}
+
+// WithProgress calls fn with progress updates while writing or extracting. fn runs on the
+// calling goroutine and must not block for long.
+func WithProgress(fn func(Update)) Option {
+	return func(o *options) error { o.progress = fn; return nil }
+}
+
+// WithSigner signs written packages with s, whose Public() must be an ed25519.PublicKey (an
+// ed25519.PrivateKey from KeyFromSeed, GenerateKey or LoadSigningKey, or a KMS/HSM signer).
+func WithSigner(s crypto.Signer) Option {
+	return func(o *options) error {
+		if s == nil {
+			return fmt.Errorf("signer is nil: %w", ErrInvalidInput)
+		}
+		if _, ok := s.Public().(ed25519.PublicKey); !ok {
+			return fmt.Errorf("signer's public key is %T, want ed25519.PublicKey: %w", s.Public(), ErrInvalidInput)
+		}
+		o.signer = s
+		return nil
+	}
+}
+
+// WithLevel sets the verification level of Open, Verify and extraction (default LevelStandard).
+func WithLevel(l Level) Option {
+	return func(o *options) error {
+		if l < LevelNone || l > LevelStrict {
+			return fmt.Errorf("verification level %d out of range: %w", l, ErrInvalidInput)
+		}
+		o.level = l
+		return nil
+	}
+}
+
+// WithTrustedKeys makes Open and Verify refuse (ErrUntrusted) a package signed by any key not in
+// keys. Several calls add up. With no keys given the option still turns trust checking on, so
+// every package is refused: an empty trust list never means "trust anything".
+func WithTrustedKeys(keys ...ed25519.PublicKey) Option {
+	return func(o *options) error {
+		for _, k := range keys {
+			if len(k) != ed25519.PublicKeySize {
+				return fmt.Errorf("trusted key has %d bytes, want %d: %w", len(k), ed25519.PublicKeySize, ErrInvalidInput)
+			}
+		}
+		o.trusted = append(o.trusted, keys...)
+		o.trustSet = true
+		return nil
+	}
+}
+
+// WithName sets the name used in error messages when opening from an io.ReaderAt.
+func WithName(name string) Option {
+	return func(o *options) error { o.name = name; return nil }
+}
+
+// WithConcurrency caps the goroutines a compressor uses (default GOMAXPROCS).
+func WithConcurrency(n int) Option {
+	return func(o *options) error {
+		if n < 1 {
+			return fmt.Errorf("concurrency %d, want at least 1: %w", n, ErrInvalidInput)
+		}
+		o.concurrency = n
+		return nil
+	}
+}
+
+// WithSourceDateEpoch sets the build time: tar mtimes are clamped to it and the metadata
+// timestamp is it. Without this option the SOURCE_DATE_EPOCH environment variable is read at
+// call time; when it is unset, mtimes become 0 and the metadata has no timestamp.
+func WithSourceDateEpoch(t time.Time) Option {
+	return func(o *options) error { u := t.UTC().Truncate(time.Second); o.epoch = &u; return nil }
+}
+
+// WithChown makes extraction set owners from tar headers (numeric uid/gid). Off by default.
+func WithChown(on bool) Option {
+	return func(o *options) error { o.chown = on; return nil }
+}
+
+// sourceDateEpoch returns the configured epoch, or SOURCE_DATE_EPOCH from the environment, or nil.
+func (o *options) sourceDateEpoch() (*time.Time, error) {
+	if o.epoch != nil {
+		return o.epoch, nil
+	}
+	v := strings.TrimSpace(os.Getenv("SOURCE_DATE_EPOCH"))
+	if v == "" {
+		return nil, nil
+	}
+	secs, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || secs < 0 {
+		return nil, fmt.Errorf("SOURCE_DATE_EPOCH=%q is not a non-negative number of seconds: %w", v, ErrInvalidInput)
+	}
+	t := time.Unix(secs, 0).UTC()
+	return &t, nil
+}
+
+// Stage names a step reported in an Update.
+type Stage string
+
+// Stages of Write and extraction.
+const (
+	StageSlot     Stage = "slot"      // encoding a slot; Done counts input bytes
+	StageSlotDone Stage = "slot-done" // a slot is encoded; Done is its stored size
+	StageAssemble Stage = "assemble"  // writing the package file
+	StageDone     Stage = "done"      // the package file is in place
+	StageExtract  Stage = "extract"   // extracting a slot; Done counts decoded bytes
+)
+
+// Update is a progress event.
+type Update struct {
+	Stage Stage
+	Slot  string // slot id, when the stage concerns one
+	Index int    // slot index
+	Done  int64
+	Total int64 // 0 when unknown
+}
+
+func (o *options) report(u Update) {
+	if o.progress != nil {
+		o.progress(u)
+	}
+}
+
+// progressWriter counts bytes and reports every step bytes.
+type progressWriter struct {
+	o     *options
+	u     Update
+	next  int64
+	w     io.Writer
+	total int64
+}
+
+const progressStep = 8 << 20
+
+func (p *progressWriter) Write(b []byte) (int, error) {
+	n, err := p.w.Write(b)
+	p.total += int64(n)
+	if p.o.progress != nil && p.total >= p.next {
+		p.u.Done = p.total
+		p.o.report(p.u)
+		p.next = p.total + progressStep
+	}
+	return n, err
+}

@@ -1,0 +1,251 @@
+package packer
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"io"
+)
+
+// Stored returns a reader of slot i's stored (encoded) bytes.
+func (p *Package) Stored(i int) (*io.SectionReader, error) {
+	d, err := p.Descriptor(i)
+	if err != nil {
+		return nil, err
+	}
+	return io.NewSectionReader(p.r, int64(d.Offset), int64(d.Size)), nil
+}
+
+// slotName names slot i in messages: "slot 1 (settings) of multi.psp".
+func (p *Package) slotName(i int) string {
+	if info, ok := p.SlotInfo(i); ok {
+		return fmt.Sprintf("slot %d (%s) of %s", i, info.ID, p.name)
+	}
+	return fmt.Sprintf("slot %d of %s", i, p.name)
+}
+
+// slotSums checks a slot's SHA-256 against the signed metadata and the descriptor, following the
+// level policy.
+func (p *Package) slotSums(i int, sum [32]byte) error {
+	d := p.descs[i]
+	if p.runs(checkSlotFull) {
+		info, ok := p.SlotInfo(i)
+		want, valid := info.SHA256()
+		var err error
+		switch {
+		case !ok || !valid:
+			err = fmt.Errorf("verifying %s: the signed metadata has no sha256 checksum for it: %w", p.slotName(i), ErrSlotChecksum)
+		case want != sum:
+			err = fmt.Errorf("verifying %s: SHA-256 of the stored bytes is %s, the signed metadata says %s: %w",
+				p.slotName(i), hex.EncodeToString(sum[:]), hex.EncodeToString(want[:]), ErrSlotChecksum)
+		}
+		if err := p.outcome(checkSlotFull, "slot checksum", err); err != nil {
+			return err
+		}
+	}
+	if got := ChecksumPrefix(sum); got != d.Checksum {
+		err := fmt.Errorf("verifying %s: checksum prefix is %016x, the descriptor says %016x: %w", p.slotName(i), got, d.Checksum, ErrSlotChecksum)
+		return p.outcome(checkSlotPrefix, "slot descriptor checksum", err)
+	}
+	return nil
+}
+
+func (p *Package) verifiesSlots() bool { return p.runs(checkSlotFull) || p.runs(checkSlotPrefix) }
+
+// VerifySlot hashes slot i's stored bytes and checks them at the package's level: the full
+// SHA-256 against the signed metadata and the 64-bit descriptor checksum.
+func (p *Package) VerifySlot(ctx context.Context, i int) error {
+	sr, err := p.Stored(i)
+	if err != nil {
+		return err
+	}
+	if !p.verifiesSlots() {
+		return nil
+	}
+	h := sha256.New()
+	if _, err := io.CopyBuffer(h, ctxReader{ctx, sr}, make([]byte, 1<<20)); err != nil {
+		return fmt.Errorf("reading %s: %w", p.slotName(i), err)
+	}
+	return p.slotSums(i, [32]byte(h.Sum(nil)))
+}
+
+// VerifyLauncher checks the launcher prefix against the checksum pinned in the signed metadata,
+// when the metadata has one (packages from this project do; FlavorPack's do not).
+func (p *Package) VerifyLauncher(ctx context.Context) error {
+	in := p.meta.Integrity
+	if in == nil || !p.runs(checkTable) {
+		return nil
+	}
+	n := p.index.LauncherSize
+	if uint64(in.LauncherSize) != n {
+		return p.outcome(checkTable, "launcher", fmt.Errorf("verifying launcher of %s: %d bytes, the signed metadata says %d: %w", p.name, n, in.LauncherSize, ErrLauncherChecksum))
+	}
+	want, ok := parseSHA256(in.LauncherSHA256)
+	if !ok || n > p.body() {
+		return p.outcome(checkTable, "launcher", fmt.Errorf("verifying launcher of %s: no usable checksum: %w", p.name, ErrLauncherChecksum))
+	}
+	h := sha256.New()
+	if _, err := io.CopyBuffer(h, ctxReader{ctx, io.NewSectionReader(p.r, 0, int64(n))}, make([]byte, 1<<20)); err != nil {
+		return fmt.Errorf("reading launcher of %s: %w", p.name, err)
+	}
+	if [32]byte(h.Sum(nil)) != want {
+		return p.outcome(checkTable, "launcher", fmt.Errorf("verifying launcher of %s: SHA-256 differs from the signed metadata: %w", p.name, ErrLauncherChecksum))
+	}
+	return nil
+}
+
+// VerifyContent checks every byte the header checks did not: the launcher, every slot, and at
+// strict level the padding and gaps between regions.
+func (p *Package) VerifyContent(ctx context.Context) error {
+	if err := p.VerifyLauncher(ctx); err != nil {
+		return err
+	}
+	for i := range p.descs {
+		if err := p.VerifySlot(ctx, i); err != nil {
+			return err
+		}
+	}
+	return p.checkGaps()
+}
+
+// checkGaps (strict) requires every byte between regions to be zero.
+func (p *Package) checkGaps() error {
+	if !p.runs(checkLayout) {
+		return nil
+	}
+	var pos uint64
+	for _, r := range append(p.regions(), region{"trailer", p.body(), p.body()}) {
+		if r.off > pos {
+			gap := make([]byte, r.off-pos)
+			if _, err := p.r.ReadAt(gap, int64(pos)); err != nil {
+				return fmt.Errorf("reading %s: %w", p.name, err)
+			}
+			if !allZero(gap) {
+				return p.outcome(checkLayout, "layout", fmt.Errorf("checking layout of %s: non-zero bytes in the %d-byte gap before the %s: %w", p.name, len(gap), r.what, ErrLayout))
+			}
+		}
+		pos = max(pos, r.end)
+	}
+	return nil
+}
+
+// Report is the outcome of Verify.
+type Report struct {
+	Level     Level
+	PublicKey []byte
+	Slots     int
+	Warnings  []Warning
+}
+
+// Verify opens the package at path and checks everything its level asks for (see Level), header
+// and content. Options: WithLevel, WithTrustedKeys, WithLogger.
+func Verify(ctx context.Context, path string, opts ...Option) (*Report, error) {
+	p, err := Open(ctx, path, opts...)
+	if err != nil {
+		return nil, err
+	}
+	defer p.Close()
+	if err := p.VerifyContent(ctx); err != nil {
+		return nil, err
+	}
+	return &Report{Level: p.level, PublicKey: p.PublicKey(), Slots: p.NumSlots(), Warnings: p.Warnings()}, nil
+}
+
+// OpenSlot returns a reader of slot i's decoded content (the tar stream for a tar slot): the
+// stored bytes through the inverse operations, last first. At levels that check slots, the stored
+// bytes are hashed as they are read; when the decoded stream ends, the rest of the stored bytes
+// are hashed too and a mismatch is returned instead of io.EOF. So a caller that reads to EOF has
+// verified the slot; data read before that point is not yet verified.
+func (p *Package) OpenSlot(ctx context.Context, i int) (io.ReadCloser, error) {
+	return p.openSlot(ctx, i, p.verifiesSlots())
+}
+
+// openSlot is OpenSlot with hashing chosen by the caller.
+func (p *Package) openSlot(ctx context.Context, i int, verify bool) (io.ReadCloser, error) {
+	sr, err := p.Stored(i)
+	if err != nil {
+		return nil, err
+	}
+	chain := p.descs[i].Chain()
+	var src io.Reader = ctxReader{ctx, sr}
+	var h hash.Hash
+	if verify {
+		h = sha256.New()
+		src = io.TeeReader(src, h)
+	}
+	dec, err := decodeChain(src, chain)
+	if err != nil {
+		if h != nil {
+			if _, derr := io.Copy(io.Discard, src); derr == nil {
+				if verr := p.slotSums(i, [32]byte(h.Sum(nil))); verr != nil {
+					return nil, verr
+				}
+			}
+		}
+		return nil, fmt.Errorf("opening %s: %w", p.slotName(i), err)
+	}
+	return &slotReader{p: p, i: i, dec: dec, src: src, h: h}, nil
+}
+
+type slotReader struct {
+	p    *Package
+	i    int
+	dec  io.ReadCloser
+	src  io.Reader
+	h    hash.Hash
+	done bool
+	err  error
+}
+
+func (s *slotReader) Read(b []byte) (int, error) {
+	if s.done {
+		return 0, s.err
+	}
+	n, err := s.dec.Read(b)
+	if err == io.EOF {
+		s.done, s.err = true, io.EOF
+		if s.h != nil {
+			// Hash what the decoder did not consume, then check the whole.
+			if _, derr := io.Copy(io.Discard, s.src); derr != nil {
+				s.err = fmt.Errorf("reading %s: %w", s.p.slotName(s.i), derr)
+			} else if verr := s.p.slotSums(s.i, [32]byte(s.h.Sum(nil))); verr != nil {
+				s.err = verr
+			}
+		}
+		return n, s.err
+	}
+	if err != nil {
+		s.done = true
+		s.err = fmt.Errorf("decoding %s: %w", s.p.slotName(s.i), err)
+		if s.h != nil {
+			// Corrupt data usually breaks the decoder first; report a checksum mismatch if that
+			// is the cause.
+			if _, derr := io.Copy(io.Discard, s.src); derr == nil {
+				if verr := s.p.slotSums(s.i, [32]byte(s.h.Sum(nil))); verr != nil {
+					s.err = verr
+				}
+			}
+		}
+		return n, s.err
+	}
+	return n, nil
+}
+
+func (s *slotReader) Close() error { return s.dec.Close() }
+
+// ReadSlot returns slot i's decoded content in memory (verified like OpenSlot, read to the end).
+func (p *Package) ReadSlot(ctx context.Context, i int) ([]byte, error) {
+	rc, err := p.OpenSlot(ctx, i)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	var buf bytes.Buffer
+	if _, err := io.Copy(&buf, rc); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
