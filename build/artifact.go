@@ -157,10 +157,7 @@ func (b *builder) writeOne(ctx context.Context, n *node, p *specs.Package, tree 
 	if err != nil {
 		return err
 	}
-	m, err := newMetadata(p, n.platform, n.key)
-	if err != nil {
-		return err
-	}
+	m := newMetadata(p, n.platform, n.key)
 	m.BaseImage = n.base
 	m.Strategy = strategy
 	m.Size = a.Size

@@ -383,7 +383,7 @@ func TestArtifactNames(t *testing.T) {
 	if got := MetadataName(p, oci.MustParsePlatform("linux/arm64")); got != "x-app-1.0-linux-arm64.metadata.json" {
 		t.Errorf("metadata name %s", got)
 	}
-	if got := fileFlavor("debug,!ssl"); got != "debug,-ssl" {
+	if got := fileFlavor(map[string]bool{"ssl": false, "debug": true, "x-y": false}); got != "debug,-ssl,-x-y" {
 		t.Errorf("file flavor %s", got)
 	}
 }

@@ -10,7 +10,6 @@ import (
 
 	"github.com/flavor-dev/flavor/oci"
 	"github.com/flavor-dev/flavor/specs"
-	"github.com/flavor-dev/flavor/specs/flavor"
 )
 
 const (
@@ -77,7 +76,8 @@ type BuildDep struct {
 
 // ArtifactName is the artifact file name of p built for platform:
 // <name>-<category>-<version>-<os>-<arch>[-<variant>][-<flavor>].package.tar.zst, where the
-// flavor lists the package's flags Gentoo-style ("debug,-ssl") so the name needs no quoting.
+// flavor lists the package's flags Gentoo-style ("debug,-ssl", off flags with a "-") so the name
+// needs no quoting; the metadata has the Conary form.
 func ArtifactName(p *specs.Package, platform oci.Platform) string {
 	return stem(p, platform) + artifactSuffix
 }
@@ -89,23 +89,26 @@ func MetadataName(p *specs.Package, platform oci.Platform) string {
 
 func stem(p *specs.Package, platform oci.Platform) string {
 	s := p.Fingerprint() + "-" + strings.ReplaceAll(platform.String(), "/", "-")
-	if f := fileFlavor(p.FlavorString()); f != "" {
+	if f := fileFlavor(p.Flavor); f != "" {
 		s += "-" + f
 	}
 	return s
 }
 
-// fileFlavor writes a FlavorString ("debug,!ssl") for a file name ("debug,-ssl").
-func fileFlavor(f string) string { return strings.ReplaceAll(f, "!", "-") }
-
-// conaryFlavor is the package's flavor in Conary syntax: its flags as built and the platform's
-// instruction set ("~!debug,ssl is: x86_64"); just "is: …" without flags.
-func conaryFlavor(p *specs.Package, platform oci.Platform) (string, error) {
-	a, err := flavor.BuildArtifact(p.Flavor, flavor.Flavor{}, platform.String())
-	if err != nil {
-		return "", fmt.Errorf("working out the flavor of %s for %s: %w", p.ID(), platform, err)
+// fileFlavor writes a package's flag values for a file name: sorted by name, "flag" when on,
+// "-flag" when off ("debug,-ssl"); "" without flags.
+func fileFlavor(flags map[string]bool) string {
+	names := make([]string, 0, len(flags))
+	for f := range flags {
+		names = append(names, f)
 	}
-	return a.Flavor.String(), nil
+	sort.Strings(names)
+	for i, f := range names {
+		if !flags[f] {
+			names[i] = "-" + f
+		}
+	}
+	return strings.Join(names, ",")
 }
 
 func refs(rs []specs.Ref) []Ref {
@@ -118,14 +121,10 @@ func refs(rs []specs.Ref) []Ref {
 
 // newMetadata fills in what metadata takes from the package; the caller adds the artifact's
 // file, digest, size and lists.
-func newMetadata(p *specs.Package, platform oci.Platform, key string) (Metadata, error) {
-	fl, err := conaryFlavor(p, platform)
-	if err != nil {
-		return Metadata{}, err
-	}
+func newMetadata(p *specs.Package, platform oci.Platform, key string) Metadata {
 	m := Metadata{
 		Fingerprint: p.Fingerprint(), Name: p.Name, Category: p.Category, Version: p.Version,
-		Platform: platform.String(), Flavor: fl, CacheKey: key,
+		Platform: platform.String(), Flavor: p.FlavorString(), CacheKey: key,
 		Artifact: ArtifactName(p, platform), Compression: "zstd",
 		Runtime: Runtime{
 			Requires: refs(p.Requires), Conflicts: refs(p.Conflicts), Provides: refs(p.Provides),
@@ -140,7 +139,7 @@ func newMetadata(p *specs.Package, platform oci.Platform, key string) (Metadata,
 	if p.Parent != nil {
 		m.Parent = p.Parent.ID()
 	}
-	return m, nil
+	return m
 }
 
 // writeMetadata writes m as indented JSON (stable: struct order, sorted maps and lists).

@@ -29,7 +29,7 @@ func buildCommand() *cli.Command {
 			"<name>-<category>-<version>-<os>-<arch>[-<flavor>].package.tar.zst with a .metadata.json,\n" +
 			"and kept in the cache ($FLAVOR_CACHE, else $XDG_CACHE_HOME/flavor, else ~/.cache/flavor),\n" +
 			"so an unchanged package starts no container. Containers left by a killed flavor are\n" +
-			"removed when the next build starts. Flags go before the packages.",
+			"removed when the next build starts.",
 		Flags: []cli.Flag{
 			&cli.StringSliceFlag{Name: "tree", Aliases: []string{"t"}, Usage: "spec tree `DIR` (repeatable; default: the current directory)"},
 			&cli.StringFlag{Name: "destination", Aliases: []string{"d"}, Value: "build", Usage: "`DIR` artifacts are written to"},
@@ -106,11 +106,6 @@ func buildRequest(c *cli.Context) (build.Request, error) {
 	req := build.Request{
 		Trees: c.StringSlice("tree"), Packages: c.Args().Slice(), All: c.Bool("all"),
 		Flavor: c.String("flavor"), Values: c.StringSlice("values"), Destination: c.String("destination"),
-	}
-	for _, a := range req.Packages {
-		if strings.HasPrefix(a, "-") {
-			return req, fmt.Errorf("build: %q after the packages: put flags before them (flavor build [flags] PKG…)", a)
-		}
 	}
 	if len(req.Packages) == 0 && !req.All {
 		return req, errors.New("build: name the packages to build (e.g. flavor build --tree . cat/name), or give --all")

@@ -19,7 +19,6 @@ func TestBuildUsageErrors(t *testing.T) {
 		want string
 	}{
 		{"no packages", []string{"build", "--tree", "."}, "name the packages to build"},
-		{"flags after packages", []string{"build", "test/a", "--tree", "x"}, `"--tree" after the packages`},
 		{"bad platform", []string{"build", "--platform", "linux/", "test/a"}, "--platform"},
 		{"bad progress", []string{"build", "--progress", "fancy", "test/a"}, `--progress "fancy": want auto, plain, tty or json`},
 		{"bad output format", []string{"--output-format", "yaml", "build", "test/a"}, `--output-format "yaml"`},
@@ -34,7 +33,8 @@ func TestBuildUsageErrors(t *testing.T) {
 	}
 }
 
-func TestBuildPlatformsSplitOnCommas(t *testing.T) {
+// TestBuildRequestFromFlags: platforms split on commas and repeat; flags may follow packages.
+func TestBuildRequestFromFlags(t *testing.T) {
 	app := New()
 	var got build.Request
 	for _, cmd := range app.Commands {
@@ -48,7 +48,7 @@ func TestBuildPlatformsSplitOnCommas(t *testing.T) {
 	}
 	var out, errb bytes.Buffer
 	app.Writer, app.ErrWriter = &out, &errb
-	if code := run(t.Context(), app, []string{"flavor", "build", "--platform", "linux/amd64,linux/arm64", "--platform", "linux/arm/v7", "test/a", "b"}); code != 0 {
+	if code := run(t.Context(), app, []string{"flavor", "build", "--platform", "linux/amd64,linux/arm64", "test/a", "b", "--platform", "linux/arm/v7", "--tree", "t1"}); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
 	want := []string{"linux/amd64", "linux/arm64", "linux/arm/v7"}
@@ -60,7 +60,7 @@ func TestBuildPlatformsSplitOnCommas(t *testing.T) {
 			t.Errorf("platform %d = %s, want %s", i, p, want[i])
 		}
 	}
-	if strings.Join(got.Packages, " ") != "test/a b" || strings.Join(got.Trees, " ") != "." || got.Destination != "build" {
+	if strings.Join(got.Packages, " ") != "test/a b" || strings.Join(got.Trees, " ") != "t1" || got.Destination != "build" {
 		t.Errorf("request %+v", got)
 	}
 }
