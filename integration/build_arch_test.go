@@ -105,3 +105,30 @@ func TestBuildCrossArchWithoutEmulation(t *testing.T) {
 		t.Errorf("%d containers started before failing", eng.count())
 	}
 }
+
+// TestBuildOverTCPEngine builds through an engine reached over tcp:// (a loopback proxy to the
+// socket, so nothing of it is read from this host's disk): arm64 is checked by running a probe
+// container of the resolved base, deltas come from the change list.
+func TestBuildOverTCPEngine(t *testing.T) {
+	t.Parallel()
+	local := engine(t)
+	ensureArchBases(t, local)
+	ensureBusybox(t, local)
+	d, err := oci.NewDocker(context.Background(), oci.WithHost(tcpEngine(t)), oci.WithBinfmtDir(t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	r := runBuild(t, d, t.TempDir(), build.Request{Trees: []string{buildTrees("arch")}, Packages: []string{"test/a"},
+		Platforms: []oci.Platform{arm64}}).must(t)
+	if got := readArtifact(t, r.artifact(t, "test/a@1.0").Path)["machine"].Body; got != "aarch64\n" {
+		t.Errorf("arm64 over tcp: uname -m %q", got)
+	}
+	m := runBuild(t, d, t.TempDir(), build.Request{Trees: []string{buildTrees("modify")}, Packages: []string{"test/changed"}}).must(t)
+	if got := m.artifact(t, "test/changed@1.0").Metadata; !sameStrings(got.Removed, []string{"etc/group"}) || !contains(got.Files, "etc/passwd") {
+		t.Errorf("remote delta: files %v removed %v", got.Files, got.Removed)
+	}
+	if left, _ := d.Managed(context.Background(), d.RunID()); len(left) != 0 {
+		t.Errorf("containers left: %+v", left)
+	}
+}
