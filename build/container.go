@@ -210,6 +210,9 @@ func (s *stage) exec(ctx context.Context, id string, st Stage, i, count int, lin
 	code, err := s.b.eng.Exec(ctx, id, oci.ExecSpec{Cmd: cmd, Env: s.env, Stdout: lw, Stderr: lw})
 	lw.flush()
 	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("building %s for %s: %s %d of %d `%s` stopped: %w", pkg, plat, st, i+1, count, line, context.Cause(ctx))
+		}
 		return fmt.Errorf("building %s for %s: %s %d of %d `%s`: %w", pkg, plat, st, i+1, count, line, err)
 	}
 	if code != 0 {

@@ -127,6 +127,9 @@ func (r *renderer) json(u build.Update) {
 func describe(u build.Update) string {
 	switch u.Stage {
 	case build.StagePlan:
+		if u.Total == 1 {
+			return "1 package to build or fetch"
+		}
 		return fmt.Sprintf("%d packages to build or fetch", u.Total)
 	case build.StageCached:
 		return "cached"
@@ -146,6 +149,8 @@ func describe(u build.Update) string {
 		return fmt.Sprintf("done (%s), %d/%d", u.Line, u.Done, u.Total)
 	case build.StageFailed:
 		return "failed"
+	case build.StageArtifact:
+		return ""
 	}
 	return ""
 }
