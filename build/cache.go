@@ -132,16 +132,19 @@ func (c *Cache) Put(ctx context.Context, key, src string) (*CacheEntry, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := readEntry(ctx, key, src); err != nil {
+	e, err := readEntry(ctx, key, src)
+	if err != nil {
 		return nil, fmt.Errorf("storing cache entry %s: %w", key, err)
 	}
 	if err := os.Rename(src, dir); err != nil {
 		if _, statErr := os.Stat(dir); statErr != nil {
 			return nil, fmt.Errorf("storing cache entry %s: %w", key, err)
 		}
-		os.RemoveAll(src) // someone else stored it first; theirs is as good
+		os.RemoveAll(src) // someone else stored it first; theirs is checked like any entry
+		return readEntry(ctx, key, dir)
 	}
-	return readEntry(ctx, key, dir)
+	e.Dir = dir
+	return e, nil
 }
 
 // readEntry reads every metadata file of an entry directory and checks each artifact's size

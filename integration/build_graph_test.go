@@ -44,11 +44,14 @@ func TestBuildDeltaModifiedAndDeleted(t *testing.T) {
 }
 
 // TestBuildJoin: requires_final_images squashes the artifacts of a (a whole busybox plus /test3)
-// and b (/test4) into the root of c; b's prelude output is not there.
+// and b (/test4) into the root of c; b's prelude output is not there. x joins c and d, and b
+// through d's runtime requires (Luet's join_complex, with a shell in the root).
 func TestBuildJoin(t *testing.T) {
 	t.Parallel()
-	r := fixture(t, buildTrees("join"), []string{"test/c"}).must(t)
+	r := fixture(t, buildTrees("join"), []string{"test/c", "test/x"}).must(t)
 	wantFiles(t, r, "test/c@1.0", map[string]*string{"newc": s("newc\n")})
+	// x joins a join (c) and d, with d's runtime requirement b: its steps check the files.
+	wantFiles(t, r, "test/x@1.0", map[string]*string{"x": s("x\n")})
 	if m := r.artifact(t, "test/c@1.0").Metadata; m.BaseImage != "" || len(m.BuildDeps) != 2 {
 		t.Errorf("join metadata: base %q deps %+v; want no base image and two build deps", m.BaseImage, m.BuildDeps)
 	}
