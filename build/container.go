@@ -54,6 +54,13 @@ func (b *builder) runContainers(ctx context.Context, n *node, out string) error 
 		}
 	}
 	if out == "" || n.users > 0 {
+		if out != "" {
+			// Same key, same inputs: an image already tagged with it (an earlier build whose
+			// artifact has since left the cache) serves as well, and keeps the engine tidy.
+			if ok, err := b.imageExists(ctx, n.pkgTag()); err == nil && ok {
+				return nil
+			}
+		}
 		return st.commit(ctx, st.packageID, n.pkgTag())
 	}
 	return nil
