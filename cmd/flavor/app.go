@@ -34,6 +34,7 @@ func commands() []*cli.Command {
 		flavorsCommand(),
 		imageCommand(),
 		buildCommand(),
+		lockCommand(),
 		packCommand(),
 		verifyCommand(),
 		inspectCommand(),
