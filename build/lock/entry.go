@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/flavor-dev/flavor/build"
@@ -90,6 +91,9 @@ func (r *resolver) planEntry(ctx context.Context, sp *systemPlan, in manifest.In
 	e.self = &need{pkg: p, build: built, v: v}
 	closure, err := sp.tree.ResolveRuntime(ctx, p.Ref())
 	if err != nil {
+		if q, by := unsupportedRequire(sp, p); q != nil {
+			return nil, r.checkSupports(sp, in, q, by)
+		}
 		return nil, fail(fmt.Errorf("resolving the runtime dependencies of %s: %w", p.ID(), err),
 			"fix the requires of the packages named above in their definition.yaml, or add the missing packages to the trees")
 	}
@@ -143,9 +147,33 @@ func (r *resolver) checkSupports(sp *systemPlan, in manifest.Install, p, neededB
 	}
 	return &EntryError{
 		Manifest: r.m.File(), InstallID: in.ID, System: sp.system,
-		Err: fmt.Errorf("%w: %s builds only for %s (build.yaml platforms: in %s)", ErrUnsupportedSystem, what, strings.Join(ps, ", "), p.Dir),
+		Err: fmt.Errorf("%w: %s builds only for %s (platforms: in %s)", ErrUnsupportedSystem, what, strings.Join(ps, ", "), filepath.Join(p.Dir, "build.yaml")),
 		Fix: fix,
 	}
+}
+
+// unsupportedRequire walks p's runtime requires (newest satisfying versions) for a package whose
+// build.yaml `platforms:` leaves out the system, so that a failed runtime resolution can say so
+// with its fix. It returns the package and the one requiring it, or nil.
+func unsupportedRequire(sp *systemPlan, p *specs.Package) (*specs.Package, *specs.Package) {
+	seen := map[*specs.Package]bool{p: true}
+	queue := []*specs.Package{p}
+	for len(queue) > 0 {
+		cur := queue[0]
+		queue = queue[1:]
+		for _, ref := range cur.Requires {
+			q, err := sp.tree.Lookup(ref)
+			if err != nil || seen[q] {
+				continue
+			}
+			seen[q] = true
+			if b := builtOf(q); b.Spec != nil && !b.Spec.Supports(sp.platform) {
+				return b, cur
+			}
+			queue = append(queue, q)
+		}
+	}
+	return nil, nil
 }
 
 // lookupFix says how to fix a pkg-path or version that does not resolve.

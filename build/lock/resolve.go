@@ -221,7 +221,7 @@ func (r *resolver) plan(ctx context.Context) ([]*systemPlan, []Change, error) {
 		r.send(Update{Stage: StageResolved, System: sp.system, InstallID: in.ID, Package: ep.pkg.ID(), Flavor: ep.self.v.flavor, Locked: ep.reused})
 	}
 	if len(errs) > 0 {
-		return nil, nil, errors.Join(errs...)
+		return nil, nil, errors.Join(mergeSystems(errs)...)
 	}
 	return plans, changed, nil
 }
@@ -305,4 +305,27 @@ func installIDs(m *manifest.Manifest) []string {
 		ids = append(ids, in.ID)
 	}
 	return ids
+}
+
+// mergeSystems folds entry errors that say the same thing for several systems into one naming
+// them all ("for linux/amd64, linux/arm64").
+func mergeSystems(errs []error) []error {
+	var out []error
+	seen := map[string]*EntryError{}
+	for _, err := range errs {
+		var ee *EntryError
+		if !errors.As(err, &ee) {
+			out = append(out, err)
+			continue
+		}
+		k := ee.InstallID + "\x00" + ee.Err.Error() + "\x00" + ee.Fix
+		if prev, ok := seen[k]; ok {
+			prev.System += ", " + ee.System
+			continue
+		}
+		cp := *ee
+		seen[k] = &cp
+		out = append(out, &cp)
+	}
+	return out
 }
