@@ -52,6 +52,24 @@ type packResult struct {
 	Manifest string          `json:"manifest"`
 	Key      packKey         `json:"key"`
 	Packages []bundle.Output `json:"packages"`
+	Install  *installReport  `json:"install,omitempty"`
+}
+
+// installReport is what `flavor pack` did for the [install] entries.
+type installReport struct {
+	Lock        string         `json:"lock"`
+	LockWritten bool           `json:"lock_written"`
+	Changed     []lockChange   `json:"changed"`    // entries resolved again, and why
+	Containers  int            `json:"containers"` // containers the builds started
+	Packages    []installedPkg `json:"packages"`
+}
+
+type installedPkg struct {
+	System  string `json:"system"`
+	Slot    string `json:"slot"`
+	Package string `json:"package"`
+	Flavor  string `json:"flavor"`
+	Source  string `json:"source"` // built, cached or pulled
 }
 
 type packKey struct {
@@ -91,12 +109,14 @@ func packAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	var installed *installReport
 	if !m.PackOnly() {
-		src, done, err := installSlots(c, o, m, launchers)
+		src, rep, done, err := installSlots(c, o, m, launchers)
 		if err != nil {
 			return err
 		}
 		defer done()
+		installed = rep
 		opts = append(opts, bundle.WithInstall(src))
 	}
 	if key.Ephemeral() {
@@ -104,7 +124,7 @@ func packAction(c *cli.Context) error {
 	}
 	outs, err := bundle.Pack(c.Context, m, opts...)
 	res := packResult{
-		Manifest: m.File(), Packages: outs,
+		Manifest: m.File(), Packages: outs, Install: installed,
 		Key: packKey{Origin: key.Origin, From: key.From, PublicKey: fmt.Sprintf("%x", key.Public()), Ephemeral: key.Ephemeral()},
 	}
 	if err != nil {
@@ -120,38 +140,57 @@ func packAction(c *cli.Context) error {
 				o.notef("  %s: left out slots for other platforms: %s", out.Platform, strings.Join(out.Skipped, ", "))
 			}
 		}
+		if in := res.Install; in != nil {
+			counts := map[string]int{}
+			for _, p := range in.Packages {
+				counts[p.Source]++
+			}
+			o.notef("[install] %d packages: %d built, %d from the cache; %d containers started",
+				len(in.Packages), counts["built"], counts["cached"]+counts["pulled"], in.Containers)
+		}
 		o.notef("signed with %s key %s (%s)", res.Key.Origin, res.Key.PublicKey, res.Key.From)
 		return nil
 	})
 }
 
 // installSlots resolves and builds the [install] entries (with flavor.lock, writing it when it
-// is missing or stale unless --locked) and returns their slots and a function that removes them.
-func installSlots(c *cli.Context, o *output, m *manifest.Manifest, launchers bundle.LauncherSource) (bundle.SlotSource, func(), error) {
+// is missing or stale unless --locked) and returns their slots, a report, and a function that
+// removes them.
+func installSlots(c *cli.Context, o *output, m *manifest.Manifest, launchers bundle.LauncherSource) (bundle.SlotSource, *installReport, func(), error) {
 	old, err := readLockFile(c.Context, m)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	res, err := resolveInstall(c, o, m, old, installRun{frozen: c.Bool("locked"), systems: packSystems(c, m, launchers), launchers: launchers})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
+	}
+	rep := &installReport{Lock: lockPath(m), Containers: res.Containers, Changed: []lockChange{}, Packages: []installedPkg{}}
+	for _, ch := range res.Changed {
+		rep.Changed = append(rep.Changed, lockChange{InstallID: ch.InstallID, System: ch.System, Why: ch.Why})
+	}
+	for _, sys := range res.Systems {
+		for _, g := range sys.Groups {
+			for _, p := range g.Packages {
+				rep.Packages = append(rep.Packages, installedPkg{System: sys.Platform, Slot: g.Name, Package: p.Package, Flavor: p.Flavor, Source: string(p.Artifact.Source)})
+			}
+		}
 	}
 	if !c.Bool("locked") {
-		wrote, err := writeLockIfChanged(c.Context, m, res.Lock)
-		if err != nil {
+		if rep.LockWritten, err = writeLockIfChanged(c.Context, m, res.Lock); err != nil {
 			res.Close()
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
-		if wrote {
+		if rep.LockWritten {
 			o.notef("wrote %s", lockPath(m))
 		}
 	}
 	src, err := bundle.NewInstallSource(c.Context, res, "")
 	if err != nil {
 		res.Close()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return src, func() { src.Close(); res.Close() }, nil
+	return src, rep, func() { src.Close(); res.Close() }, nil
 }
 
 // packSystems are the systems `flavor pack` packs when they are not the manifest's: --platform,
