@@ -154,6 +154,7 @@ func launcherArgs(t testing.TB) []string {
 type bundleRun struct {
 	stdout, stderr string
 	code           int
+	pid            int // of the flavor process, for creations
 }
 
 // runBundleFlavor runs the flavor binary in dir with the cache at cache (FLAVOR_CACHE).
@@ -171,7 +172,7 @@ func runBundleFlavor(t testing.TB, dir, cache string, args ...string) bundleRun 
 	} else if err != nil {
 		t.Fatalf("running flavor %v: %v", args, err)
 	}
-	return bundleRun{stdout: out.String(), stderr: errb.String(), code: code}
+	return bundleRun{stdout: out.String(), stderr: errb.String(), code: code, pid: cmd.Process.Pid}
 }
 
 // must fails the test unless the run succeeded.
