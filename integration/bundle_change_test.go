@@ -59,7 +59,9 @@ func TestBundleRebuildsWhatChanged(t *testing.T) {
 		output   string   // what the package prints afterwards
 		relocked bool     // the hello entry was resolved again
 	}{
-		{"hello's data", func() { editFile(t, filepath.Join(dir, "packages/apps/hello/greetings.txt"), "de | Hallo", "de | Servus") },
+		{"hello's data", func() {
+			editFile(t, filepath.Join(dir, "packages/apps/hello/greetings.txt"), "de | Hallo", "de | Servus")
+		},
 			[]string{"apps/hello@1.0.0"}, "Servus, friends of flavor!\n", true},
 		{"busybox's spec", func() {
 			editFile(t, filepath.Join(dir, "packages/base/busybox/definition.yaml"), "description: the busybox binary", "description: busybox")
