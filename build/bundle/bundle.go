@@ -105,7 +105,7 @@ func (o *options) choosePlatforms(m *manifest.Manifest) ([]string, error) {
 	if len(systems) > 0 {
 		return systems, nil
 	}
-	if l, ok := o.launchers.(platformLister); ok {
+	if l, ok := o.launchers.(platformLister); ok && len(l.Platforms()) > 0 {
 		return l.Platforms(), nil
 	}
 	host, err := NormalizePlatform(runtime.GOOS + "/" + runtime.GOARCH)

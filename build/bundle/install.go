@@ -169,12 +169,13 @@ func mergeGroup(ctx context.Context, file string, g lock.Group) error {
 	}
 	tw := tar.NewWriter(f)
 	seen := map[string]shipped{}
+	shared := sharedPaths(g)
 	for _, p := range g.Packages {
 		if err := ctx.Err(); err != nil {
 			f.Close()
 			return err
 		}
-		if err := mergeArtifact(tw, seen, p.Package, p.Artifact); err != nil {
+		if err := mergeArtifact(tw, seen, shared, p.Package, p.Artifact); err != nil {
 			f.Close()
 			return err
 		}
@@ -186,14 +187,38 @@ func mergeGroup(ctx context.Context, file string, g lock.Group) error {
 	return f.Close()
 }
 
-// mergeArtifact appends the entries of one artifact that the tar does not hold yet.
-func mergeArtifact(tw *tar.Writer, seen map[string]shipped, pkg string, a build.Artifact) error {
+// sharedPaths are the files (as artifact metadata lists them) that more than one package of the
+// group ships: only their content is hashed to tell a repeat from a conflict. nil means that
+// some artifact lists no files, so every file is hashed.
+func sharedPaths(g lock.Group) map[string]bool {
+	count := map[string]int{}
+	for _, p := range g.Packages {
+		md := p.Artifact.Metadata
+		if len(md.Files) == 0 && md.Strategy != "empty" {
+			return nil
+		}
+		for _, f := range md.Files {
+			count[strings.TrimPrefix(path.Clean("/"+f), "/")]++
+		}
+	}
+	out := map[string]bool{}
+	for f, n := range count {
+		if n > 1 {
+			out[f] = true
+		}
+	}
+	return out
+}
+
+// mergeArtifact appends the entries of one artifact that the tar does not hold yet. Files are
+// hashed when shared is nil or names them.
+func mergeArtifact(tw *tar.Writer, seen map[string]shipped, shared map[string]bool, pkg string, a build.Artifact) error {
 	af, err := os.Open(a.Path)
 	if err != nil {
 		return fmt.Errorf("reading the artifact of %s: %w", pkg, err)
 	}
 	defer af.Close()
-	zr, err := zstd.NewReader(af)
+	zr, err := zstd.NewReader(af, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true))
 	if err != nil {
 		return fmt.Errorf("reading the artifact of %s: %w", pkg, err)
 	}
@@ -223,7 +248,11 @@ func mergeArtifact(tw *tar.Writer, seen map[string]shipped, pkg string, a build.
 			}
 			out = tw
 		}
-		if hdr.Typeflag == tar.TypeReg {
+		if hdr.Typeflag == tar.TypeReg && !repeat && shared != nil && !shared[name] {
+			if _, err := io.Copy(out, tr); err != nil {
+				return fmt.Errorf("copying %s of %s: %w", name, pkg, err)
+			}
+		} else if hdr.Typeflag == tar.TypeReg {
 			h := sha256.New()
 			if _, err := io.Copy(io.MultiWriter(out, h), tr); err != nil {
 				return fmt.Errorf("copying %s of %s: %w", name, pkg, err)

@@ -59,11 +59,17 @@ func writeArtifact(t testing.TB, dir, pkg string, entries []tarEntry, fin *build
 	zw.Write(raw.Bytes())
 	zw.Close()
 	f.Close()
+	var files []string
+	for _, e := range entries {
+		if !strings.HasSuffix(e.name, "/") {
+			files = append(files, e.name)
+		}
+	}
 	name, version, _ := strings.Cut(pkg, "@")
 	return lock.Installed{
 		Package: pkg, Flavor: "is: x86_64", BaseImage: "base:1@sha256:b",
 		Artifact: build.Artifact{Package: pkg, Path: path, Metadata: build.Metadata{
-			Name: name, Version: version, CacheKey: "sha256:k-" + name, Checksums: map[string]string{"sha256": "s-" + name}, Finalizer: fin,
+			Name: name, Version: version, Files: files, CacheKey: "sha256:k-" + name, Checksums: map[string]string{"sha256": "s-" + name}, Finalizer: fin,
 		}},
 	}
 }
@@ -235,7 +241,7 @@ func FuzzMergeArtifact(f *testing.F) {
 		}
 		var out bytes.Buffer
 		w := tar.NewWriter(&out)
-		err := mergeArtifact(w, map[string]shipped{}, "c/a@1", build.Artifact{Path: path})
+		err := mergeArtifact(w, map[string]shipped{}, nil, "c/a@1", build.Artifact{Path: path})
 		if err != nil {
 			return
 		}

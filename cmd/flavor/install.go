@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/urfave/cli/v2"
 
@@ -176,15 +177,49 @@ func platformFlags(c *cli.Context) []string {
 	return out
 }
 
-// launcherSource is --launcher-bin's source, or nil for the embedded launchers.
+// launcherSource is --launcher-bin's source, or the embedded launchers, each read once: the lock
+// records their digests and the packages carry them.
 func launcherSource(c *cli.Context) (bundle.LauncherSource, error) {
 	files := c.StringSlice("launcher-bin")
 	if len(files) == 0 {
-		return nil, nil
+		return &onceLaunchers{src: bundle.Embedded()}, nil
 	}
 	src, err := bundle.LauncherFiles(files...)
 	if err != nil {
 		return nil, fmt.Errorf("--launcher-bin: %w", err)
 	}
-	return src, nil
+	return &onceLaunchers{src: src}, nil
+}
+
+// onceLaunchers remembers the launchers a source gave.
+type onceLaunchers struct {
+	src bundle.LauncherSource
+	mu  sync.Mutex
+	got map[string][]byte
+}
+
+func (l *onceLaunchers) Launcher(ctx context.Context, platform string) ([]byte, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if b, ok := l.got[platform]; ok {
+		return b, nil
+	}
+	b, err := l.src.Launcher(ctx, platform)
+	if err != nil {
+		return nil, err
+	}
+	if l.got == nil {
+		l.got = map[string][]byte{}
+	}
+	l.got[platform] = b
+	return b, nil
+}
+
+// Platforms passes on the platforms of a source that has fixed ones (launcher files), so
+// bundle.Pack and packSystems can pick them.
+func (l *onceLaunchers) Platforms() []string {
+	if p, ok := l.src.(interface{ Platforms() []string }); ok {
+		return p.Platforms()
+	}
+	return nil
 }
