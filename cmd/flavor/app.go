@@ -33,6 +33,7 @@ func commands() []*cli.Command {
 		treeCommand(),
 		flavorsCommand(),
 		imageCommand(),
+		buildCommand(),
 		packCommand(),
 		verifyCommand(),
 		inspectCommand(),
