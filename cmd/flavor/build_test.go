@@ -20,7 +20,7 @@ func TestBuildUsageErrors(t *testing.T) {
 	}{
 		{"no packages", []string{"build", "--tree", "."}, "name the packages to build"},
 		{"bad platform", []string{"build", "--platform", "linux/", "test/a"}, "--platform"},
-		{"bad progress", []string{"build", "--progress", "fancy", "test/a"}, `--progress "fancy": want auto, plain, tty or json`},
+		{"bad progress", []string{"build", "--progress", "fancy", "test/a"}, `--progress "fancy": want auto, plain, tty, json or none`},
 		{"bad output format", []string{"--output-format", "yaml", "build", "test/a"}, `--output-format "yaml"`},
 	}
 	for _, c := range cases {
