@@ -339,15 +339,19 @@ func TestBuildFixturesProvidesAndLayers(t *testing.T) {
 	}
 }
 
-// TestBuildFixturesJoinNeedsShell: the recreated join fixtures squash delta artifacts (only
-// /test3, /test4) into the root and then run steps, which need a shell; Luet's originals ship a
-// whole base (unpack: true). The build says so before starting the package's containers.
-func TestBuildFixturesJoinNeedsShell(t *testing.T) {
+// TestBuildFixturesJoin builds Luet's join fixtures (requires_final_images): test/c's root is
+// the squashed artifacts of test/a and test/b (test/b ships /bin/sh, standing in for Luet's whole
+// base), so its unpack artifact holds both plus its own file; in join_complex, test/x joins a join
+// (test/f) and test/c with test/b through c's runtime requires, and test/c1 proves that test/b's
+// prelude-only /usr/bin/generate.sh never reaches a joined root.
+func TestBuildFixturesJoin(t *testing.T) {
 	t.Parallel()
-	r := fixture(t, luetFixtures("join"), []string{"test/c"})
-	if !errors.Is(r.err, build.ErrNoShell) || !strings.Contains(r.err.Error(), "test/a@1.0, test/b@1.0") {
-		t.Fatalf("building join's test/c: %v; want ErrNoShell naming test/a and test/b", r.err)
-	}
+	r := fixture(t, luetFixtures("join"), []string{"test/c"}).must(t)
+	wantFiles(t, r, "test/c@1.0", map[string]*string{"test3": s("test3\n"), "test4": s("test4\n"), "newc": s("newc\n"), "bin/sh": nil})
+	rc := fixture(t, luetFixtures("join_complex"), []string{"test/x", "test/z", "test/c1"}).must(t)
+	wantFiles(t, rc, "test/x@1.0", map[string]*string{"x": s("x\n")})
+	wantFiles(t, rc, "test/z@1.0", map[string]*string{"z": s("z\n")})
+	wantFiles(t, rc, "test/c1@1.0", map[string]*string{"c1": s("c1\n")})
 }
 
 // TestBuildChain builds Luet's buildableseed fixture: d requires c requires b (image busybox,
