@@ -191,12 +191,17 @@ func sortedKeys[V any](m map[string]V) []string {
 	return sortedCopy(out)
 }
 
-// TestBuildFixturesCopy: our copy runs once, in the builder stage, so the copied files are in
-// the steps' root (their `test -e` pass) but, being there before the steps, not in the delta.
+// TestBuildFixturesCopy is Luet's copy fixture: test/c copies /test3 from test/a's package image
+// and busybox from the busybox image, and its steps copy them on to /result and /bina/busybox.
+// Copy runs once, before the steps, so the copied files themselves are the baseline and only what
+// the steps made ships.
 func TestBuildFixturesCopy(t *testing.T) {
 	t.Parallel()
 	r := fixture(t, luetFixtures("copy"), []string{"test/c"}).must(t)
-	wantFiles(t, r, "test/c@1.0", map[string]*string{})
+	got := wantFiles(t, r, "test/c@1.0", map[string]*string{"result": s("test3\n"), "bina/busybox": nil})
+	if got["bina/busybox"].Mode&0o111 == 0 || len(got["bina/busybox"].Body) < 100000 {
+		t.Errorf("bina/busybox is not the busybox executable: mode %o, %d bytes", got["bina/busybox"].Mode, len(got["bina/busybox"].Body))
+	}
 	wantFiles(t, r, "test/a@1.0", map[string]*string{"test3": s("test3\n")})
 }
 
@@ -209,9 +214,10 @@ func TestBuildFixturesSubpackages(t *testing.T) {
 			t.Errorf("parent lacks %s", n)
 		}
 	}
-	// This busybox has no cksum applet, so baz's only include matches nothing.
-	if baz := readArtifact(t, r.artifact(t, "sub/baz@1.0").Path); len(fileNames(baz)) != 0 {
-		t.Errorf("baz ships %v, want nothing (no usr/bin/cksum here)", fileNames(baz))
+	// baz includes only usr/bin/awk (Luet's fixture names cksum, an applet this busybox lacks).
+	baz := wantFiles(t, r, "sub/baz@1.0", map[string]*string{"usr/bin/awk": nil})
+	if e := baz["usr/bin/awk"]; e.Type != tar.TypeSymlink || e.Link != "/bin/busybox" {
+		t.Errorf("baz's usr/bin/awk is %c -> %q, want the symlink to /bin/busybox", e.Type, e.Link)
 	}
 	bar := readArtifact(t, r.artifact(t, "sub/bar@1.0").Path)
 	foo := readArtifact(t, r.artifact(t, "sub/foo@1.0").Path)
