@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -65,7 +64,7 @@ type buildReport struct {
 }
 
 func buildAction(c *cli.Context) error {
-	format, err := imageFormat(c)
+	o, err := newOutput(c)
 	if err != nil {
 		return err
 	}
@@ -73,14 +72,11 @@ func buildAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	mode, err := parseProgress(c.String("progress"), c.App.ErrWriter)
+	mode, err := parseProgress(o.progress, o.err)
 	if err != nil {
 		return err
 	}
-	if c.Bool("quiet") {
-		mode = progressNone
-	}
-	r := newRenderer(mode, errWriter(c))
+	r := newRenderer(mode, o.err)
 	opts, err := buildOptions(c, r)
 	if err != nil {
 		return err
@@ -98,7 +94,7 @@ func buildAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	return printBuild(c.App.Writer, format, res)
+	return o.result(buildJSON(res), func(w io.Writer) error { return printBuild(w, buildJSON(res)) })
 }
 
 // buildRequest turns the arguments and flags into a build.Request.
@@ -156,8 +152,8 @@ func errWriter(c *cli.Context) io.Writer {
 	return io.Discard
 }
 
-// printBuild reports the artifacts written, as a table or JSON.
-func printBuild(w io.Writer, format string, res *build.Result) error {
+// buildJSON is what `flavor build` reports.
+func buildJSON(res *build.Result) buildReport {
 	rep := buildReport{Skipped: res.Skipped, Containers: res.Containers, Removed: res.Removed, Artifacts: []buildOutput{}}
 	for _, a := range res.Artifacts {
 		rep.Artifacts = append(rep.Artifacts, buildOutput{
@@ -165,11 +161,11 @@ func printBuild(w io.Writer, format string, res *build.Result) error {
 			Artifact: a.Path, Metadata: a.MetaPath, CacheKey: a.Metadata.CacheKey,
 		})
 	}
-	if format == "json" {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
-	}
+	return rep
+}
+
+// printBuild reports the artifacts written, for people.
+func printBuild(w io.Writer, rep buildReport) error {
 	for _, a := range rep.Artifacts {
 		fmt.Fprintf(w, "%-6s  %-12s  %s\n", a.Source, a.Platform, filepath.ToSlash(a.Artifact))
 	}

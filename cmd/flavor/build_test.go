@@ -20,7 +20,7 @@ func TestBuildUsageErrors(t *testing.T) {
 	}{
 		{"no packages", []string{"build", "--tree", "."}, "name the packages to build"},
 		{"bad platform", []string{"build", "--platform", "linux/", "test/a"}, "--platform"},
-		{"bad progress", []string{"build", "--progress", "fancy", "test/a"}, `--progress "fancy": want auto, plain, tty or json`},
+		{"bad progress", []string{"build", "--progress", "fancy", "test/a"}, `--progress "fancy": want auto, plain, tty, json or none`},
 		{"bad output format", []string{"--output-format", "yaml", "build", "test/a"}, `--output-format "yaml"`},
 	}
 	for _, c := range cases {
@@ -143,14 +143,14 @@ func TestPrintBuild(t *testing.T) {
 		Metadata: build.Metadata{CacheKey: "sha256:ab"},
 	}}}
 	var text, js bytes.Buffer
-	if err := printBuild(&text, "text", res); err != nil {
+	if err := printBuild(&text, buildJSON(res)); err != nil {
 		t.Fatal(err)
 	}
 	want := "built   linux/amd64   out/a-test-1.0-linux-amd64.package.tar.zst\nskipped test/x@1.0 for linux/arm64 (not in its build.yaml platforms)\n1 artifacts, 4 containers started\n"
 	if text.String() != want {
 		t.Errorf("text:\n%q\nwant\n%q", text.String(), want)
 	}
-	if err := printBuild(&js, "json", res); err != nil {
+	if err := writeJSON(&js, buildJSON(res)); err != nil {
 		t.Fatal(err)
 	}
 	var rep buildReport

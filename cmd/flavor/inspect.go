@@ -243,7 +243,7 @@ func writeInspectText(w io.Writer, r *inspectResult) error {
 		sig += ", not checked against a trusted key"
 	}
 	rows := [][]string{
-		{"package", r.Package.Name + " " + r.Package.Version + colonPrefix(r.Package.Description)},
+		{"package", r.Package.Name + " " + r.Package.Version + describe(r.Package.Description)},
 		{"file", fmt.Sprintf("%s (%s)", r.Path, bytesize(r.Size))},
 		{"format", fmt.Sprintf("%s, version %s, index checksum %s, flags %d", r.Format, ix.FormatVersion, ix.Checksum, ix.Flags)},
 		{"signed by", fmt.Sprintf("%s (%s)", r.Signature.PublicKey, sig)},
@@ -331,7 +331,7 @@ func writeInspectText(w io.Writer, r *inspectResult) error {
 	return nil
 }
 
-func colonPrefix(s string) string {
+func describe(s string) string {
 	if s == "" {
 		return ""
 	}

@@ -33,13 +33,15 @@ func parseProgress(s string, w io.Writer) (progressMode, error) {
 		return progressTTY, nil
 	case "json":
 		return progressJSON, nil
+	case "none":
+		return progressNone, nil
 	case "auto", "":
 		if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 			return progressTTY, nil
 		}
 		return progressPlain, nil
 	}
-	return 0, fmt.Errorf("--progress %q: want auto, plain, tty or json", s)
+	return 0, fmt.Errorf("--progress %q: want auto, plain, tty, json or none", s)
 }
 
 // renderer shows build.Update events. The build library calls update from one goroutine at a
@@ -123,8 +125,8 @@ func (r *renderer) json(u build.Update) {
 	fmt.Fprintf(r.w, "%s\n", b)
 }
 
-// describe says in words what an update means, or "" for updates not worth a line.
-func describe(u build.Update) string {
+// describeUpdate says in words what an update means, or "" for updates not worth a line.
+func describeUpdate(u build.Update) string {
 	switch u.Stage {
 	case build.StagePlan:
 		if u.Total == 1 {
@@ -167,7 +169,7 @@ func (r *renderer) plain(u build.Update) {
 		fmt.Fprintf(r.w, "%s | %s\n", prefix(u), u.Line)
 		return
 	}
-	if s := describe(u); s != "" {
+	if s := describeUpdate(u); s != "" {
 		fmt.Fprintf(r.w, "%s %s\n", prefix(u), s)
 	}
 }
@@ -198,10 +200,10 @@ func (r *renderer) tty(u build.Update) {
 			b.bar.Abort(true)
 			delete(r.bars, prefix(u))
 		}
-		fmt.Fprintf(r.p, "%s %s\n", prefix(u), describe(u))
+		fmt.Fprintf(r.p, "%s %s\n", prefix(u), describeUpdate(u))
 		return
 	}
-	s := describe(u)
+	s := describeUpdate(u)
 	if s == "" {
 		return
 	}
