@@ -15,8 +15,8 @@ import (
 	"github.com/flavor-dev/flavor/specs"
 )
 
-// buildAll builds every system's packages, all systems at once unless WithSequentialSystems;
-// the first failure cancels the others. It returns the containers started.
+// buildAll builds every system's packages, all systems at once; the first failure cancels the
+// others. It returns the containers started.
 func (r *resolver) buildAll(ctx context.Context, plans []*systemPlan) (int, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -38,13 +38,6 @@ func (r *resolver) buildAll(ctx context.Context, plans []*systemPlan) (int, erro
 	}
 	for _, sp := range plans {
 		if len(sp.entries) == 0 {
-			continue
-		}
-		if r.o.sequential {
-			run(sp)
-			if first != nil {
-				break
-			}
 			continue
 		}
 		wg.Add(1)

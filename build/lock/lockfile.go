@@ -42,22 +42,15 @@ func (r *resolver) makeLock(plans []*systemPlan) (*manifest.Lock, error) {
 			}
 		}
 	}
+	if r.o.frozen {
+		if err := r.checkLaunchers(); err != nil {
+			return nil, err
+		}
+	}
 	for _, s := range r.systems {
-		d, ok := r.o.launchers[s]
-		if !ok {
-			continue
+		if d, ok := r.o.launchers[s]; ok {
+			l.Launchers[s] = d
 		}
-		if r.o.frozen {
-			locked, has := r.o.lock.Launchers[s]
-			if !has {
-				return nil, fmt.Errorf("%w: flavor.lock records no launcher for %s; run \"flavor lock\"", manifest.ErrStaleLock, s)
-			}
-			if locked != d {
-				return nil, fmt.Errorf("%w: flavor.lock records launcher %s for %s, and this flavor packs %s; use the flavor that wrote the lock, or run \"flavor lock\" to accept this launcher",
-					manifest.ErrStaleLock, locked, s, d)
-			}
-		}
-		l.Launchers[s] = d
 	}
 	sort.SliceStable(l.Packages, func(i, j int) bool {
 		a, b := l.Packages[i], l.Packages[j]
@@ -67,6 +60,26 @@ func (r *resolver) makeLock(plans []*systemPlan) (*manifest.Lock, error) {
 		return a.System < b.System
 	})
 	return l, nil
+}
+
+// checkLaunchers compares the launchers given (WithLauncherDigest) of the systems resolved with
+// the lock's (WithFrozen).
+func (r *resolver) checkLaunchers() error {
+	for _, s := range r.systems {
+		d, ok := r.o.launchers[s]
+		if !ok {
+			continue
+		}
+		locked, has := r.o.lock.Launchers[s]
+		if !has {
+			return fmt.Errorf("%w: flavor.lock records no launcher for %s; run \"flavor lock\"", manifest.ErrStaleLock, s)
+		}
+		if locked != d {
+			return fmt.Errorf("%w: flavor.lock records launcher %s for %s, and this flavor packs %s; use the flavor that wrote the lock, or run \"flavor lock\" to accept this launcher",
+				manifest.ErrStaleLock, locked, s, d)
+		}
+	}
+	return nil
 }
 
 // lockEntry is what ep resolved to and built, as flavor.lock records it.

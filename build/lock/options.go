@@ -15,17 +15,16 @@ import (
 type Option func(*options) error
 
 type options struct {
-	lock       *manifest.Lock
-	frozen     bool
-	updateAll  bool
-	update     []string
-	systems    []string
-	launchers  map[string]string
-	buildOpts  []build.Option
-	logger     *slog.Logger
-	progress   func(Update)
-	workDir    string
-	sequential bool
+	lock      *manifest.Lock
+	frozen    bool
+	updateAll bool
+	update    []string
+	systems   []string
+	launchers map[string]string
+	buildOpts []build.Option
+	logger    *slog.Logger
+	progress  func(Update)
+	workDir   string
 }
 
 func makeOptions(opts []Option) (*options, error) {
@@ -149,15 +148,6 @@ func WithProgress(fn func(Update)) Option {
 func WithWorkDir(dir string) Option {
 	return func(o *options) error {
 		o.workDir = dir
-		return nil
-	}
-}
-
-// WithSequentialSystems builds one system after the other instead of all at once (on a busy
-// machine, or to read the progress of one system at a time).
-func WithSequentialSystems() Option {
-	return func(o *options) error {
-		o.sequential = true
 		return nil
 	}
 }

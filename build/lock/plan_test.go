@@ -222,6 +222,14 @@ func TestPlanKeepsLockedEntries(t *testing.T) {
 	if _, err := NewPlan(context.Background(), m, WithLock(l), WithFrozen()); err != nil {
 		t.Fatalf("frozen with a standing lock: %v", err)
 	}
+	l.Launchers["linux/amd64"] = "sha256:locked"
+	for digest, want := range map[string]string{"sha256:locked": "records no launcher for linux/arm64", "sha256:other": "records launcher sha256:locked for linux/amd64, and this flavor packs sha256:other"} {
+		_, err := NewPlan(context.Background(), m, WithLock(l), WithFrozen(), WithLauncherDigest("linux/amd64", digest), WithLauncherDigest("linux/arm64", "sha256:a"))
+		if !errors.Is(err, manifest.ErrStaleLock) || !strings.Contains(err.Error(), want) {
+			t.Fatalf("frozen, launcher %s: %v; want %q", digest, err, want)
+		}
+	}
+	delete(l.Launchers, "linux/amd64")
 	upd, err := NewPlan(context.Background(), m, WithLock(l), WithUpdate("hello"))
 	if err != nil {
 		t.Fatal(err)

@@ -81,6 +81,11 @@ func NewPlan(ctx context.Context, m *manifest.Manifest, opts ...Option) (*Plan, 
 	if o.frozen && o.lock == nil {
 		return nil, fmt.Errorf("resolving %s: %w", m.File(), manifest.VerifyLock(m, nil, manifest.Current{}))
 	}
+	if o.frozen {
+		if err := r.checkLaunchers(); err != nil {
+			return nil, fmt.Errorf("resolving %s: %w", m.File(), err)
+		}
+	}
 	for _, t := range defaultTrees(m) {
 		r.trees = append(r.trees, m.Abs(t))
 	}
