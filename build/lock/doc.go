@@ -23,7 +23,9 @@
 // and flavor are kept, and the base image it records is used by digest — the engine's image of
 // that digest stands in for the name, so a tag moved since does not change the build, and a
 // digest that can no longer be found is an error naming the entry, the image and the fix.
-// WithUpdate resolves entries again on purpose. WithFrozen (`flavor pack --locked`) refuses a
+// The pins hold for every build of the system, so entries sharing a base image keep sharing
+// it: `--update` them together to move to a new image. WithUpdate resolves entries again on
+// purpose. WithFrozen (`flavor pack --locked`) refuses a
 // missing or stale lock, and also any difference between what the builds gave and what the lock
 // records: cache keys, artifact digests, base images and launcher digests.
 //
