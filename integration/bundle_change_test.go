@@ -37,6 +37,13 @@ func TestBundleRebuildsWhatChanged(t *testing.T) {
 	d := engine(t)
 	ensureExampleBases(t, d)
 	dir, cache := copyExample(t), t.TempDir()
+	// A package built on hello (its build root is hello's package image), so that changing hello
+	// shows what depends on it being rebuilt too.
+	writeFiles(t, dir, map[string]string{
+		"packages/apps/banner/definition.yaml": "name: banner\ncategory: apps\nversion: \"1\"\n",
+		"packages/apps/banner/build.yaml":      "requires:\n- {category: apps, name: hello}\nsteps:\n- /bin/sh /out/bin/hello fr > /banner.txt\n",
+	})
+	editFile(t, filepath.Join(dir, "flavor.toml"), "[vars]", "banner.pkg-path = \"apps/banner\"\nbanner.pkg-group = \"app\"\n\n[vars]")
 	base := amd64Pack(t, dir, cache)
 	if base.Install.Containers == 0 || !base.Install.LockWritten {
 		t.Fatalf("first pack: %+v", base.Install)
@@ -62,7 +69,7 @@ func TestBundleRebuildsWhatChanged(t *testing.T) {
 		{"hello's data", func() {
 			editFile(t, filepath.Join(dir, "packages/apps/hello/greetings.txt"), "de | Hallo", "de | Servus")
 		},
-			[]string{"apps/hello@1.0.0"}, "Servus, friends of flavor!\n", true},
+			[]string{"apps/hello@1.0.0", "apps/banner@1"}, "Servus, friends of flavor!\n", true},
 		{"busybox's spec", func() {
 			editFile(t, filepath.Join(dir, "packages/base/busybox/definition.yaml"), "description: the busybox binary", "description: busybox")
 		}, []string{"base/busybox@1.35.0"}, "Servus, friends of flavor!\n", true},
@@ -109,6 +116,11 @@ func TestBundleRebuildsWhatChanged(t *testing.T) {
 			t.Errorf("%s: spec digest %s → %s", st.name, old.SpecDigest, cur.SpecDigest)
 		}
 		prevSum, prevLock = sum, now
+	}
+	ex := t.TempDir()
+	runBundleFlavor(t, dir, cache, "extract", psp, "--slot", "app", "--out", ex).must(t, "extract")
+	if b, err := os.ReadFile(filepath.Join(ex, "banner.txt")); err != nil || string(b) != "Bonjour, world!\n" {
+		t.Errorf("banner.txt %q (%v)", b, err)
 	}
 	// The launcher digest stays what the first pack locked.
 	if a, b := before.Launchers["linux/amd64"], prevLock.Launchers["linux/amd64"]; a == "" || a != b {
