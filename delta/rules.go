@@ -1,6 +1,7 @@
 package delta
 
 import (
+	"archive/tar"
 	"regexp"
 	"strings"
 )
@@ -8,6 +9,13 @@ import (
 // neverCounted are the paths a container engine provides at run time: they never belong to a
 // delta, whatever the patterns say. Directories cover their contents.
 var neverCounted = []string{"/proc", "/sys", "/dev", "/etc/hosts", "/etc/hostname", "/etc/resolv.conf", "/.dockerenv"}
+
+// engineMtab reports whether e is the /etc/mtab → /proc/mounts symlink the engine's init layer
+// adds to every container whose image has none. Only a whole-filesystem export shows it (the
+// init layer is below the container's own change set); an image's own /etc/mtab still counts.
+func engineMtab(abs string, e Entry) bool {
+	return abs == "/etc/mtab" && e.Type == tar.TypeSymlink && e.Linkname == "/proc/mounts"
+}
 
 // rules decides which paths are kept. Paths are absolute and clean ("/a/b").
 type rules struct {

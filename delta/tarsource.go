@@ -176,6 +176,9 @@ func (t *tarRead) consider(e Entry) {
 		}
 		e.Path = abs[len(dir):]
 	}
+	if t.r.system && engineMtab(abs, e) {
+		return
+	}
 	if t.r.keep(abs, e.Path) {
 		t.kept[e.Path] = e
 	}

@@ -21,6 +21,7 @@ func exportTar(t *testing.T) []byte {
 		{name: "dev/console", typ: tar.TypeReg, mode: 0o755},
 		{name: "etc/", typ: tar.TypeDir},
 		{name: "etc/hosts", typ: tar.TypeReg},
+		{name: "etc/mtab", typ: tar.TypeSymlink, link: "/proc/mounts", mode: 0o777},
 		{name: "etc/passwd", typ: tar.TypeReg, body: "root\n"},
 		{name: "luetbuild/", typ: tar.TypeDir},
 		{name: "luetbuild/build.yaml", typ: tar.TypeReg, body: "steps: []\n"},
@@ -42,6 +43,13 @@ func TestFromTar(t *testing.T) {
 			`/bin d 0711 3:4`, `/bin/busybox f 4755 0:0 "BB"`, `/bin/ls l 0777 0:0 -> busybox`, `/bin/sh h 4755 0:0 -> /bin/busybox`,
 			`/etc d 0755 0:0`, `/etc/passwd f 0644 0:0 "root\n"`,
 		},
+	}, {
+		name: "an image's own /etc/mtab counts; only the engine's link to /proc/mounts does not",
+		input: []tarEntry{
+			{name: "etc/", typ: tar.TypeDir},
+			{name: "etc/mtab", typ: tar.TypeSymlink, link: "../proc/self/mounts", mode: 0o777},
+		},
+		want: []string{`/etc d 0755 0:0`, `/etc/mtab l 0777 0:0 -> ../proc/self/mounts`},
 	}, {
 		name: "a kept hard link whose target is dropped becomes a regular file",
 		opts: []Option{WithIncludes(res(`^/bin/sh$`)...)},

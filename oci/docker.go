@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/client"
 )
@@ -221,4 +222,18 @@ func loadError(body []byte) string {
 			return m.Error
 		}
 	}
+}
+
+// ImagesNamed lists the engine's images with a name in repository repo ("flavor.local/pkg"),
+// one entry per image, with every matching name in RepoTags.
+func (d *Docker) ImagesNamed(ctx context.Context, repo string) ([]ImageInfo, error) {
+	list, err := d.cli.ImageList(ctx, image.ListOptions{Filters: filters.NewArgs(filters.Arg("reference", repo))})
+	if err != nil {
+		return nil, d.wrap(err, nil, "listing images named %s", repo)
+	}
+	out := make([]ImageInfo, 0, len(list))
+	for _, im := range list {
+		out = append(out, ImageInfo{ID: im.ID, Size: im.Size, RepoTags: im.RepoTags, RepoDigests: im.RepoDigests, Labels: im.Labels})
+	}
+	return out, nil
 }

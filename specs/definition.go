@@ -26,6 +26,7 @@ type definitionYAML struct {
 	URI         []string          `yaml:"uri"`
 	Hidden      bool              `yaml:"hidden"`
 	Flags       flagsYAML         `yaml:"flags"`
+	Variants    []variantYAML     `yaml:"variants"`
 }
 
 func (d definitionYAML) validate() error {
@@ -225,6 +226,11 @@ func (l *loader) makePackage(d pkgDir, e entry, build, final *source) ([]*Packag
 	if p.Flags == nil {
 		p.Flags = map[string]bool{}
 	}
+	variants, err := checkVariants(p.Flags, e.def.Variants)
+	if err != nil {
+		return nil, specErr(e.file, e.line, nil, "%v", err)
+	}
+	p.Variants = variants
 	p.version, _ = version.Parse(p.Version)
 	p.platform = l.opts.platform
 	flavor, err := flavorFlags(p.Name, p.Flags, l.opts.flavor)

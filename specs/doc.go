@@ -51,6 +51,16 @@
 //     collection member only its entry, not the other entries of collection.yaml (Luet #287).
 //
 // Flavors: definition.yaml may declare `flags: {ssl: true}`; a requested flavor such as
-// "!ssl,debug" overrides the declared defaults (flavorFlags is the one place that does it, and
-// where the Conary flavors of specs/flavor will plug in).
+// "!ssl,debug" overrides the declared defaults (flavorFlags is the one place that does it), and
+// "hello.ssl" overrides it for the package named hello only (Package.VariantRequest writes such
+// requests). The variants a package can be built in (Package.Candidates) are every combination
+// of its flags, unless definition.yaml lists them under `variants:` (our addition):
+//
+//	flags: {ssl: true, debug: false}
+//	variants: ["ssl", "!ssl,debug"]   # flags a variant leaves out keep their defaults
+//
+// Each variant names declared flags only, with no architecture and no package prefix, and no
+// two variants may be the same; a package with more than 12 flags must list its variants.
+// Package.VariantFlavor gives a variant's artifact flavor, which a bundle's requested flavor
+// chooses among (specs/flavor Choose).
 package specs

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/flavor-dev/flavor/specs/internal/suggest"
 )
 
 // Sentinel errors callers branch on. Every error Load returns about the content of a tree wraps
@@ -54,51 +56,12 @@ func specErr(file string, line int, err error, format string, args ...any) *Spec
 	return &SpecError{File: file, Line: line, Msg: fmt.Sprintf(format, args...), Err: err}
 }
 
-// suggest returns the known word closest to w, or "" when none is close enough to be a typo.
-func suggest(w string, known []string) string {
-	best, bestD := "", 1<<30
-	for _, k := range known {
-		d := editDistance(strings.ToLower(w), k)
-		if strings.HasPrefix(k, strings.ToLower(w)) || strings.HasPrefix(strings.ToLower(w), k) {
-			d = min(d, 1)
-		}
-		if d < bestD || (d == bestD && k < best) {
-			best, bestD = k, d
-		}
-	}
-	limit := max(2, len(w)/3)
-	if bestD <= limit {
-		return best
-	}
-	return ""
-}
-
 // didYouMean formats a hint for w, or "" when nothing is close.
 func didYouMean(w string, known []string) string {
-	if s := suggest(w, known); s != "" {
+	if s := suggest.Nearest(w, known); s != "" {
 		return fmt.Sprintf(" (did you mean %q?)", s)
 	}
 	k := append([]string(nil), known...)
 	sort.Strings(k)
 	return fmt.Sprintf(" (known: %s)", strings.Join(k, ", "))
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -29,6 +29,9 @@ type Package struct {
 	// `flags:`); Flavor holds the value of each for this build.
 	Flags  map[string]bool
 	Flavor map[string]bool
+	// Variants are the flag values of each variant definition.yaml lists under `variants:` (our
+	// addition), in the order written; nil when it lists none (see Candidates).
+	Variants []map[string]bool
 
 	// Values are the template values: the definition (or collection entry) map merged with
 	// the values files.

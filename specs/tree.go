@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/flavor-dev/flavor/specs/internal/suggest"
 	"github.com/flavor-dev/flavor/specs/version"
 )
 
@@ -204,7 +205,7 @@ func (t *Tree) noMatch(key string, r Ref, c version.Constraint) error {
 			known = append(known, k)
 		}
 		hint := ""
-		if s := suggest(key, known); s != "" {
+		if s := suggest.Nearest(key, known); s != "" {
 			hint = fmt.Sprintf(" (did you mean %s?)", s)
 		}
 		return fmt.Errorf("%w: no package %s in the tree%s", ErrNotFound, strings.TrimPrefix(key, "/"), hint)

@@ -103,7 +103,7 @@ func (o *options) choosePlatforms(m *manifest.Manifest) ([]string, error) {
 	if len(systems) > 0 {
 		return systems, nil
 	}
-	if l, ok := o.launchers.(platformLister); ok {
+	if l, ok := o.launchers.(platformLister); ok && len(l.Platforms()) > 0 {
 		return l.Platforms(), nil
 	}
 	host, err := NormalizePlatform(runtime.GOOS + "/" + runtime.GOARCH)
@@ -151,9 +151,12 @@ func (o *options) packOne(ctx context.Context, m *manifest.Manifest, platform st
 	spec := baseSpec(m, o.toolVersion)
 	spec.Launcher = launcherBytes
 	spec.Extra = extras(m, platform, o.toolVersion, slots)
+	var setup []packer.SetupCommand
 	for _, s := range slots {
 		spec.Slots = append(spec.Slots, s.Slot)
+		setup = append(setup, s.Setup...)
 	}
+	spec.SetupCommands = append(setup, spec.SetupCommands...)
 	if err := os.MkdirAll(filepath.Dir(out.Path), 0o755); err != nil {
 		return out, fmt.Errorf("creating the output directory: %w", err)
 	}

@@ -15,9 +15,20 @@
 //   - [metadata]: the "metadata" key of the package metadata. Provenance (tool and version,
 //     manifest digest, per-slot origin) goes under "provenance", the platform under "platform".
 //
-// Slots built from [install] entries come from a SlotSource given with WithInstall (the build
-// integration); without one, a manifest with [install] entries is refused with
-// ErrInstallNeedsBuild. WithSlotSource adds any other caller-made slots.
+// Slots built from [install] entries come from a SlotSource given with WithInstall: an
+// InstallSource made from what build/lock resolved and built, one tar slot per pkg-group (the
+// artifacts of its packages merged in dependency order, a path shipped differently by two of
+// them being an error wrapping ErrPathConflict), with each slot's provenance (packages, versions,
+// flavors, base image digests, cache keys, artifact digests) in the signed metadata. Without a
+// source, a manifest with [install] entries is refused with ErrInstallNeedsBuild. WithSlotSource
+// adds any other caller-made slots.
+//
+// Setup commands run once after the first extraction, in this order: the finalizers of the
+// [install] packages (finalize.yaml install commands, each as `<shell> <command>`, the shell
+// being finalize.yaml's `shell:` or `sh -c`), slot by slot in package order, then [hook]
+// on-activate. The launcher runs them with the workenv as working directory, the package's
+// environment ([vars], runtime env rules, path_prepend/path_append applied; placeholders such
+// as {workenv} expanded in every word), no standard input, and their output on its stderr.
 //
 // The launcher comes from the flavor binary (package launcher/embedded) unless WithLauncher names
 // another LauncherSource, such as LauncherFiles, which reads executables whose platform it detects

@@ -7,7 +7,7 @@ import "errors"
 var (
 	// ErrInstallNeedsBuild: the manifest has [install] entries and no WithInstall source builds
 	// them.
-	ErrInstallNeedsBuild = errors.New("[install] needs the container build: not in this command yet")
+	ErrInstallNeedsBuild = errors.New("[install] needs the container build (WithInstall with an InstallSource)")
 	// ErrLauncherPlatform: a launcher executable is for another platform than the package, or its
 	// platform cannot be told from its header.
 	ErrLauncherPlatform = errors.New("launcher does not match the platform")

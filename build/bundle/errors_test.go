@@ -68,7 +68,7 @@ func TestPackRefuses(t *testing.T) {
 			name: "install without the build",
 			body: minimalManifest + "[install]\nhello.pkg-path = \"apps/hello\"\nbusybox.pkg-path = \"base/busybox\"\n",
 			want: ErrInstallNeedsBuild,
-			msg:  "[install] entries busybox, hello: [install] needs the container build: not in this command yet",
+			msg:  "[install] entries busybox, hello: [install] needs the container build (WithInstall with an InstallSource)",
 		},
 		{
 			name: "launcher for another platform",

@@ -23,6 +23,9 @@ type Slot struct {
 	// versions, flavors, base image digests and cache keys a built slot came from, for example.
 	// Each value is encoded with encoding/json.
 	Provenance map[string]any
+	// Setup are commands the slot's content needs once after the first extraction (the
+	// finalizers of built packages). They run in slot order, before the manifest's [hook].
+	Setup []packer.SetupCommand
 }
 
 // SlotSource makes slots that the manifest's [[slots]] do not describe: the build integration

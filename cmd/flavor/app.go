@@ -33,6 +33,8 @@ func commands() []*cli.Command {
 		treeCommand(),
 		flavorsCommand(),
 		imageCommand(),
+		buildCommand(),
+		lockCommand(),
 		packCommand(),
 		verifyCommand(),
 		inspectCommand(),

@@ -58,11 +58,6 @@ type leftoverCleaner interface {
 	Clean(ctx context.Context, dryRun bool) ([]cleanItem, error)
 }
 
-// buildLeftovers is the seam for the build integration: it returns the cleaners of build
-// leftovers. The container build is not part of this command yet; when it is, its cleaner (stale
-// containers through oci.Docker.RemoveStale, flavor.local/pkg images) is returned here.
-func buildLeftovers(*cli.Context) []leftoverCleaner { return nil }
-
 func cleanAction(c *cli.Context) error {
 	o, err := newOutput(c)
 	if err != nil {
@@ -92,7 +87,13 @@ func cleanAction(c *cli.Context) error {
 		}
 		for _, lc := range buildLeftovers(c) {
 			items, err := lc.Clean(c.Context, cl.res.DryRun)
-			cl.res.Removed = append(cl.res.Removed, items...)
+			for _, it := range items {
+				if it.Reason != "" { // a cleaner says why it kept something
+					cl.res.Kept = append(cl.res.Kept, it)
+				} else {
+					cl.res.Removed = append(cl.res.Removed, it)
+				}
+			}
 			if err != nil {
 				return fmt.Errorf("clean: %w", err)
 			}

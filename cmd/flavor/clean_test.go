@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -15,6 +16,9 @@ func TestClean(t *testing.T) {
 	psp := packExample(t)
 	cache := t.TempDir()
 	t.Setenv("FLAVOR_CACHE", cache)
+	// Unit tests never touch a real engine: with none reachable, --all reports the engine's
+	// leftovers as kept (integration/clean_test.go covers removal from a real engine).
+	t.Setenv("DOCKER_HOST", "unix:///nonexistent/flavor-test.sock")
 	if _, stderr, code := runPSP(t, psp, cache); code != 0 {
 		t.Fatalf("running the package: exit %d: %s", code, stderr)
 	}
@@ -127,6 +131,11 @@ func TestClean(t *testing.T) {
 		if !exists("workenv/"+locked+"/file") || !exists("workenv/not-a-workenv/keep") {
 			t.Error("--all removed a locked workenv or a foreign directory")
 		}
+		if !slices.ContainsFunc(res.Kept, func(it cleanItem) bool {
+			return it.Path == "container engine" && strings.Contains(it.Reason, "not reachable")
+		}) {
+			t.Errorf("kept %+v: want the unreachable container engine reported", res.Kept)
+		}
 	})
 	// The package still runs: it extracts again.
 	if out, stderr, code := runPSP(t, psp, cache); code != 0 || !strings.Contains(out, "activated: yes") {
@@ -142,6 +151,7 @@ func TestClean(t *testing.T) {
 
 func TestCleanEmptyCache(t *testing.T) {
 	t.Setenv("FLAVOR_CACHE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("DOCKER_HOST", "unix:///nonexistent/flavor-test.sock")
 	stdout, stderr, code := runApp(t, "clean", "--all")
 	if code != 0 || !strings.Contains(stdout, "freed 0 B") {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)

@@ -309,6 +309,13 @@ func writeInspectText(w io.Writer, r *inspectResult) error {
 		return err
 	}
 
+	if rows := installRows(r.Slots); len(rows) > 1 {
+		fmt.Fprintln(w, "\nbuilt packages")
+		if err := table(w, rows); err != nil {
+			return err
+		}
+	}
+
 	fmt.Fprintln(w, "\nprovenance and extras")
 	rows = nil
 	for _, k := range sortedKeys(r.Extras) {
@@ -369,4 +376,37 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// installRows lists the packages [install] slots were built from, from their provenance.
+func installRows(slots []inspectSlot) [][]string {
+	rows := [][]string{{"  slot", "package", "flavor", "base image", "cache key", "artifact"}}
+	for _, s := range slots {
+		var prov struct {
+			Origin   string `json:"origin"`
+			Packages []struct {
+				Package        string   `json:"package"`
+				Flavor         string   `json:"flavor"`
+				BaseImage      string   `json:"base_image"`
+				CacheKey       string   `json:"cache_key"`
+				ArtifactDigest string   `json:"artifact_digest"`
+				InstallIDs     []string `json:"install_ids"`
+			} `json:"packages"`
+		}
+		if json.Unmarshal(s.Extras["provenance"], &prov) != nil || prov.Origin != "install" {
+			continue
+		}
+		for _, p := range prov.Packages {
+			name := p.Package
+			if len(p.InstallIDs) == 0 {
+				name += " (runtime dependency)"
+			}
+			base := p.BaseImage
+			if i := strings.LastIndex(base, "@"); i > 0 {
+				base = base[:i+1] + shortSum(base[i+1:])
+			}
+			rows = append(rows, []string{"  " + s.ID, name, p.Flavor, base, shortSum(p.CacheKey), shortSum(p.ArtifactDigest)})
+		}
+	}
+	return rows
 }

@@ -28,8 +28,11 @@ func packCommand() *cli.Command {
 			"Packages are written atomically and checked at --validation before they are reported.\n\n" +
 			"Signing key, strongest first: --key-seed or FLAVOR_SEED; --private-key (with --public-key\n" +
 			"checked against it); the manifest's [signing]; otherwise a throwaway key, with a warning.\n" +
-			"SOURCE_DATE_EPOCH clamps file times; the same inputs and key give the same bytes.",
-		Flags: []cli.Flag{
+			"SOURCE_DATE_EPOCH clamps file times; the same inputs and key give the same bytes.\n\n" +
+			"[install] entries are resolved against the manifest's trees and built in containers\n" +
+			"(artifacts cached, see `flavor build`), one slot per pkg-group. flavor.lock beside the\n" +
+			"manifest is written when missing or stale; --locked uses it as it is and fails instead.",
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "manifest", Aliases: []string{"m"}, Usage: "the bundle manifest (default: flavor.toml, else pyproject.toml, in the working directory)"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "output `DIR` (default: dist/ beside the manifest), or a FILE.psp when there is one platform"},
 			&cli.StringSliceFlag{Name: "launcher-bin", Usage: "launcher executable `FILE` to use instead of the embedded one; its platform is read from its header (repeat for several platforms)"},
@@ -38,7 +41,8 @@ func packCommand() *cli.Command {
 			&cli.StringFlag{Name: "public-key", Usage: "PEM public key `FILE` that must belong to the signing key"},
 			&cli.StringFlag{Name: "key-seed", EnvVars: []string{"FLAVOR_SEED"}, Usage: "derive the signing key from `SEED` (reproducible; for tests and CI, not for secrets)"},
 			&cli.StringFlag{Name: "validation", Value: "standard", EnvVars: []string{"FLAVOR_VALIDATION"}, Usage: "check each written package at `LEVEL`: none, minimal, relaxed, standard (open it like the launcher) or strict (also hash every byte)"},
-		},
+			&cli.BoolFlag{Name: "locked", Usage: "use flavor.lock as it is: refuse a missing or stale lock, and builds that differ from it"},
+		}, installFlags()...),
 		Action: packAction,
 	}
 }
@@ -48,6 +52,24 @@ type packResult struct {
 	Manifest string          `json:"manifest"`
 	Key      packKey         `json:"key"`
 	Packages []bundle.Output `json:"packages"`
+	Install  *installReport  `json:"install,omitempty"`
+}
+
+// installReport is what `flavor pack` did for the [install] entries.
+type installReport struct {
+	Lock        string         `json:"lock"`
+	LockWritten bool           `json:"lock_written"`
+	Changed     []lockChange   `json:"changed"`    // entries resolved again, and why
+	Containers  int            `json:"containers"` // containers the builds started
+	Packages    []installedPkg `json:"packages"`
+}
+
+type installedPkg struct {
+	System  string `json:"system"`
+	Slot    string `json:"slot"`
+	Package string `json:"package"`
+	Flavor  string `json:"flavor"`
+	Source  string `json:"source"` // built, cached or pulled
 }
 
 type packKey struct {
@@ -79,23 +101,30 @@ func packAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	opts, err := packOptions(c, o, key)
+	launchers, err := launcherSource(c)
 	if err != nil {
 		return err
 	}
-	install, err := installBuilder(c, m)
+	opts, err := packOptions(c, o, key, launchers)
 	if err != nil {
 		return err
 	}
-	if install != nil {
-		opts = append(opts, bundle.WithInstall(install))
+	var installed *installReport
+	if !m.PackOnly() {
+		src, rep, done, err := installSlots(c, o, m, launchers)
+		if err != nil {
+			return err
+		}
+		defer done()
+		installed = rep
+		opts = append(opts, bundle.WithInstall(src))
 	}
 	if key.Ephemeral() {
 		o.warnf("no signing key given (--key-seed, FLAVOR_SEED, --private-key or [signing] in %s): signed with a throwaway key %x, so these packages cannot be verified against a trusted key", m.File(), key.Public())
 	}
 	outs, err := bundle.Pack(c.Context, m, opts...)
 	res := packResult{
-		Manifest: m.File(), Packages: outs,
+		Manifest: m.File(), Packages: outs, Install: installed,
 		Key: packKey{Origin: key.Origin, From: key.From, PublicKey: fmt.Sprintf("%x", key.Public()), Ephemeral: key.Ephemeral()},
 	}
 	if err != nil {
@@ -111,18 +140,73 @@ func packAction(c *cli.Context) error {
 				o.notef("  %s: left out slots for other platforms: %s", out.Platform, strings.Join(out.Skipped, ", "))
 			}
 		}
+		if in := res.Install; in != nil {
+			counts := map[string]int{}
+			for _, p := range in.Packages {
+				counts[p.Source]++
+			}
+			o.notef("[install] %d packages: %d built, %d from the cache; %d containers started",
+				len(in.Packages), counts["built"], counts["cached"]+counts["pulled"], in.Containers)
+		}
 		o.notef("signed with %s key %s (%s)", res.Key.Origin, res.Key.PublicKey, res.Key.From)
 		return nil
 	})
 }
 
-// installBuilder is the seam for the container build: it returns the source of the slots built
-// from the manifest's [install] entries. It returns nil while the build is not wired into this
-// command, and bundle.Pack then refuses manifests with [install] entries (ErrInstallNeedsBuild).
-func installBuilder(*cli.Context, *manifest.Manifest) (bundle.SlotSource, error) { return nil, nil }
+// installSlots resolves and builds the [install] entries (with flavor.lock, writing it when it
+// is missing or stale unless --locked) and returns their slots, a report, and a function that
+// removes them.
+func installSlots(c *cli.Context, o *output, m *manifest.Manifest, launchers bundle.LauncherSource) (bundle.SlotSource, *installReport, func(), error) {
+	old, err := readLockFile(c.Context, m)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	res, err := resolveInstall(c, o, m, old, installRun{frozen: c.Bool("locked"), systems: packSystems(c, m, launchers), launchers: launchers})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	rep := &installReport{Lock: lockPath(m), Containers: res.Containers, Changed: []lockChange{}, Packages: []installedPkg{}}
+	for _, ch := range res.Changed {
+		rep.Changed = append(rep.Changed, lockChange{InstallID: ch.InstallID, System: ch.System, Why: ch.Why})
+	}
+	for _, sys := range res.Systems {
+		for _, g := range sys.Groups {
+			for _, p := range g.Packages {
+				rep.Packages = append(rep.Packages, installedPkg{System: sys.Platform, Slot: g.Name, Package: p.Package, Flavor: p.Flavor, Source: string(p.Artifact.Source)})
+			}
+		}
+	}
+	if !c.Bool("locked") {
+		if rep.LockWritten, err = writeLockIfChanged(c.Context, m, res.Lock); err != nil {
+			res.Close()
+			return nil, nil, nil, err
+		}
+		if rep.LockWritten {
+			o.notef("wrote %s", lockPath(m))
+		}
+	}
+	src, err := bundle.NewInstallSource(c.Context, res, "")
+	if err != nil {
+		res.Close()
+		return nil, nil, nil, err
+	}
+	return src, rep, func() { src.Close(); res.Close() }, nil
+}
+
+// packSystems are the systems `flavor pack` packs when they are not the manifest's: --platform,
+// else (with no options.systems) the platforms of the --launcher-bin files, as bundle.Pack picks.
+func packSystems(c *cli.Context, m *manifest.Manifest, launchers bundle.LauncherSource) []string {
+	if p := platformFlags(c); len(p) > 0 || len(m.Options().Systems) > 0 {
+		return p
+	}
+	if l, ok := launchers.(interface{ Platforms() []string }); ok {
+		return l.Platforms()
+	}
+	return nil
+}
 
 // packOptions turns the flags into bundle options.
-func packOptions(c *cli.Context, o *output, key bundle.Key) ([]bundle.Option, error) {
+func packOptions(c *cli.Context, o *output, key bundle.Key, launchers bundle.LauncherSource) ([]bundle.Option, error) {
 	level, err := packer.ParseLevel(c.String("validation"))
 	if err != nil {
 		return nil, fmt.Errorf("--validation: %w", err)
@@ -134,19 +218,11 @@ func packOptions(c *cli.Context, o *output, key bundle.Key) ([]bundle.Option, er
 		bundle.WithCheckLevel(level),
 		bundle.WithProgress(packProgress(o)),
 	}
-	if files := c.StringSlice("launcher-bin"); len(files) > 0 {
-		src, err := bundle.LauncherFiles(files...)
-		if err != nil {
-			return nil, fmt.Errorf("--launcher-bin: %w", err)
-		}
-		opts = append(opts, bundle.WithLauncher(src))
+	if launchers != nil {
+		opts = append(opts, bundle.WithLauncher(launchers))
 	}
-	for _, p := range c.StringSlice("platform") {
-		for _, one := range strings.Split(p, ",") {
-			if one = strings.TrimSpace(one); one != "" {
-				opts = append(opts, bundle.WithPlatforms(one))
-			}
-		}
+	for _, p := range platformFlags(c) {
+		opts = append(opts, bundle.WithPlatforms(p))
 	}
 	if out := c.String("output"); out != "" {
 		if isOutputFile(out) {

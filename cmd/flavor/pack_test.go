@@ -219,10 +219,14 @@ func TestPackErrors(t *testing.T) {
 			t.Fatal(stderr)
 		}
 	}
-	otherArch := "linux/arm64"
+	otherArch, hostSystem := "linux/arm64", "linux/amd64"
 	if runtime.GOARCH == "arm64" {
-		otherArch = "linux/amd64"
+		otherArch, hostSystem = "linux/amd64", "linux/arm64"
 	}
+	if err := os.MkdirAll(filepath.Join(dir, "tree", "apps", "other"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write("tree/apps/other/definition.yaml", "name: other\ncategory: apps\nversion: \"1\"\n")
 	cases := []struct {
 		name string
 		args []string
@@ -231,8 +235,9 @@ func TestPackErrors(t *testing.T) {
 		{"missing manifest", []string{"-m", filepath.Join(dir, "none.toml")}, "reading manifest: open " + filepath.Join(dir, "none.toml") + ": no such file or directory"},
 		{"unknown key", []string{"-m", write("typo.toml", strings.Replace(good, "\nversion = \"1\"", "\nverison = \"1\"", 1))},
 			filepath.Join(dir, "typo.toml") + `:4: unknown key "verison" in [package]; did you mean "version"?`},
-		{"install needs the build", []string{"-m", write("install.toml", good+"[install]\nhello.pkg-path = \"apps/hello\"\n")},
-			"[install] entries hello: [install] needs the container build: not in this command yet"},
+		{"install of a package the trees lack", []string{"-m", write("install.toml", good+"[options]\ntrees = [\"tree\"]\n[install]\nhello.pkg-path = \"apps/hello\"\n")},
+			"[install] hello for " + hostSystem + ": looking up apps/hello: package not found: no package apps/hello in the tree\n  fix: change hello.pkg-path in " +
+				filepath.Join(dir, "install.toml") + " to a package of the trees (" + filepath.Join(dir, "tree") + ")"},
 		{"launcher for another platform", []string{"-m", write("ok.toml", good), "--platform", otherArch},
 			"no launcher file for " + otherArch},
 		{"one file, two platforms", []string{"-m", write("two.toml", good+"[options]\nsystems = [\"linux/amd64\", \"linux/arm64\"]\n"), "-o", filepath.Join(dir, "one.psp")},

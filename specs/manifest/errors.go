@@ -4,7 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
+
+	"github.com/flavor-dev/flavor/specs/internal/suggest"
 )
 
 // ErrInvalid is wrapped by every error about the content of a manifest.
@@ -54,63 +55,10 @@ func joinErrors(errs []*Error) error {
 	return errors.Join(out...)
 }
 
-// suggest returns the known word nearest to word, or "" when none is close enough to be a
-// likely typo. Case and the '-'/'_' spelling are ignored first ("pkg_path" → "pkg-path").
-func suggest(word string, known []string) string {
-	norm := func(s string) string { return strings.ReplaceAll(strings.ToLower(s), "_", "-") }
-	for _, k := range known {
-		if norm(k) == norm(word) {
-			return k
-		}
-	}
-	best, bestDist := "", -1
-	for _, k := range known {
-		d := editDistance(norm(word), norm(k))
-		if bestDist < 0 || d < bestDist {
-			best, bestDist = k, d
-		}
-	}
-	limit := 2
-	if len(word) <= 3 {
-		limit = 1
-	}
-	if bestDist < 0 || bestDist > limit && bestDist > len(word)/3 {
-		return ""
-	}
-	return best
-}
-
 // didYouMean formats a suggestion as "; did you mean "x"?", or "".
 func didYouMean(word string, known []string) string {
-	if s := suggest(word, known); s != "" {
+	if s := suggest.Nearest(word, known); s != "" {
 		return fmt.Sprintf("; did you mean %q?", s)
 	}
 	return ""
-}
-
-// editDistance is the Levenshtein distance between a and b, counting an adjacent transposition as
-// one edit.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev2 := make([]int, len(rb)+1)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
-				cur[j] = min(cur[j], prev2[j-2]+1)
-			}
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(rb)]
 }

@@ -1,0 +1,177 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/flavor-dev/flavor/build"
+	"github.com/flavor-dev/flavor/oci"
+)
+
+// buildCommand is `flavor build`: Luet's `luet build`, building packages of spec trees into
+// artifacts.
+func buildCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "build",
+		Usage:     "build packages of spec trees into artifacts, in containers",
+		ArgsUsage: "PKG…",
+		Description: "Each PKG (cat/name, cat/name@1.0, cat/name@>=1.0, =cat/name-1.0) is built with its build\n" +
+			"dependencies for every --platform, each package's steps running in containers of the\n" +
+			"engine ($DOCKER_HOST or the local socket). Artifacts are written to --destination as\n" +
+			"<name>-<category>-<version>-<os>-<arch>[-<flavor>].package.tar.zst with a .metadata.json,\n" +
+			"and kept in the cache ($FLAVOR_CACHE, else $XDG_CACHE_HOME/flavor, else ~/.cache/flavor),\n" +
+			"so an unchanged package starts no container. Containers left by a killed flavor are\n" +
+			"removed when the next build starts.",
+		Flags: []cli.Flag{
+			&cli.StringSliceFlag{Name: "tree", Aliases: []string{"t"}, Usage: "spec tree `DIR` (repeatable; default: the current directory)"},
+			&cli.StringFlag{Name: "destination", Aliases: []string{"d"}, Value: "build", Usage: "`DIR` artifacts are written to"},
+			&cli.StringSliceFlag{Name: "platform", Usage: "target `os/arch` (repeatable, or comma-separated; default: the engine's own)"},
+			&cli.StringFlag{Name: "flavor", Usage: "flavor `FLAGS` to build with, e.g. 'ssl,!debug'"},
+			&cli.StringSliceFlag{Name: "values", Usage: "values `FILE` merged over the definitions (repeatable; the rightmost wins)"},
+			&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Value: runtime.NumCPU(), Usage: "`N` packages built at once"},
+			&cli.StringFlag{Name: "push", Usage: "push built artifacts to `REPO` (e.g. 127.0.0.1:5000/flavor/cache), tagged by cache key"},
+			&cli.StringFlag{Name: "pull", Usage: "fetch missing artifacts from `REPO` before building them"},
+			&cli.StringFlag{Name: "cache", Usage: "artifact cache `DIR` (default: $FLAVOR_CACHE, $XDG_CACHE_HOME/flavor or ~/.cache/flavor)"},
+			&cli.BoolFlag{Name: "all", Usage: "build every package of the trees"},
+			&cli.StringFlag{Name: "progress", Value: "auto", EnvVars: []string{"FLAVOR_PROGRESS"}, Usage: "`MODE` of showing progress: auto, plain, tty or json"},
+		},
+		Action: buildAction,
+	}
+}
+
+// buildOutput is one artifact as `flavor build --output-format json` reports it.
+type buildOutput struct {
+	Package  string `json:"package"`
+	Platform string `json:"platform"`
+	Source   string `json:"source"`
+	Artifact string `json:"artifact"`
+	Metadata string `json:"metadata"`
+	CacheKey string `json:"cache_key"`
+}
+
+type buildReport struct {
+	Artifacts  []buildOutput `json:"artifacts"`
+	Skipped    []string      `json:"skipped,omitempty"`
+	Containers int           `json:"containers"`
+	Removed    []string      `json:"removed_leftovers,omitempty"`
+}
+
+func buildAction(c *cli.Context) error {
+	o, err := newOutput(c)
+	if err != nil {
+		return err
+	}
+	req, err := buildRequest(c)
+	if err != nil {
+		return err
+	}
+	mode, err := parseProgress(o.progress, o.err)
+	if err != nil {
+		return err
+	}
+	r := newRenderer(mode, o.err)
+	opts, err := buildOptions(c, r)
+	if err != nil {
+		return err
+	}
+	d, err := oci.NewDocker(c.Context, oci.WithLogger(buildLogger(c)))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	res, err := build.Build(c.Context, d, req, opts...)
+	r.close()
+	if res != nil && len(res.Removed) > 0 && !c.Bool("quiet") {
+		fmt.Fprintf(errWriter(c), "flavor: removed %d containers left by killed flavor processes\n", len(res.Removed))
+	}
+	if err != nil {
+		return err
+	}
+	return o.result(buildJSON(res), func(w io.Writer) error { return printBuild(w, buildJSON(res)) })
+}
+
+// buildRequest turns the arguments and flags into a build.Request.
+func buildRequest(c *cli.Context) (build.Request, error) {
+	req := build.Request{
+		Trees: c.StringSlice("tree"), Packages: c.Args().Slice(), All: c.Bool("all"),
+		Flavor: c.String("flavor"), Values: c.StringSlice("values"), Destination: c.String("destination"),
+	}
+	if len(req.Packages) == 0 && !req.All {
+		return req, errors.New("build: name the packages to build (e.g. flavor build --tree . cat/name), or give --all")
+	}
+	if len(req.Trees) == 0 {
+		req.Trees = []string{"."}
+	}
+	for _, s := range c.StringSlice("platform") {
+		for _, part := range strings.Split(s, ",") {
+			p, err := oci.ParsePlatform(strings.TrimSpace(part))
+			if err != nil {
+				return req, fmt.Errorf("build: --platform: %w", err)
+			}
+			req.Platforms = append(req.Platforms, p)
+		}
+	}
+	return req, nil
+}
+
+// buildOptions turns flags into build options.
+func buildOptions(c *cli.Context, r *renderer) ([]build.Option, error) {
+	opts := []build.Option{build.WithJobs(c.Int("jobs")), build.WithLogger(buildLogger(c)), build.WithProgress(r.update)}
+	if dir := c.String("cache"); dir != "" {
+		opts = append(opts, build.WithCacheDir(dir))
+	}
+	if repo := c.String("push"); repo != "" {
+		opts = append(opts, build.WithPush(repo))
+	}
+	if repo := c.String("pull"); repo != "" {
+		opts = append(opts, build.WithPull(repo))
+	}
+	return opts, nil
+}
+
+// buildLogger logs warnings to the error writer, and debug detail with --verbose.
+func buildLogger(c *cli.Context) *slog.Logger {
+	level := slog.LevelWarn
+	if c.Bool("verbose") {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(errWriter(c), &slog.HandlerOptions{Level: level}))
+}
+
+func errWriter(c *cli.Context) io.Writer {
+	if c.App.ErrWriter != nil {
+		return c.App.ErrWriter
+	}
+	return io.Discard
+}
+
+// buildJSON is what `flavor build` reports.
+func buildJSON(res *build.Result) buildReport {
+	rep := buildReport{Skipped: res.Skipped, Containers: res.Containers, Removed: res.Removed, Artifacts: []buildOutput{}}
+	for _, a := range res.Artifacts {
+		rep.Artifacts = append(rep.Artifacts, buildOutput{
+			Package: a.Package, Platform: a.Platform.String(), Source: string(a.Source),
+			Artifact: a.Path, Metadata: a.MetaPath, CacheKey: a.Metadata.CacheKey,
+		})
+	}
+	return rep
+}
+
+// printBuild reports the artifacts written, for people.
+func printBuild(w io.Writer, rep buildReport) error {
+	for _, a := range rep.Artifacts {
+		fmt.Fprintf(w, "%-6s  %-12s  %s\n", a.Source, a.Platform, filepath.ToSlash(a.Artifact))
+	}
+	for _, s := range rep.Skipped {
+		fmt.Fprintf(w, "skipped %s (not in its build.yaml platforms)\n", s)
+	}
+	fmt.Fprintf(w, "%d artifacts, %d containers started\n", len(rep.Artifacts), rep.Containers)
+	return nil
+}

@@ -1,0 +1,233 @@
+package integration
+
+import (
+	"archive/tar"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/klauspost/compress/zstd"
+
+	"github.com/flavor-dev/flavor/build"
+	"github.com/flavor-dev/flavor/oci"
+)
+
+// luetFixtures is the specs engineer's recreation of Luet's busybox-only fixtures.
+func luetFixtures(name string) string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "specs", "testdata", "luet", name)
+}
+
+// buildTrees is this package's own trees for build tests.
+func buildTrees(name string) string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "testdata", "build", name)
+}
+
+var busyboxLatest sync.Once
+
+// ensureBusybox makes sure the engine has busybox:latest for linux/amd64 (the fixtures say
+// `image: busybox`), importing setup.sh's root filesystem when it is missing or of another
+// platform. Other suites use the same rootfs, so an existing amd64 busybox is left alone.
+func ensureBusybox(t testing.TB, d *oci.Docker) {
+	t.Helper()
+	var err error
+	busyboxLatest.Do(func() {
+		ctx := context.Background()
+		info, ierr := d.InspectImage(ctx, "busybox:latest")
+		if ierr == nil && info.Platform == amd64 {
+			return
+		}
+		var img *oci.BaseImage
+		img, err = oci.NewBaseImage(ctx, filepath.Join(setupDir(), "rootfs", "busybox-amd64"), amd64)
+		if err != nil {
+			return
+		}
+		defer img.Close()
+		_, err = oci.Load(ctx, d, img, "busybox:latest")
+	})
+	if err != nil {
+		t.Fatalf("importing busybox:latest: %v", err)
+	}
+}
+
+// counting wraps an engine and counts the containers it creates.
+type counting struct {
+	build.Engine
+	mu      sync.Mutex
+	created int
+}
+
+func (c *counting) Create(ctx context.Context, spec oci.ContainerSpec) (string, error) {
+	c.mu.Lock()
+	c.created++
+	c.mu.Unlock()
+	return c.Engine.Create(ctx, spec)
+}
+
+// CanRun and RemoveStale pass through, so the build sees what the wrapped engine can do.
+func (c *counting) CanRun(ctx context.Context, p oci.Platform, probe string) error {
+	if e, ok := c.Engine.(interface {
+		CanRun(context.Context, oci.Platform, string) error
+	}); ok {
+		return e.CanRun(ctx, p, probe)
+	}
+	return nil
+}
+
+func (c *counting) RemoveStale(ctx context.Context) ([]string, error) {
+	if e, ok := c.Engine.(interface {
+		RemoveStale(context.Context) ([]string, error)
+	}); ok {
+		return e.RemoveStale(ctx)
+	}
+	return nil, nil
+}
+
+func (c *counting) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.created
+}
+
+// builds runs build.Build with a fresh destination and the given cache directory.
+type buildRun struct {
+	dest   string
+	res    *build.Result
+	err    error
+	events []build.Update
+}
+
+func runBuild(t *testing.T, eng build.Engine, cacheDir string, req build.Request, opts ...build.Option) *buildRun {
+	t.Helper()
+	r := &buildRun{dest: req.Destination}
+	if r.dest == "" {
+		r.dest = t.TempDir()
+		req.Destination = r.dest
+	}
+	var mu sync.Mutex
+	opts = append([]build.Option{build.WithCacheDir(cacheDir), build.WithProgress(func(u build.Update) {
+		mu.Lock()
+		r.events = append(r.events, u)
+		mu.Unlock()
+	})}, opts...)
+	r.res, r.err = build.Build(context.Background(), eng, req, opts...)
+	return r
+}
+
+// must fails the test when the build failed, showing the output it streamed.
+func (r *buildRun) must(t *testing.T) *buildRun {
+	t.Helper()
+	if r.err != nil {
+		var lines []string
+		for _, u := range r.events {
+			if u.Stage == build.StageOutput {
+				lines = append(lines, u.Package+": "+u.Line)
+			}
+		}
+		t.Fatalf("build failed: %v\noutput:\n%s", r.err, strings.Join(lines, "\n"))
+	}
+	return r
+}
+
+// artifact finds the artifact of pkg (category/name@version) in the result.
+func (r *buildRun) artifact(t *testing.T, pkg string) build.Artifact {
+	t.Helper()
+	for _, a := range r.res.Artifacts {
+		if a.Package == pkg {
+			return a
+		}
+	}
+	var have []string
+	for _, a := range r.res.Artifacts {
+		have = append(have, a.Package)
+	}
+	t.Fatalf("no artifact of %s; have %v", pkg, have)
+	return build.Artifact{}
+}
+
+// entry is one tar entry of an artifact.
+type entry struct {
+	Name     string
+	Type     byte
+	Mode     int64
+	UID, GID int
+	Link     string
+	Body     string
+}
+
+// readArtifact reads a .package.tar.zst into its entries, by name.
+func readArtifact(t *testing.T, path string) map[string]entry {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := zstd.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	tr := tar.NewReader(zr)
+	out := map[string]entry{}
+	for {
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return out
+		}
+		if err != nil {
+			t.Fatalf("reading %s: %v", path, err)
+		}
+		b, _ := io.ReadAll(tr)
+		out[strings.TrimSuffix(hdr.Name, "/")] = entry{Name: hdr.Name, Type: hdr.Typeflag, Mode: hdr.Mode,
+			UID: hdr.Uid, GID: hdr.Gid, Link: hdr.Linkname, Body: string(b)}
+	}
+}
+
+// names returns the sorted entry names of an artifact.
+func names(m map[string]entry) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// fileNames returns the sorted non-directory names.
+func fileNames(m map[string]entry) []string {
+	var out []string
+	for k, e := range m {
+		if e.Type != tar.TypeDir {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func sameStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func sortedCopy(s []string) []string {
+	out := append([]string(nil), s...)
+	sort.Strings(out)
+	return out
+}
