@@ -26,8 +26,11 @@
 // (LevelStandard by default: every check fatal). It never reads slot or launcher bytes, so it is
 // the whole cost of a warm start. VerifySlot, VerifyLauncher and VerifyContent check the rest;
 // Verify does both for a path. OpenSlot streams a slot's decoded content and verifies it when the
-// stream ends; ExtractSlot and ExtractAll unpack slots safely (see ExtractSlot). The reader
-// accepts every layout FlavorPack's Go, Rust and Python builders write.
+// stream ends; ExtractSlot and ExtractAll unpack slots safely (see ExtractSlot), in one pass with
+// WithStagingDest when the caller discards the destination on failure. The reader accepts every
+// layout FlavorPack's Go, Rust and Python builders write. Reading links neither encoding/json
+// (ParseMetadata has its own decoder, held to encoding/json by a fuzz target) nor encoder code, so
+// the launcher stays small.
 //
 // Failures wrap exported sentinels (ErrBadMagic, ErrBadVersion, ErrIndexChecksum,
 // ErrPackageSize, ErrMetadataChecksum, ErrUnsigned, ErrBadSignature, ErrUntrusted, ErrSlotTable,
