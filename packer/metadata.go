@@ -190,7 +190,9 @@ func (m *Metadata) encode() ([]byte, error) {
 	if len(m.Extra) > 0 {
 		keys := make([]string, 0, len(m.Extra))
 		for k := range m.Extra {
-			if knownKeys[k] {
+			// A key that is a section's name in another case is refused too: readers that match
+			// names case-insensitively (encoding/json, ParseMetadata) would see the section twice.
+			if knownKeys[k] || matchField(metadataFields, []byte(k)) >= 0 {
 				return nil, fmt.Errorf("extra metadata key %q is reserved: %w", k, ErrInvalidInput)
 			}
 			keys = append(keys, k)

@@ -29,6 +29,7 @@ func TestWriteRejects(t *testing.T) {
 		{"tar chain on a non-tar stream", func(s *Spec) { s.Slots[0].Operations = Chain{OpTar, OpGzip} }, "not a tar"},
 		{"encryption", func(s *Spec) { s.Slots[0].Operations = Chain{OpAES256GCM} }, "unsupported"},
 		{"reserved extra key", func(s *Spec) { s.Extra = map[string]any{"slots": 1} }, "reserved"},
+		{"reserved extra key in another case", func(s *Spec) { s.Extra = map[string]any{"Build": 1} }, "reserved"},
 		{"metadata over 1 MiB", func(s *Spec) { s.Description = strings.Repeat("x", MaxMetadataJSON) }, "1048576"},
 		{"bad env name", func(s *Spec) { s.Execution.Env = map[string]string{"A=B": "x"} }, "environment name"},
 	} {
