@@ -179,7 +179,8 @@ func verifyOne(ctx context.Context, path string, tr trust, deep bool, o *output)
 }
 
 // deepCheck unpacks every slot into a private temporary directory, which runs the launcher's
-// extraction checks (decoding, hostile entries), and removes it.
+// extraction checks (decoding, hostile entries), and removes it. The directory is discarded
+// whatever happens, so slots are read in one pass as the launcher reads them.
 func deepCheck(ctx context.Context, path string, opts []packer.Option) error {
 	p, err := packer.Open(ctx, path, opts...)
 	if err != nil {
@@ -191,7 +192,7 @@ func deepCheck(ctx context.Context, path string, opts []packer.Option) error {
 		return fmt.Errorf("deep check of %s: %w", path, err)
 	}
 	defer os.RemoveAll(dir)
-	return p.ExtractAll(ctx, dir)
+	return p.ExtractAll(ctx, dir, packer.WithStagingDest(true))
 }
 
 // checksAt lists what verify checks at a level (see packer.Level).
