@@ -10,9 +10,9 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// definitionYAML is the part of definition.yaml (or of a collection entry) we read; any other
-// key is a template value, as in Luet.
-type definitionYAML struct {
+// runtimeYAML is a package's identity and runtime fields, shared by definition.yaml (or a
+// collection entry) and build.yaml's subpackages.
+type runtimeYAML struct {
 	Name        string            `yaml:"name"`
 	Category    string            `yaml:"category"`
 	Version     string            `yaml:"version"`
@@ -25,8 +25,32 @@ type definitionYAML struct {
 	License     string            `yaml:"license"`
 	URI         []string          `yaml:"uri"`
 	Hidden      bool              `yaml:"hidden"`
-	Flags       flagsYAML         `yaml:"flags"`
-	Variants    []variantYAML     `yaml:"variants"`
+}
+
+// newPackage returns a package with r's identity and runtime fields set.
+func (r runtimeYAML) newPackage() *Package {
+	return &Package{
+		Name:        strings.TrimSpace(r.Name),
+		Category:    strings.TrimSpace(r.Category),
+		Version:     strings.TrimSpace(r.Version),
+		Requires:    refs(r.Requires),
+		Conflicts:   refs(r.Conflicts),
+		Provides:    refs(r.Provides),
+		Labels:      r.Labels,
+		Annotations: normalizeMap(r.Annotations),
+		Description: r.Description,
+		License:     r.License,
+		URI:         r.URI,
+		Hidden:      r.Hidden,
+	}
+}
+
+// definitionYAML is the part of definition.yaml (or of a collection entry) we read; any other
+// key is a template value, as in Luet.
+type definitionYAML struct {
+	runtimeYAML `yaml:",inline"`
+	Flags       flagsYAML     `yaml:"flags"`
+	Variants    []variantYAML `yaml:"variants"`
 }
 
 func (d definitionYAML) validate() error {
@@ -202,27 +226,10 @@ func (s *source) render(data *templateData, hints keyHints) (*yaml.Node, *checke
 // makePackage turns one entry into its package (and its subpackages), rendering build.yaml and
 // finalize.yaml with the entry's values.
 func (l *loader) makePackage(d pkgDir, e entry, build, final *source) ([]*Package, error) {
-	p := &Package{
-		Name:        strings.TrimSpace(e.def.Name),
-		Category:    strings.TrimSpace(e.def.Category),
-		Version:     strings.TrimSpace(e.def.Version),
-		Requires:    refs(e.def.Requires),
-		Conflicts:   refs(e.def.Conflicts),
-		Provides:    refs(e.def.Provides),
-		Labels:      e.def.Labels,
-		Annotations: normalizeMap(e.def.Annotations),
-		Description: e.def.Description,
-		License:     e.def.License,
-		URI:         e.def.URI,
-		Hidden:      e.def.Hidden,
-		Flags:       map[string]bool(e.def.Flags),
-		Dir:         d.dir,
-		Tree:        d.tree,
-		File:        e.file,
-		Line:        e.line,
-		Collection:  e.collection,
-		entry:       e.raw,
-	}
+	p := e.def.newPackage()
+	p.Flags = map[string]bool(e.def.Flags)
+	p.Dir, p.Tree, p.File, p.Line = d.dir, d.tree, e.file, e.line
+	p.Collection, p.entry = e.collection, e.raw
 	if p.Flags == nil {
 		p.Flags = map[string]bool{}
 	}
@@ -276,29 +283,10 @@ func (l *loader) makePackage(d pkgDir, e entry, build, final *source) ([]*Packag
 	}
 	out := []*Package{p}
 	for i, s := range subs {
-		sp := &Package{
-			Name:        strings.TrimSpace(s.Name),
-			Category:    strings.TrimSpace(s.Category),
-			Version:     strings.TrimSpace(s.Version),
-			Requires:    refs(s.Requires),
-			Conflicts:   refs(s.Conflicts),
-			Provides:    refs(s.Provides),
-			Labels:      s.Labels,
-			Annotations: normalizeMap(s.Annotations),
-			Description: s.Description,
-			License:     s.License,
-			URI:         s.URI,
-			Hidden:      s.Hidden,
-			Flags:       map[string]bool{},
-			Flavor:      map[string]bool{},
-			Values:      p.Values,
-			Parent:      p,
-			Split:       &p.Spec.Subpackages[i],
-			Dir:         p.Dir,
-			Tree:        p.Tree,
-			File:        build.path,
-			Collection:  p.Collection,
-		}
+		sp := s.newPackage()
+		sp.Flags, sp.Flavor, sp.Values = map[string]bool{}, map[string]bool{}, p.Values
+		sp.Parent, sp.Split = p, &p.Spec.Subpackages[i]
+		sp.Dir, sp.Tree, sp.File, sp.Collection = p.Dir, p.Tree, build.path, p.Collection
 		// A subpackage without a category or version takes its parent's.
 		if sp.Category == "" {
 			sp.Category = p.Category

@@ -167,20 +167,9 @@ func (c copyYAML) validate() error {
 }
 
 type subpackageYAML struct {
-	Name        string            `yaml:"name"`
-	Category    string            `yaml:"category"`
-	Version     string            `yaml:"version"`
-	Requires    []refYAML         `yaml:"requires"`
-	Conflicts   []refYAML         `yaml:"conflicts"`
-	Provides    []refYAML         `yaml:"provides"`
-	Labels      map[string]string `yaml:"labels"`
-	Annotations map[string]any    `yaml:"annotations"`
-	Description string            `yaml:"description"`
-	License     string            `yaml:"license"`
-	URI         []string          `yaml:"uri"`
-	Hidden      bool              `yaml:"hidden"`
-	Includes    []pattern         `yaml:"includes"`
-	Excludes    []pattern         `yaml:"excludes"`
+	runtimeYAML `yaml:",inline"`
+	Includes    []pattern `yaml:"includes"`
+	Excludes    []pattern `yaml:"excludes"`
 }
 
 func (s subpackageYAML) validate() error {

@@ -48,9 +48,8 @@ type keyHints map[string]string
 
 // yamlField is one field of a struct as seen by the checker.
 type yamlField struct {
-	name  string
-	index []int
-	typ   reflect.Type
+	name string
+	typ  reflect.Type
 }
 
 // structInfo is what checkStruct needs of a struct type, worked out once per type.
@@ -81,14 +80,18 @@ func structFields(t reflect.Type) []yamlField {
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		tag := f.Tag.Get("yaml")
-		name, _, _ := strings.Cut(tag, ",")
+		name, opts, _ := strings.Cut(tag, ",")
+		if f.Anonymous && opts == "inline" && f.Type.Kind() == reflect.Struct {
+			out = append(out, structFields(f.Type)...) // yaml.v3 decodes its keys at this level
+			continue
+		}
 		if name == "-" || !f.IsExported() {
 			continue
 		}
 		if name == "" {
 			name = strings.ToLower(f.Name)
 		}
-		out = append(out, yamlField{name: name, index: f.Index, typ: f.Type})
+		out = append(out, yamlField{name: name, typ: f.Type})
 	}
 	return out
 }
