@@ -40,7 +40,7 @@ func buildCommand() *cli.Command {
 			&cli.StringFlag{Name: "pull", Usage: "fetch missing artifacts from `REPO` before building them"},
 			&cli.StringFlag{Name: "cache", Usage: "artifact cache `DIR` (default: $FLAVOR_CACHE, $XDG_CACHE_HOME/flavor or ~/.cache/flavor)"},
 			&cli.BoolFlag{Name: "all", Usage: "build every package of the trees"},
-			&cli.StringFlag{Name: "progress", Value: "auto", EnvVars: []string{"FLAVOR_PROGRESS"}, Usage: "`MODE` of showing progress: auto, plain, tty or json"},
+			&cli.StringFlag{Name: "progress", Value: "auto", EnvVars: []string{"FLAVOR_PROGRESS"}, Usage: "`MODE` of showing progress: auto, plain, tty, json or none"},
 		},
 		Action: buildAction,
 	}
