@@ -2,11 +2,11 @@
 # Packing and verification speed of packer against the obvious alternatives, measured in the same
 # run: `tar -c DIR | zstd -T0` for packing a ~200 MB generated tree, `sha256sum` of the file for
 # full verification. Prints the Go benchmark lines, then the ratios (>1 means packer is faster).
-# Then what build/bundle adds to packer.Write, and the whole `flavor pack` command against
+# Then what bundle adds to packer.Write, and the whole `flavor pack` command against
 # `tar -c | zstd -T0` as processes, in wall and CPU time.
 #
 #   bash bench/pack.sh [COUNT] [all|go|cli]   (default 3 rounds, all parts; go = the Go benchmarks of
-#                                             packer and build/bundle, cli = the flavor pack command)
+#                                             packer and bundle, cli = the flavor pack command)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count=${1:-3}
@@ -39,10 +39,10 @@ echo "$out" | awk '
 		ratio("header-only open vs full verify:", "BenchmarkVerify/open-header", "BenchmarkVerify/full")
 	}'
 
-# What build/bundle adds to packer.Write (manifest mapping, launcher lookup, the check of the written
+# What bundle adds to packer.Write (manifest mapping, launcher lookup, the check of the written
 # file and its SHA-256), in CPU time per package: on a shared machine wall time mostly measures the
 # other tenants.
-out=$(go test ./build/bundle -run '^$' -bench '^BenchmarkPack$' -benchtime 3x -count "$count" -timeout 30m)
+out=$(go test ./bundle -run '^$' -bench '^BenchmarkPack$' -benchtime 3x -count "$count" -timeout 30m)
 echo "$out" | grep -E '^Benchmark'
 echo "$out" | awk '
 	/^Benchmark/ { name = $1; sub(/-[0-9]+$/, "", name); for (i = 1; i < NF; i++) if ($(i+1) == "cpu-ns/op") { cpu[name] += $i; n[name]++ } }

@@ -10,7 +10,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/flavor-dev/flavor/build"
+	"github.com/flavor-dev/flavor/builder"
 	"github.com/flavor-dev/flavor/oci"
 )
 
@@ -45,7 +45,7 @@ func TestBuildCrossArch(t *testing.T) {
 	t.Parallel()
 	d := engine(t)
 	ensureArchBases(t, d)
-	r := runBuild(t, d, t.TempDir(), build.Request{Trees: []string{buildTrees("arch")}, Packages: []string{"test/a"},
+	r := runBuild(t, d, t.TempDir(), builder.Request{Trees: []string{buildTrees("arch")}, Packages: []string{"test/a"},
 		Platforms: []oci.Platform{amd64, arm64}}).must(t)
 	want := map[string]struct {
 		machine string
@@ -96,7 +96,7 @@ func TestBuildCrossArchWithoutEmulation(t *testing.T) {
 	}
 	defer noBinfmt.Close()
 	eng := &counting{Engine: noBinfmt}
-	r := runBuild(t, eng, t.TempDir(), build.Request{Trees: []string{buildTrees("arch")}, Packages: []string{"test/a"},
+	r := runBuild(t, eng, t.TempDir(), builder.Request{Trees: []string{buildTrees("arch")}, Packages: []string{"test/a"},
 		Platforms: []oci.Platform{arm64}})
 	if !errors.Is(r.err, oci.ErrNoEmulation) || !strings.Contains(r.err.Error(), "qemu-user-static") {
 		t.Fatalf("error %v; want ErrNoEmulation with the fix", r.err)
@@ -119,12 +119,12 @@ func TestBuildOverTCPEngine(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	r := runBuild(t, d, t.TempDir(), build.Request{Trees: []string{buildTrees("arch")}, Packages: []string{"test/a"},
+	r := runBuild(t, d, t.TempDir(), builder.Request{Trees: []string{buildTrees("arch")}, Packages: []string{"test/a"},
 		Platforms: []oci.Platform{arm64}}).must(t)
 	if got := readArtifact(t, r.artifact(t, "test/a@1.0").Path)["machine"].Body; got != "aarch64\n" {
 		t.Errorf("arm64 over tcp: uname -m %q", got)
 	}
-	m := runBuild(t, d, t.TempDir(), build.Request{Trees: []string{buildTrees("modify")}, Packages: []string{"test/changed"}}).must(t)
+	m := runBuild(t, d, t.TempDir(), builder.Request{Trees: []string{buildTrees("modify")}, Packages: []string{"test/changed"}}).must(t)
 	if got := m.artifact(t, "test/changed@1.0").Metadata; !sameStrings(got.Removed, []string{"etc/group"}) || !contains(got.Files, "etc/passwd") {
 		t.Errorf("remote delta: files %v removed %v", got.Files, got.Removed)
 	}

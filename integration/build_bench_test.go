@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/flavor-dev/flavor/build"
+	"github.com/flavor-dev/flavor/builder"
 )
 
 // benchPadded is busybox plus ~1 GB in 10,000 files (100 directories of 100 files of 100 KiB of
@@ -45,21 +45,21 @@ done`
 // benchBuild runs one build with a fresh destination and returns the time from the extract
 // stage to the package's done event of pkg (reading the change set, writing the artifact,
 // storing it) alongside the result.
-func benchBuild(b *testing.B, eng build.Engine, cache string, req build.Request, pkg string) time.Duration {
+func benchBuild(b *testing.B, eng builder.Engine, cache string, req builder.Request, pkg string) time.Duration {
 	b.Helper()
 	req.Destination = b.TempDir()
 	var mu sync.Mutex
 	var extract, done time.Time
-	_, err := build.Build(context.Background(), eng, req, build.WithCacheDir(cache), build.WithProgress(func(u build.Update) {
+	_, err := builder.Build(context.Background(), eng, req, builder.WithCacheDir(cache), builder.WithProgress(func(u builder.Update) {
 		if u.Package != pkg {
 			return
 		}
 		mu.Lock()
 		defer mu.Unlock()
 		switch u.Stage {
-		case build.StageExtract:
+		case builder.StageExtract:
 			extract = time.Now()
-		case build.StageDone:
+		case builder.StageDone:
 			done = time.Now()
 		}
 	}))
@@ -77,7 +77,7 @@ func benchBuild(b *testing.B, eng build.Engine, cache string, req build.Request,
 func BenchmarkBuildTrivial(b *testing.B) {
 	d := engine(b)
 	ensureBusybox(b, d)
-	req := build.Request{Trees: []string{buildTrees("bench")}, Packages: []string{"bench/trivial"}}
+	req := builder.Request{Trees: []string{buildTrees("bench")}, Packages: []string{"bench/trivial"}}
 	for b.Loop() {
 		benchBuild(b, d, b.TempDir(), req, "")
 	}
@@ -95,11 +95,11 @@ func BenchmarkDockerRunTrue(b *testing.B) {
 }
 
 // BenchmarkBuildCold and BenchmarkBuildCached build Luet's buildableseed chain (3 packages):
-// with a fresh cache each time, and again with the cache of a first build.
+// with a fresh cache each time, and again with the cache of a first builder.
 func BenchmarkBuildCold(b *testing.B) {
 	d := engine(b)
 	ensureBusybox(b, d)
-	req := build.Request{Trees: []string{luetFixtures("buildableseed")}, Packages: []string{"test/d"}}
+	req := builder.Request{Trees: []string{luetFixtures("buildableseed")}, Packages: []string{"test/d"}}
 	for b.Loop() {
 		benchBuild(b, d, b.TempDir(), req, "")
 	}
@@ -108,7 +108,7 @@ func BenchmarkBuildCold(b *testing.B) {
 func BenchmarkBuildCached(b *testing.B) {
 	d := engine(b)
 	ensureBusybox(b, d)
-	req := build.Request{Trees: []string{luetFixtures("buildableseed")}, Packages: []string{"test/d"}}
+	req := builder.Request{Trees: []string{luetFixtures("buildableseed")}, Packages: []string{"test/d"}}
 	cache := b.TempDir()
 	benchBuild(b, d, cache, req, "")
 	eng := &counting{Engine: d}
@@ -132,7 +132,7 @@ func BenchmarkBuildOneFile(b *testing.B) {
 		if err := os.WriteFile(values, []byte("base: "+base.image+"\n"), 0o644); err != nil {
 			b.Fatal(err)
 		}
-		req := build.Request{Trees: []string{buildTrees("bench")}, Packages: []string{"bench/onefile"}, Values: []string{values}}
+		req := builder.Request{Trees: []string{buildTrees("bench")}, Packages: []string{"bench/onefile"}, Values: []string{values}}
 		b.Run(base.name, func(b *testing.B) {
 			var extract time.Duration
 			for b.Loop() {

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/flavor-dev/flavor/build"
+	"github.com/flavor-dev/flavor/builder"
 )
 
 // TestBuildCacheRebuildStartsNothing: building an unchanged tree again starts no container and
@@ -22,7 +22,7 @@ func TestBuildCacheRebuildStartsNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	cache := t.TempDir()
-	req := build.Request{Trees: []string{tree}, Packages: []string{"test/d", "test/a"}}
+	req := builder.Request{Trees: []string{tree}, Packages: []string{"test/d", "test/a"}}
 	first := runBuild(t, &counting{Engine: d}, cache, req).must(t)
 	eng := &counting{Engine: d}
 	second := runBuild(t, eng, cache, req).must(t)
@@ -30,7 +30,7 @@ func TestBuildCacheRebuildStartsNothing(t *testing.T) {
 		t.Fatalf("the unchanged rebuild started %d containers", eng.count())
 	}
 	for _, a := range second.res.Artifacts {
-		if a.Source != build.SourceCached {
+		if a.Source != builder.SourceCached {
 			t.Errorf("%s came from %s, want cached", a.Package, a.Source)
 		}
 		b := first.artifact(t, a.Package)
@@ -45,8 +45,8 @@ func TestBuildCacheRebuildStartsNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	third := runBuild(t, &counting{Engine: d}, cache, req).must(t)
-	want := map[string]build.Source{"test/a@1.0": build.SourceCached, "test/b@1.0": build.SourceCached,
-		"test/c@1.0": build.SourceBuilt, "test/d@1.0": build.SourceBuilt}
+	want := map[string]builder.Source{"test/a@1.0": builder.SourceCached, "test/b@1.0": builder.SourceCached,
+		"test/c@1.0": builder.SourceBuilt, "test/d@1.0": builder.SourceBuilt}
 	for p, src := range want {
 		if got := third.artifact(t, p).Source; got != src {
 			t.Errorf("after editing c: %s is %s, want %s", p, got, src)
@@ -69,21 +69,21 @@ func TestBuildCacheMissingPackageImage(t *testing.T) {
 		t.Fatal(err)
 	}
 	cache := t.TempDir()
-	first := runBuild(t, d, cache, build.Request{Trees: []string{tree}, Packages: []string{"test/c"}}).must(t)
+	first := runBuild(t, d, cache, builder.Request{Trees: []string{tree}, Packages: []string{"test/c"}}).must(t)
 	c := first.artifact(t, "test/c@1.0")
 	// The package images of b and c carry their keys; drop b's.
 	bKey := first.artifact(t, "test/b@1.0").Metadata.CacheKey
 	if err := d.RemoveImage(context.Background(), "flavor.local/pkg:"+bKey[len("sha256:"):]); err != nil {
 		t.Fatal(err)
 	}
-	second := runBuild(t, &counting{Engine: d}, cache, build.Request{Trees: []string{tree}, Packages: []string{"test/d"}}).must(t)
-	if got := second.artifact(t, "test/c@1.0"); got.Source != build.SourceCached || got.Metadata.CacheKey != c.Metadata.CacheKey {
+	second := runBuild(t, &counting{Engine: d}, cache, builder.Request{Trees: []string{tree}, Packages: []string{"test/d"}}).must(t)
+	if got := second.artifact(t, "test/c@1.0"); got.Source != builder.SourceCached || got.Metadata.CacheKey != c.Metadata.CacheKey {
 		t.Errorf("c: %s %s", got.Source, got.Metadata.CacheKey)
 	}
 	wantFiles(t, second, "test/d@1.0", map[string]*string{"d": s("s\n"), "dd": s("dd\n")})
 	var rebuilt []string
 	for _, u := range second.events {
-		if u.Stage == build.StageImage {
+		if u.Stage == builder.StageImage {
 			rebuilt = append(rebuilt, u.Package)
 		}
 	}
@@ -104,7 +104,7 @@ func TestBuildCacheCorruptEntry(t *testing.T) {
 	d := engine(t)
 	ensureBusybox(t, d)
 	cache := t.TempDir()
-	req := build.Request{Trees: []string{luetFixtures("include")}, Packages: []string{"test/b"}}
+	req := builder.Request{Trees: []string{luetFixtures("include")}, Packages: []string{"test/b"}}
 	first := runBuild(t, d, cache, req).must(t)
 	a := first.artifact(t, "test/b@1.0")
 	h := a.Metadata.CacheKey[len("sha256:"):]
@@ -114,7 +114,7 @@ func TestBuildCacheCorruptEntry(t *testing.T) {
 	}
 	eng := &counting{Engine: d}
 	second := runBuild(t, eng, cache, req).must(t)
-	if got := second.artifact(t, "test/b@1.0"); got.Source != build.SourceBuilt || eng.count() == 0 {
+	if got := second.artifact(t, "test/b@1.0"); got.Source != builder.SourceBuilt || eng.count() == 0 {
 		t.Errorf("after corrupting the cache: source %s, %d containers; want a rebuild", got.Source, eng.count())
 	}
 	x, _ := os.ReadFile(cached)

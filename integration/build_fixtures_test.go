@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/flavor-dev/flavor/build"
+	"github.com/flavor-dev/flavor/builder"
 	"github.com/flavor-dev/flavor/specs"
 )
 
@@ -16,7 +16,7 @@ func fixture(t *testing.T, tree string, pkgs []string, values ...string) *buildR
 	t.Helper()
 	d := engine(t)
 	ensureBusybox(t, d)
-	return runBuild(t, d, t.TempDir(), build.Request{Trees: []string{tree}, Packages: pkgs, Values: values})
+	return runBuild(t, d, t.TempDir(), builder.Request{Trees: []string{tree}, Packages: pkgs, Values: values})
 }
 
 // wantFiles checks the non-directory entries of pkg's artifact, their contents where given
@@ -285,7 +285,7 @@ func TestBuildFixturesVirtuals(t *testing.T) {
 	d := engine(t)
 	ensureBusybox(t, d)
 	eng := &counting{Engine: d}
-	r := runBuild(t, eng, t.TempDir(), build.Request{Trees: []string{luetFixtures("virtuals")}, Packages: []string{"test/a", "test/image", "test/virtual"}}).must(t)
+	r := runBuild(t, eng, t.TempDir(), builder.Request{Trees: []string{luetFixtures("virtuals")}, Packages: []string{"test/a", "test/image", "test/virtual"}}).must(t)
 	for _, p := range []string{"test/a@1.0", "test/image@1.0", "test/virtual@1.0"} {
 		a := r.artifact(t, p)
 		if got := readArtifact(t, a.Path); len(got) != 0 || len(a.Metadata.Files) != 0 || a.Metadata.Strategy != "empty" {
@@ -299,7 +299,7 @@ func TestBuildFixturesVirtuals(t *testing.T) {
 		{"test/b", "has an image to start from"},
 		{"test/c", "no image and no requires"},
 	} {
-		r := runBuild(t, eng, t.TempDir(), build.Request{Trees: []string{luetFixtures("virtuals")}, Packages: []string{c.pkg}})
+		r := runBuild(t, eng, t.TempDir(), builder.Request{Trees: []string{luetFixtures("virtuals")}, Packages: []string{c.pkg}})
 		if !errors.Is(r.err, specs.ErrNotBuildable) || !strings.Contains(r.err.Error(), c.want) {
 			t.Errorf("building %s: %v; want ErrNotBuildable saying %q", c.pkg, r.err, c.want)
 		}
@@ -368,7 +368,7 @@ func TestBuildChain(t *testing.T) {
 	d := engine(t)
 	ensureBusybox(t, d)
 	eng := &counting{Engine: d}
-	r := runBuild(t, eng, t.TempDir(), build.Request{Trees: []string{luetFixtures("buildableseed")}, Packages: []string{"test/d"}}).must(t)
+	r := runBuild(t, eng, t.TempDir(), builder.Request{Trees: []string{luetFixtures("buildableseed")}, Packages: []string{"test/d"}}).must(t)
 	wantFiles(t, r, "test/b@1.0", map[string]*string{"test5": s("artifact5\n"), "test6": s("artifact6\n"), "artifact42": s("generated\n")})
 	wantFiles(t, r, "test/c@1.0", map[string]*string{"c": s("c\n"), "cd": s("c\n")})
 	wantFiles(t, r, "test/d@1.0", map[string]*string{"d": s("s\n"), "dd": s("dd\n")})

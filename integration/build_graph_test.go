@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/flavor-dev/flavor/build"
+	"github.com/flavor-dev/flavor/builder"
 	"github.com/flavor-dev/flavor/oci"
 )
 
@@ -88,7 +88,7 @@ func TestBuildEnvironment(t *testing.T) {
 	t.Parallel()
 	d := engine(t)
 	ensureBusybox(t, d)
-	r := runBuild(t, d, t.TempDir(), build.Request{Trees: []string{buildTrees("env")}, Packages: []string{"test/e"}, Flavor: "debug"}).must(t)
+	r := runBuild(t, d, t.TempDir(), builder.Request{Trees: []string{buildTrees("env")}, Packages: []string{"test/e"}, Flavor: "debug"}).must(t)
 	a := r.artifact(t, "test/e@1.0")
 	wantFiles(t, r, "test/e@1.0", map[string]*string{
 		"path":     s("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/opt/e/bin\n"),
@@ -105,7 +105,7 @@ func TestBuildEnvironment(t *testing.T) {
 	if a.Metadata.Flavor != "debug,ssl is: x86_64" || a.Metadata.Platform != "linux/amd64" {
 		t.Errorf("metadata flavor %q platform %q", a.Metadata.Flavor, a.Metadata.Platform)
 	}
-	r2 := runBuild(t, d, t.TempDir(), build.Request{Trees: []string{buildTrees("env")}, Packages: []string{"test/e"}, Flavor: "!ssl"}).must(t)
+	r2 := runBuild(t, d, t.TempDir(), builder.Request{Trees: []string{buildTrees("env")}, Packages: []string{"test/e"}, Flavor: "!ssl"}).must(t)
 	a2 := r2.artifact(t, "test/e@1.0")
 	if filepath.Base(a2.Path) != "e-test-1.0-linux-amd64--debug,-ssl.package.tar.zst" {
 		t.Errorf("artifact name %s", filepath.Base(a2.Path))
@@ -124,12 +124,12 @@ func TestBuildStepFailure(t *testing.T) {
 	t.Parallel()
 	d := engine(t)
 	ensureBusybox(t, d)
-	r := runBuild(t, d, t.TempDir(), build.Request{Trees: []string{buildTrees("fail")}, Packages: []string{"test/f"}})
-	var se *build.StepError
-	if !errors.As(r.err, &se) || !errors.Is(r.err, build.ErrStepFailed) {
+	r := runBuild(t, d, t.TempDir(), builder.Request{Trees: []string{buildTrees("fail")}, Packages: []string{"test/f"}})
+	var se *builder.StepError
+	if !errors.As(r.err, &se) || !errors.Is(r.err, builder.ErrStepFailed) {
 		t.Fatalf("want a *StepError, got %v", r.err)
 	}
-	if se.Package != "test/f@1.0" || se.Platform != "linux/amd64" || se.Index != 2 || se.Count != 3 || se.ExitCode != 3 || se.Stage != build.StageStep {
+	if se.Package != "test/f@1.0" || se.Platform != "linux/amd64" || se.Index != 2 || se.Count != 3 || se.ExitCode != 3 || se.Stage != builder.StageStep {
 		t.Errorf("step error %+v", se)
 	}
 	if len(se.Output) != 20 || se.Output[0] != "line12" || se.Output[19] != "oops" {
@@ -143,7 +143,7 @@ func TestBuildStepFailure(t *testing.T) {
 	}
 	var lines []string
 	for _, u := range r.events {
-		if u.Stage == build.StageOutput && u.Package == "test/f@1.0" {
+		if u.Stage == builder.StageOutput && u.Package == "test/f@1.0" {
 			lines = append(lines, u.Line)
 		}
 	}
@@ -165,7 +165,7 @@ func TestBuildRetrieve(t *testing.T) {
 
 // remoteLike hides the overlay directories, as a remote engine does, so the build reads the
 // delta through the change list and single-path copies.
-type remoteLike struct{ build.Engine }
+type remoteLike struct{ builder.Engine }
 
 func (remoteLike) OverlayDirs(context.Context, string) (oci.OverlayDirs, bool, error) {
 	return oci.OverlayDirs{}, false, nil
@@ -179,8 +179,8 @@ func TestBuildRemoteDeltaMatchesLocal(t *testing.T) {
 	d := engine(t)
 	ensureBusybox(t, d)
 	pkgs := []string{"test/changed", "test/added", "test/plain"}
-	local := runBuild(t, d, t.TempDir(), build.Request{Trees: []string{buildTrees("modify")}, Packages: pkgs}).must(t)
-	remote := runBuild(t, remoteLike{d}, t.TempDir(), build.Request{Trees: []string{buildTrees("modify")}, Packages: pkgs}).must(t)
+	local := runBuild(t, d, t.TempDir(), builder.Request{Trees: []string{buildTrees("modify")}, Packages: pkgs}).must(t)
+	remote := runBuild(t, remoteLike{d}, t.TempDir(), builder.Request{Trees: []string{buildTrees("modify")}, Packages: pkgs}).must(t)
 	for _, p := range []string{"test/changed@1.0", "test/added@1.0", "test/plain@1.0"} {
 		la, ra := local.artifact(t, p), remote.artifact(t, p)
 		l, r := readArtifact(t, la.Path), readArtifact(t, ra.Path)

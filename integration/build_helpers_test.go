@@ -15,7 +15,7 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 
-	"github.com/flavor-dev/flavor/build"
+	"github.com/flavor-dev/flavor/builder"
 	"github.com/flavor-dev/flavor/oci"
 )
 
@@ -60,7 +60,7 @@ func ensureBusybox(t testing.TB, d *oci.Docker) {
 
 // counting wraps an engine and counts the containers it creates.
 type counting struct {
-	build.Engine
+	builder.Engine
 	mu      sync.Mutex
 	created int
 }
@@ -97,15 +97,15 @@ func (c *counting) count() int {
 	return c.created
 }
 
-// builds runs build.Build with a fresh destination and the given cache directory.
+// builds runs builder.Build with a fresh destination and the given cache directory.
 type buildRun struct {
 	dest   string
-	res    *build.Result
+	res    *builder.Result
 	err    error
-	events []build.Update
+	events []builder.Update
 }
 
-func runBuild(t *testing.T, eng build.Engine, cacheDir string, req build.Request, opts ...build.Option) *buildRun {
+func runBuild(t *testing.T, eng builder.Engine, cacheDir string, req builder.Request, opts ...builder.Option) *buildRun {
 	t.Helper()
 	r := &buildRun{dest: req.Destination}
 	if r.dest == "" {
@@ -113,12 +113,12 @@ func runBuild(t *testing.T, eng build.Engine, cacheDir string, req build.Request
 		req.Destination = r.dest
 	}
 	var mu sync.Mutex
-	opts = append([]build.Option{build.WithCacheDir(cacheDir), build.WithProgress(func(u build.Update) {
+	opts = append([]builder.Option{builder.WithCacheDir(cacheDir), builder.WithProgress(func(u builder.Update) {
 		mu.Lock()
 		r.events = append(r.events, u)
 		mu.Unlock()
 	})}, opts...)
-	r.res, r.err = build.Build(context.Background(), eng, req, opts...)
+	r.res, r.err = builder.Build(context.Background(), eng, req, opts...)
 	return r
 }
 
@@ -128,7 +128,7 @@ func (r *buildRun) must(t *testing.T) *buildRun {
 	if r.err != nil {
 		var lines []string
 		for _, u := range r.events {
-			if u.Stage == build.StageOutput {
+			if u.Stage == builder.StageOutput {
 				lines = append(lines, u.Package+": "+u.Line)
 			}
 		}
@@ -138,7 +138,7 @@ func (r *buildRun) must(t *testing.T) *buildRun {
 }
 
 // artifact finds the artifact of pkg (category/name@version) in the result.
-func (r *buildRun) artifact(t *testing.T, pkg string) build.Artifact {
+func (r *buildRun) artifact(t *testing.T, pkg string) builder.Artifact {
 	t.Helper()
 	for _, a := range r.res.Artifacts {
 		if a.Package == pkg {
@@ -150,7 +150,7 @@ func (r *buildRun) artifact(t *testing.T, pkg string) build.Artifact {
 		have = append(have, a.Package)
 	}
 	t.Fatalf("no artifact of %s; have %v", pkg, have)
-	return build.Artifact{}
+	return builder.Artifact{}
 }
 
 // entry is one tar entry of an artifact.

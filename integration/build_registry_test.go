@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/flavor-dev/flavor/build"
+	"github.com/flavor-dev/flavor/builder"
 )
 
 // TestBuildPushPull: one machine builds with --push; another (a fresh cache) builds the same
@@ -25,11 +25,11 @@ func TestBuildPushPull(t *testing.T) {
 		t.Fatal(err)
 	}
 	repo := testRegistry() + "/flavor-build-test/cache"
-	req := build.Request{Trees: []string{tree}, Packages: []string{"test/d"}}
-	first := runBuild(t, d, t.TempDir(), req, build.WithPush(repo)).must(t)
+	req := builder.Request{Trees: []string{tree}, Packages: []string{"test/d"}}
+	first := runBuild(t, d, t.TempDir(), req, builder.WithPush(repo)).must(t)
 	pushed := 0
 	for _, u := range first.events {
-		if u.Stage == build.StagePushed {
+		if u.Stage == builder.StagePushed {
 			pushed++
 		}
 	}
@@ -37,12 +37,12 @@ func TestBuildPushPull(t *testing.T) {
 		t.Errorf("%d artifacts pushed, want 3", pushed)
 	}
 	eng := &counting{Engine: d}
-	second := runBuild(t, eng, t.TempDir(), req, build.WithPull(repo)).must(t)
+	second := runBuild(t, eng, t.TempDir(), req, builder.WithPull(repo)).must(t)
 	if eng.count() != 0 {
 		t.Errorf("building with --pull on a fresh cache started %d containers", eng.count())
 	}
 	for _, a := range second.res.Artifacts {
-		if a.Source != build.SourcePulled {
+		if a.Source != builder.SourcePulled {
 			t.Errorf("%s: %s, want pulled", a.Package, a.Source)
 		}
 		x, _ := os.ReadFile(a.Path)
@@ -55,11 +55,11 @@ func TestBuildPushPull(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(tree, "d", "more"), []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	third := runBuild(t, d, t.TempDir(), req, build.WithPull(repo)).must(t)
-	if got := third.artifact(t, "test/d@1.0").Source; got != build.SourceBuilt {
+	third := runBuild(t, d, t.TempDir(), req, builder.WithPull(repo)).must(t)
+	if got := third.artifact(t, "test/d@1.0").Source; got != builder.SourceBuilt {
 		t.Errorf("changed d: %s, want built", got)
 	}
-	if got := third.artifact(t, "test/c@1.0").Source; got != build.SourcePulled {
+	if got := third.artifact(t, "test/c@1.0").Source; got != builder.SourcePulled {
 		t.Errorf("unchanged c: %s, want pulled", got)
 	}
 }

@@ -11,7 +11,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/flavor-dev/flavor/build"
+	"github.com/flavor-dev/flavor/builder"
 	"github.com/flavor-dev/flavor/oci"
 )
 
@@ -86,7 +86,7 @@ func buildAction(c *cli.Context) error {
 		return err
 	}
 	defer d.Close()
-	res, err := build.Build(c.Context, d, req, opts...)
+	res, err := builder.Build(c.Context, d, req, opts...)
 	r.close()
 	if res != nil && len(res.Removed) > 0 && !c.Bool("quiet") {
 		fmt.Fprintf(errWriter(c), "flavor: removed %d containers left by killed flavor processes\n", len(res.Removed))
@@ -97,9 +97,9 @@ func buildAction(c *cli.Context) error {
 	return o.result(buildJSON(res), func(w io.Writer) error { return printBuild(w, buildJSON(res)) })
 }
 
-// buildRequest turns the arguments and flags into a build.Request.
-func buildRequest(c *cli.Context) (build.Request, error) {
-	req := build.Request{
+// buildRequest turns the arguments and flags into a builder.Request.
+func buildRequest(c *cli.Context) (builder.Request, error) {
+	req := builder.Request{
 		Trees: c.StringSlice("tree"), Packages: c.Args().Slice(), All: c.Bool("all"),
 		Flavor: c.String("flavor"), Values: c.StringSlice("values"), Destination: c.String("destination"),
 	}
@@ -122,16 +122,16 @@ func buildRequest(c *cli.Context) (build.Request, error) {
 }
 
 // buildOptions turns flags into build options.
-func buildOptions(c *cli.Context, r *renderer) ([]build.Option, error) {
-	opts := []build.Option{build.WithJobs(c.Int("jobs")), build.WithLogger(buildLogger(c)), build.WithProgress(r.update)}
+func buildOptions(c *cli.Context, r *renderer) ([]builder.Option, error) {
+	opts := []builder.Option{builder.WithJobs(c.Int("jobs")), builder.WithLogger(buildLogger(c)), builder.WithProgress(r.update)}
 	if dir := c.String("cache"); dir != "" {
-		opts = append(opts, build.WithCacheDir(dir))
+		opts = append(opts, builder.WithCacheDir(dir))
 	}
 	if repo := c.String("push"); repo != "" {
-		opts = append(opts, build.WithPush(repo))
+		opts = append(opts, builder.WithPush(repo))
 	}
 	if repo := c.String("pull"); repo != "" {
-		opts = append(opts, build.WithPull(repo))
+		opts = append(opts, builder.WithPull(repo))
 	}
 	return opts, nil
 }
@@ -153,7 +153,7 @@ func errWriter(c *cli.Context) io.Writer {
 }
 
 // buildJSON is what `flavor build` reports.
-func buildJSON(res *build.Result) buildReport {
+func buildJSON(res *builder.Result) buildReport {
 	rep := buildReport{Skipped: res.Skipped, Containers: res.Containers, Removed: res.Removed, Artifacts: []buildOutput{}}
 	for _, a := range res.Artifacts {
 		rep.Artifacts = append(rep.Artifacts, buildOutput{
@@ -170,7 +170,7 @@ func printBuild(w io.Writer, rep buildReport) error {
 		fmt.Fprintf(w, "%-6s  %-12s  %s\n", a.Source, a.Platform, filepath.ToSlash(a.Artifact))
 	}
 	for _, s := range rep.Skipped {
-		fmt.Fprintf(w, "skipped %s (not in its build.yaml platforms)\n", s)
+		fmt.Fprintf(w, "skipped %s (not in its builder.yaml platforms)\n", s)
 	}
 	fmt.Fprintf(w, "%d artifacts, %d containers started\n", len(rep.Artifacts), rep.Containers)
 	return nil

@@ -8,7 +8,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/flavor-dev/flavor/build"
+	"github.com/flavor-dev/flavor/builder"
 	"github.com/flavor-dev/flavor/oci"
 )
 
@@ -36,7 +36,7 @@ func TestBuildUsageErrors(t *testing.T) {
 // TestBuildRequestFromFlags: platforms split on commas and repeat; flags may follow packages.
 func TestBuildRequestFromFlags(t *testing.T) {
 	app := New()
-	var got build.Request
+	var got builder.Request
 	for _, cmd := range app.Commands {
 		if cmd.Name == "build" {
 			cmd.Action = func(c *cli.Context) error {
@@ -68,14 +68,14 @@ func TestBuildRequestFromFlags(t *testing.T) {
 func TestProgressPlain(t *testing.T) {
 	var buf bytes.Buffer
 	r := newRenderer(progressPlain, &buf)
-	for _, u := range []build.Update{
-		{Stage: build.StagePlan, Platform: "linux/amd64", Done: 2, Total: 2},
-		{Stage: build.StageBuild, Package: "test/a@1.0", Platform: "linux/amd64"},
-		{Stage: build.StageStep, Package: "test/a@1.0", Platform: "linux/amd64", Done: 1, Total: 2, Line: "make"},
-		{Stage: build.StageOutput, Package: "test/a@1.0", Platform: "linux/amd64", Line: "cc -o x x.c"},
-		{Stage: build.StageArtifact, Package: "test/a@1.0", Platform: "linux/amd64", Line: "ignored"},
-		{Stage: build.StageDone, Package: "test/a@1.0", Platform: "linux/amd64", Done: 1, Total: 2, Line: "built"},
-		{Stage: build.StageCached, Package: "test/b@1.0", Platform: "linux/amd64"},
+	for _, u := range []builder.Update{
+		{Stage: builder.StagePlan, Platform: "linux/amd64", Done: 2, Total: 2},
+		{Stage: builder.StageBuild, Package: "test/a@1.0", Platform: "linux/amd64"},
+		{Stage: builder.StageStep, Package: "test/a@1.0", Platform: "linux/amd64", Done: 1, Total: 2, Line: "make"},
+		{Stage: builder.StageOutput, Package: "test/a@1.0", Platform: "linux/amd64", Line: "cc -o x x.c"},
+		{Stage: builder.StageArtifact, Package: "test/a@1.0", Platform: "linux/amd64", Line: "ignored"},
+		{Stage: builder.StageDone, Package: "test/a@1.0", Platform: "linux/amd64", Done: 1, Total: 2, Line: "built"},
+		{Stage: builder.StageCached, Package: "test/b@1.0", Platform: "linux/amd64"},
 	} {
 		r.update(u)
 	}
@@ -95,8 +95,8 @@ func TestProgressPlain(t *testing.T) {
 func TestProgressJSON(t *testing.T) {
 	var buf bytes.Buffer
 	r := newRenderer(progressJSON, &buf)
-	r.update(build.Update{Stage: build.StageOutput, Package: "test/a@1.0", Platform: "linux/arm64", Line: "hello"})
-	r.update(build.Update{Stage: build.StageStep, Package: "test/a@1.0", Platform: "linux/arm64", Done: 2, Total: 3, Line: "make"})
+	r.update(builder.Update{Stage: builder.StageOutput, Package: "test/a@1.0", Platform: "linux/arm64", Line: "hello"})
+	r.update(builder.Update{Stage: builder.StageStep, Package: "test/a@1.0", Platform: "linux/arm64", Done: 2, Total: 3, Line: "make"})
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
 	if len(lines) != 2 {
 		t.Fatalf("%d lines: %q", len(lines), buf.String())
@@ -116,10 +116,10 @@ func TestProgressJSON(t *testing.T) {
 func TestProgressTTYPrintsOutputAndResults(t *testing.T) {
 	var buf bytes.Buffer
 	r := newRenderer(progressTTY, &buf)
-	r.update(build.Update{Stage: build.StagePlan, Platform: "linux/amd64", Done: 1, Total: 1})
-	r.update(build.Update{Stage: build.StageStep, Package: "test/a@1.0", Platform: "linux/amd64", Done: 1, Total: 1, Line: "make"})
-	r.update(build.Update{Stage: build.StageOutput, Package: "test/a@1.0", Platform: "linux/amd64", Line: "compiling"})
-	r.update(build.Update{Stage: build.StageDone, Package: "test/a@1.0", Platform: "linux/amd64", Done: 1, Total: 1, Line: "built"})
+	r.update(builder.Update{Stage: builder.StagePlan, Platform: "linux/amd64", Done: 1, Total: 1})
+	r.update(builder.Update{Stage: builder.StageStep, Package: "test/a@1.0", Platform: "linux/amd64", Done: 1, Total: 1, Line: "make"})
+	r.update(builder.Update{Stage: builder.StageOutput, Package: "test/a@1.0", Platform: "linux/amd64", Line: "compiling"})
+	r.update(builder.Update{Stage: builder.StageDone, Package: "test/a@1.0", Platform: "linux/amd64", Done: 1, Total: 1, Line: "built"})
 	r.close()
 	out := buf.String()
 	for _, w := range []string{"[test/a@1.0 linux/amd64] | compiling", "[test/a@1.0 linux/amd64] done (built), 1/1", "packages", "1/1"} {
@@ -137,16 +137,16 @@ func TestParseProgressAuto(t *testing.T) {
 }
 
 func TestPrintBuild(t *testing.T) {
-	res := &build.Result{Containers: 4, Skipped: []string{"test/x@1.0 for linux/arm64"}, Artifacts: []build.Artifact{{
-		Package: "test/a@1.0", Platform: oci.MustParsePlatform("linux/amd64"), Source: build.SourceBuilt,
+	res := &builder.Result{Containers: 4, Skipped: []string{"test/x@1.0 for linux/arm64"}, Artifacts: []builder.Artifact{{
+		Package: "test/a@1.0", Platform: oci.MustParsePlatform("linux/amd64"), Source: builder.SourceBuilt,
 		Path: "out/a-test-1.0-linux-amd64.package.tar.zst", MetaPath: "out/a-test-1.0-linux-amd64.metadata.json",
-		Metadata: build.Metadata{CacheKey: "sha256:ab"},
+		Metadata: builder.Metadata{CacheKey: "sha256:ab"},
 	}}}
 	var text, js bytes.Buffer
 	if err := printBuild(&text, buildJSON(res)); err != nil {
 		t.Fatal(err)
 	}
-	want := "built   linux/amd64   out/a-test-1.0-linux-amd64.package.tar.zst\nskipped test/x@1.0 for linux/arm64 (not in its build.yaml platforms)\n1 artifacts, 4 containers started\n"
+	want := "built   linux/amd64   out/a-test-1.0-linux-amd64.package.tar.zst\nskipped test/x@1.0 for linux/arm64 (not in its builder.yaml platforms)\n1 artifacts, 4 containers started\n"
 	if text.String() != want {
 		t.Errorf("text:\n%q\nwant\n%q", text.String(), want)
 	}

@@ -16,9 +16,9 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/flavor-dev/flavor/build"
-	"github.com/flavor-dev/flavor/build/bundle"
-	"github.com/flavor-dev/flavor/build/lock"
+	"github.com/flavor-dev/flavor/builder"
+	"github.com/flavor-dev/flavor/bundle"
+	"github.com/flavor-dev/flavor/lock"
 	"github.com/flavor-dev/flavor/oci"
 	"github.com/flavor-dev/flavor/specs/manifest"
 )
@@ -73,9 +73,9 @@ func resolveInstall(c *cli.Context, o *output, m *manifest.Manifest, old *manife
 			opts = append(opts, lock.WithLauncherDigest(sys, d))
 		}
 	}
-	bopts := []build.Option{build.WithJobs(c.Int("jobs"))}
+	bopts := []builder.Option{builder.WithJobs(c.Int("jobs"))}
 	if dir := c.String("cache"); dir != "" {
-		bopts = append(bopts, build.WithCacheDir(dir))
+		bopts = append(bopts, builder.WithCacheDir(dir))
 	}
 	opts = append(opts, lock.WithBuildOptions(bopts...))
 	mode := progressNone
@@ -107,7 +107,7 @@ func resolveInstall(c *cli.Context, o *output, m *manifest.Manifest, old *manife
 	if err != nil {
 		return nil, err
 	}
-	var eng build.Engine
+	var eng builder.Engine
 	if !m.PackOnly() {
 		d, err := oci.NewDocker(c.Context, oci.WithLogger(o.logger()))
 		if err != nil {

@@ -12,7 +12,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/flavor-dev/flavor/build/bundle"
+	"github.com/flavor-dev/flavor/bundle"
 	"github.com/flavor-dev/flavor/packer"
 	"github.com/flavor-dev/flavor/specs/manifest"
 )

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/flavor-dev/flavor/build/bundle"
+	"github.com/flavor-dev/flavor/bundle"
 	"github.com/flavor-dev/flavor/internal/testbin"
 	"github.com/flavor-dev/flavor/launcher"
 )

@@ -11,7 +11,7 @@ import (
 	"github.com/vbauerster/mpb/v8/decor"
 	"golang.org/x/term"
 
-	"github.com/flavor-dev/flavor/build"
+	"github.com/flavor-dev/flavor/builder"
 )
 
 // progressMode is how build progress is shown on the error stream.
@@ -44,7 +44,7 @@ func parseProgress(s string, w io.Writer) (progressMode, error) {
 	return 0, fmt.Errorf("--progress %q: want auto, plain, tty, json or none", s)
 }
 
-// renderer shows build.Update events. The build library calls update from one goroutine at a
+// renderer shows builder.Update events. The build library calls update from one goroutine at a
 // time.
 type renderer struct {
 	mode progressMode
@@ -99,8 +99,8 @@ func (r *renderer) close() {
 	r.p = nil
 }
 
-// update is the build.WithProgress callback.
-func (r *renderer) update(u build.Update) {
+// update is the builder.WithProgress callback.
+func (r *renderer) update(u builder.Update) {
 	switch r.mode {
 	case progressPlain:
 		r.plain(u)
@@ -120,52 +120,52 @@ type jsonUpdate struct {
 	Line     string `json:"line,omitempty"`
 }
 
-func (r *renderer) json(u build.Update) {
+func (r *renderer) json(u builder.Update) {
 	b, _ := json.Marshal(jsonUpdate{Stage: string(u.Stage), Package: u.Package, Platform: u.Platform, Done: u.Done, Total: u.Total, Line: u.Line})
 	fmt.Fprintf(r.w, "%s\n", b)
 }
 
 // describeUpdate says in words what an update means, or "" for updates not worth a line.
-func describeUpdate(u build.Update) string {
+func describeUpdate(u builder.Update) string {
 	switch u.Stage {
-	case build.StagePlan:
+	case builder.StagePlan:
 		if u.Total == 1 {
 			return "1 package to build or fetch"
 		}
 		return fmt.Sprintf("%d packages to build or fetch", u.Total)
-	case build.StageCached:
+	case builder.StageCached:
 		return "cached"
-	case build.StagePulled:
+	case builder.StagePulled:
 		return "pulled " + u.Line
-	case build.StageBuild:
+	case builder.StageBuild:
 		return "building"
-	case build.StageImage:
+	case builder.StageImage:
 		return u.Line
-	case build.StagePrelude, build.StageStep:
+	case builder.StagePrelude, builder.StageStep:
 		return fmt.Sprintf("%s %d/%d: %s", u.Stage, u.Done, u.Total, u.Line)
-	case build.StageExtract:
+	case builder.StageExtract:
 		return "collecting what the steps changed"
-	case build.StagePushed:
+	case builder.StagePushed:
 		return "pushed " + u.Line
-	case build.StageDone:
+	case builder.StageDone:
 		return fmt.Sprintf("done (%s), %d/%d", u.Line, u.Done, u.Total)
-	case build.StageFailed:
+	case builder.StageFailed:
 		return "failed"
-	case build.StageArtifact:
+	case builder.StageArtifact:
 		return ""
 	}
 	return ""
 }
 
-func prefix(u build.Update) string {
+func prefix(u builder.Update) string {
 	if u.Package == "" {
 		return "[" + u.Platform + "]"
 	}
 	return "[" + u.Package + " " + u.Platform + "]"
 }
 
-func (r *renderer) plain(u build.Update) {
-	if u.Stage == build.StageOutput {
+func (r *renderer) plain(u builder.Update) {
+	if u.Stage == builder.StageOutput {
 		fmt.Fprintf(r.w, "%s | %s\n", prefix(u), u.Line)
 		return
 	}
@@ -174,12 +174,12 @@ func (r *renderer) plain(u build.Update) {
 	}
 }
 
-func (r *renderer) tty(u build.Update) {
+func (r *renderer) tty(u builder.Update) {
 	if r.p == nil {
 		return
 	}
 	switch u.Stage {
-	case build.StagePlan:
+	case builder.StagePlan:
 		r.planned += int64(u.Total)
 		if r.total == nil {
 			r.total = r.p.New(r.planned, mpb.BarStyle(), mpb.BarPriority(1<<30),
@@ -189,10 +189,10 @@ func (r *renderer) tty(u build.Update) {
 			r.total.SetTotal(r.planned, false)
 		}
 		return
-	case build.StageOutput:
+	case builder.StageOutput:
 		fmt.Fprintf(r.p, "%s | %s\n", prefix(u), u.Line)
 		return
-	case build.StageDone, build.StageFailed:
+	case builder.StageDone, builder.StageFailed:
 		if r.total != nil {
 			r.total.Increment()
 		}

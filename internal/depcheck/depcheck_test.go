@@ -22,7 +22,9 @@ var allowed = map[string][]string{
 	"launcher":          {"packer", "internal/testbin"},
 	"internal/testbin":  {}, // builds the launcher with `go build` for the launcher's own tests
 	"launcher/embedded": {},
-	"build":             {"specs", "oci", "delta", "packer", "launcher/embedded"},
+	"builder":           {"specs", "oci", "delta"},
+	"lock":              {"specs", "oci", "builder"},
+	"bundle":            {"specs", "builder", "lock", "packer", "launcher/embedded"},
 	"cmd":               {"*"},
 	"integration":       {"*"},
 	"internal":          {"*"},

@@ -1,0 +1,191 @@
+package builder
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/flavor-dev/flavor/delta"
+	"github.com/flavor-dev/flavor/oci"
+	"github.com/flavor-dev/flavor/specs"
+)
+
+// rootImage makes n's build root available in the engine and returns its id or tag.
+func (b *builder) rootImage(ctx context.Context, n *node) (string, error) {
+	spec := n.pkg.Spec
+	switch {
+	case spec.Image != "":
+		res, err := b.resolve(ctx, spec.Image, n.platform)
+		if err != nil {
+			return "", fmt.Errorf("building %s for %s: %w", n.id(), n.platform, err)
+		}
+		id, err := b.resolver.Provide(ctx, res, "")
+		if err != nil {
+			return "", fmt.Errorf("building %s for %s: %w", n.id(), n.platform, err)
+		}
+		return id, nil
+	case spec.RequiresFinalImages:
+		return b.joinImage(ctx, n)
+	case n.root != nil:
+		return b.packageImage(ctx, n.root)
+	}
+	return "", fmt.Errorf("building %s for %s: %w: no image and no requires", n.id(), n.platform, specs.ErrNotBuildable)
+}
+
+// imageExists reports whether the engine has ref.
+func (b *builder) imageExists(ctx context.Context, ref string) (bool, error) {
+	_, err := b.eng.InspectImage(ctx, ref)
+	if errors.Is(err, oci.ErrImageNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// packageImage returns the tag of d's package image (the committed package-stage container;
+// for an image-only seed, its builder image), rebuilding it when the engine no longer has it.
+// d's artifact is settled before any dependent asks, so only a cached artifact leaves the
+// image to be made here.
+func (b *builder) packageImage(ctx context.Context, d *node) (string, error) {
+	d.imageMu.Lock()
+	defer d.imageMu.Unlock()
+	tag := d.pkgTag()
+	ok, err := b.imageExists(ctx, tag)
+	if err != nil {
+		return "", fmt.Errorf("looking up the package image of %s for %s: %w", d.id(), d.platform, err)
+	}
+	if ok {
+		return tag, nil
+	}
+	b.rep.send(Update{Stage: StageImage, Package: d.id(), Platform: d.platform.String(),
+		Line: "making the package image " + tag + " for its dependents"})
+	if err := b.runContainers(ctx, d, ""); err != nil {
+		return "", err
+	}
+	return tag, nil
+}
+
+// joinImage returns the tag of n's requires_final_images root: the artifacts of its join set
+// applied in order (removed paths first) into one directory, made a single-layer image of the
+// platform and loaded into the engine. It is reused while the engine has it.
+func (b *builder) joinImage(ctx context.Context, n *node) (string, error) {
+	tag := n.joinTag()
+	what := fmt.Sprintf("making the build root of %s for %s from its requires' artifacts", n.id(), n.platform)
+	if ok, err := b.imageExists(ctx, tag); err != nil {
+		return "", fmt.Errorf("%s: %w", what, err)
+	} else if ok {
+		return tag, nil
+	}
+	names := make([]string, len(n.joins))
+	for i, m := range n.joins {
+		names[i] = m.ID()
+	}
+	b.rep.send(Update{Stage: StageImage, Package: n.id(), Platform: n.platform.String(),
+		Line: "squashing the artifacts of " + strings.Join(names, ", ")})
+	dir, err := os.MkdirTemp(b.o.tempDir, "flavor-join-")
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", what, err)
+	}
+	defer os.RemoveAll(dir)
+	for _, m := range n.joins {
+		if err := b.applyArtifact(ctx, n, m, dir); err != nil {
+			return "", fmt.Errorf("%s: %w", what, err)
+		}
+	}
+	if !hasShell(dir) {
+		return "", fmt.Errorf("%s: %w: the artifacts of %s ship no /bin/sh for the build's commands; ship a shell in one of them (for example a package with image: and unpack: true), or give %s an image: instead",
+			what, ErrNoShell, strings.Join(names, ", "), n.id())
+	}
+	var iopts []oci.Option
+	if b.o.epoch != nil {
+		iopts = append(iopts, oci.WithSourceDateEpoch(*b.o.epoch))
+	}
+	img, err := oci.NewBaseImage(ctx, dir, n.platform, append(iopts, oci.WithLogger(b.o.logger))...)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", what, err)
+	}
+	defer img.Close()
+	if _, err := oci.Load(ctx, b.eng, img, tag, oci.WithLogger(b.o.logger)); err != nil {
+		return "", fmt.Errorf("%s: %w", what, err)
+	}
+	return tag, nil
+}
+
+// applyArtifact extracts m's artifact (from the node that built it: m's own, or its parent's
+// for a subpackage) into dir, after removing the paths it lists as removed.
+func (b *builder) applyArtifact(ctx context.Context, n *node, m *specs.Package, dir string) error {
+	owner := m
+	if m.Parent != nil {
+		owner = m.Parent
+	}
+	var src *node
+	for _, d := range n.deps {
+		if d.pkg == owner {
+			src = d
+		}
+	}
+	if src == nil || src.entry == nil {
+		return fmt.Errorf("the artifact of %s is not built (it is not among the build dependencies of %s)", m.ID(), n.id())
+	}
+	for _, a := range src.entry.Artifacts {
+		if a.Fingerprint != m.Fingerprint() {
+			continue
+		}
+		if err := delta.RemovePaths(ctx, dir, a.Removed); err != nil {
+			return fmt.Errorf("applying the removals of %s: %w", m.ID(), err)
+		}
+		f, err := os.Open(filepath.Join(src.entry.Dir, a.Artifact))
+		if err != nil {
+			return err
+		}
+		err = delta.Apply(ctx, dir, f, delta.WithLogger(b.o.logger))
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("applying the artifact of %s: %w", m.ID(), err)
+		}
+		return nil
+	}
+	return fmt.Errorf("the cache entry of %s holds no artifact of %s", src.id(), m.ID())
+}
+
+// hasShell reports whether root holds an executable /bin/sh, resolving symbolic links (of the
+// file and of its parent directories) inside root, never on the host.
+func hasShell(root string) bool {
+	fi, ok := statIn(root, "/bin/sh", 0)
+	return ok && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0
+}
+
+// statIn stats p inside root, following symbolic links as if root were "/".
+func statIn(root, p string, depth int) (os.FileInfo, bool) {
+	if depth > 32 {
+		return nil, false
+	}
+	cur := "/"
+	parts := strings.Split(strings.Trim(path.Clean(p), "/"), "/")
+	for i, part := range parts {
+		next := path.Join(cur, part)
+		fi, err := os.Lstat(filepath.Join(root, next))
+		if err != nil {
+			return nil, false
+		}
+		if fi.Mode()&os.ModeSymlink != 0 {
+			target, err := os.Readlink(filepath.Join(root, next))
+			if err != nil {
+				return nil, false
+			}
+			if !path.IsAbs(target) {
+				target = path.Join(cur, target)
+			}
+			rest := path.Join(append([]string{target}, parts[i+1:]...)...)
+			return statIn(root, rest, depth+1)
+		}
+		if i == len(parts)-1 {
+			return fi, true
+		}
+		cur = next
+	}
+	return nil, false
+}

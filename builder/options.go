@@ -1,0 +1,184 @@
+package builder
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+
+	"github.com/flavor-dev/flavor/oci"
+)
+
+// Option configures Build.
+type Option func(*options) error
+
+type options struct {
+	jobs     int
+	cache    *Cache
+	cacheDir string
+	push     string
+	pull     string
+	logger   *slog.Logger
+	progress func(Update)
+	epoch    *time.Time
+	registry []oci.Option
+	tempDir  string
+}
+
+func makeOptions(opts []Option) (*options, error) {
+	o := &options{jobs: runtime.NumCPU(), logger: slog.New(slog.DiscardHandler)}
+	if s := os.Getenv("SOURCE_DATE_EPOCH"); s != "" {
+		sec, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("reading SOURCE_DATE_EPOCH=%q: want whole seconds since 1970", s)
+		}
+		t := time.Unix(sec, 0).UTC()
+		o.epoch = &t
+	}
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(o); err != nil {
+			return nil, err
+		}
+	}
+	if o.cache == nil {
+		dir := o.cacheDir
+		if dir == "" {
+			d, err := DefaultCacheDir()
+			if err != nil {
+				return nil, err
+			}
+			dir = d
+		}
+		c, err := OpenCache(dir)
+		if err != nil {
+			return nil, err
+		}
+		o.cache = c
+	}
+	return o, nil
+}
+
+// WithJobs bounds how many packages build at once (default: the number of CPUs). Packages that
+// do not depend on each other build in parallel.
+func WithJobs(n int) Option {
+	return func(o *options) error {
+		if n < 1 {
+			return fmt.Errorf("WithJobs: %d jobs; want 1 or more", n)
+		}
+		o.jobs = n
+		return nil
+	}
+}
+
+// WithCacheDir keeps artifacts in the cache at dir instead of DefaultCacheDir.
+func WithCacheDir(dir string) Option {
+	return func(o *options) error {
+		if dir == "" {
+			return errors.New("WithCacheDir: empty directory")
+		}
+		o.cacheDir = dir
+		return nil
+	}
+}
+
+// WithCache uses an opened cache (tests, or a caller sharing one between builds).
+func WithCache(c *Cache) Option {
+	return func(o *options) error {
+		if c == nil {
+			return errors.New("WithCache: nil cache")
+		}
+		o.cache = c
+		return nil
+	}
+}
+
+// WithPush pushes every artifact built or found in the local cache to repo (e.g. "127.0.0.1:5000/flavor/cache") as an
+// OCI artifact tagged with its cache key's hex, so other machines can --pull it.
+func WithPush(repo string) Option {
+	return func(o *options) error {
+		if err := checkRepo(repo); err != nil {
+			return fmt.Errorf("WithPush: %w", err)
+		}
+		o.push = repo
+		return nil
+	}
+}
+
+// WithPull looks for artifacts missing from the local cache in repo (tagged by cache key hex)
+// before building them.
+func WithPull(repo string) Option {
+	return func(o *options) error {
+		if err := checkRepo(repo); err != nil {
+			return fmt.Errorf("WithPull: %w", err)
+		}
+		o.pull = repo
+		return nil
+	}
+}
+
+func checkRepo(repo string) error {
+	if repo == "" || strings.ContainsAny(repo, "@") {
+		return fmt.Errorf("repository %q: want REGISTRY/PATH without a tag or digest", repo)
+	}
+	if _, err := name.NewRepository(repo); err != nil {
+		return fmt.Errorf("repository %q: %w (want e.g. 127.0.0.1:5000/flavor/cache)", repo, err)
+	}
+	return nil
+}
+
+// WithProgress calls fn with progress events, from one goroutine at a time; fn must return
+// quickly.
+func WithProgress(fn func(Update)) Option {
+	return func(o *options) error {
+		o.progress = fn
+		return nil
+	}
+}
+
+// WithLogger logs debug details through l; the default discards them.
+func WithLogger(l *slog.Logger) Option {
+	return func(o *options) error {
+		if l == nil {
+			return errors.New("WithLogger: nil logger")
+		}
+		o.logger = l
+		return nil
+	}
+}
+
+// WithSourceDateEpoch clamps every mtime written to artifacts and join images to t. The default
+// is $SOURCE_DATE_EPOCH when set, else the Unix epoch (0).
+func WithSourceDateEpoch(t time.Time) Option {
+	return func(o *options) error {
+		t = t.UTC()
+		o.epoch = &t
+		return nil
+	}
+}
+
+// WithRegistryOptions passes options (oci.WithKeychain, oci.WithTransport) to every registry
+// operation: resolving base images, pushing and pulling artifacts.
+func WithRegistryOptions(opts ...oci.Option) Option {
+	return func(o *options) error {
+		o.registry = append(o.registry, opts...)
+		return nil
+	}
+}
+
+// WithTempDir places temporary files (contexts, spools, join roots) in dir instead of the
+// system temporary directory.
+func WithTempDir(dir string) Option {
+	return func(o *options) error {
+		o.tempDir = dir
+		return nil
+	}
+}

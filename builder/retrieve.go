@@ -1,0 +1,167 @@
+package builder
+
+import (
+	"archive/tar"
+	"bufio"
+	"bytes"
+	"compress/bzip2"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/klauspost/compress/zstd"
+	"github.com/ulikunitz/xz"
+)
+
+// retrieve applies one `retrieve` entry as Docker's `ADD entry /luetbuild/` would: a local glob
+// is resolved against the destination directory (where earlier artifacts are written); each
+// match that is a tar archive (plain, gzip, bzip2, xz or, since our artifacts use it, zstd) is
+// extracted into /luetbuild, another file is copied there, a directory's contents too. An
+// http(s) URL is downloaded into /luetbuild under its base name, not extracted. A glob that
+// matches nothing is an error (Luet only warns, and then builds without the file).
+func (s *stage) retrieve(ctx context.Context, entry string) error {
+	what := fmt.Sprintf("building %s for %s: retrieve %q", s.n.id(), s.n.platform, entry)
+	if u, err := url.Parse(entry); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
+		if err := s.download(ctx, u); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		return nil
+	}
+	matches, err := filepath.Glob(filepath.Join(s.b.dest, entry))
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if len(matches) == 0 {
+		return fmt.Errorf("%s: nothing in the destination %s matches it (retrieve globs are resolved against the destination directory, where artifacts built earlier are written)", what, s.b.dest)
+	}
+	for _, m := range matches {
+		if err := s.retrieveFile(ctx, m); err != nil {
+			return fmt.Errorf("%s: %s: %w", what, m, err)
+		}
+	}
+	return nil
+}
+
+// retrieveFile copies or extracts one local match into /luetbuild.
+func (s *stage) retrieveFile(ctx context.Context, p string) error {
+	fi, err := os.Stat(p)
+	if err != nil {
+		return err
+	}
+	if fi.IsDir() {
+		return s.copyStream(ctx, func(w io.Writer) error { return writeContextTar(ctx, w, p, nil) })
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	plain, isTar, err := openArchive(f)
+	if err != nil {
+		return err
+	}
+	if isTar {
+		return s.copyStream(ctx, func(w io.Writer) error { _, err := io.Copy(w, plain); return err })
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	return s.copyStream(ctx, func(w io.Writer) error { return singleFileTar(w, filepath.Base(p), f, fi.Size()) })
+}
+
+// download fetches u into /luetbuild/<base name of its path>.
+func (s *stage) download(ctx context.Context, u *url.URL) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s", u.Redacted(), resp.Status)
+	}
+	tmp, err := os.CreateTemp(s.b.o.tempDir, "flavor-retrieve-")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	size, err := io.Copy(tmp, resp.Body)
+	if err != nil {
+		return fmt.Errorf("GET %s: %w", u.Redacted(), err)
+	}
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	name := path.Base(u.Path)
+	if name == "/" || name == "." || name == "" {
+		name = "index.html"
+	}
+	return s.copyStream(ctx, func(w io.Writer) error { return singleFileTar(w, name, tmp, size) })
+}
+
+// copyStream copies the tar stream write produces into the builder container's /luetbuild.
+func (s *stage) copyStream(ctx context.Context, write func(io.Writer) error) error {
+	pr, pw := io.Pipe()
+	go func() { pw.CloseWithError(write(pw)) }()
+	err := s.b.eng.CopyTo(ctx, s.builderID, workDir, pr)
+	pr.CloseWithError(errors.New("copy finished"))
+	return err
+}
+
+// singleFileTar writes a tar stream holding one regular file, root-owned, mode 0644.
+func singleFileTar(w io.Writer, name string, r io.Reader, size int64) error {
+	tw := tar.NewWriter(w)
+	hdr := &tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: 0o644, Size: size, ModTime: time.Unix(0, 0)}
+	if err := tw.WriteHeader(hdr); err != nil {
+		return err
+	}
+	if _, err := io.Copy(tw, r); err != nil {
+		return err
+	}
+	return tw.Close()
+}
+
+// openArchive sniffs r: when it is a tar archive, plain or compressed, it returns the plain
+// tar stream and true.
+func openArchive(r io.Reader) (io.Reader, bool, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	head, _ := br.Peek(6)
+	var plain io.Reader = br
+	var err error
+	switch {
+	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
+		plain, err = gzip.NewReader(br)
+	case bytes.HasPrefix(head, []byte("BZh")):
+		plain = bzip2.NewReader(br)
+	case bytes.HasPrefix(head, []byte{0xfd, '7', 'z', 'X', 'Z', 0x00}):
+		plain, err = xz.NewReader(br)
+	case bytes.HasPrefix(head, []byte{0x28, 0xb5, 0x2f, 0xfd}):
+		var d *zstd.Decoder
+		d, err = zstd.NewReader(br, zstd.WithDecoderMaxWindow(1<<27))
+		if err == nil {
+			plain = d.IOReadCloser()
+		}
+	}
+	if err != nil {
+		return nil, false, nil // not a valid compressed stream: an ordinary file
+	}
+	pb := bufio.NewReaderSize(plain, 4096)
+	block, _ := pb.Peek(512)
+	if len(block) < 512 || !strings.HasPrefix(string(block[257:262]), "ustar") {
+		return nil, false, nil
+	}
+	return pb, true, nil
+}
