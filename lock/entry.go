@@ -29,9 +29,9 @@ type entryPlan struct {
 
 // need is one package to ship in one variant.
 type need struct {
-	pkg   *specs.Package  // what ships
-	build *specs.Package  // what is built: pkg, or its parent for a subpackage
-	v     variant         // of build
+	pkg   *specs.Package    // what ships
+	build *specs.Package    // what is built: pkg, or its parent for a subpackage
+	v     variant           // of build
 	art   *builder.Artifact // set once built
 }
 

@@ -81,9 +81,9 @@ const (
 type Update struct {
 	Stage     Stage
 	System    string
-	InstallID string       // StageResolved
-	Package   string       // StageResolved: "category/name@version"
-	Flavor    string       // StageResolved: the chosen variant's flavor
-	Locked    bool         // StageResolved: kept from the lock
+	InstallID string         // StageResolved
+	Package   string         // StageResolved: "category/name@version"
+	Flavor    string         // StageResolved: the chosen variant's flavor
+	Locked    bool           // StageResolved: kept from the lock
 	Build     builder.Update // StageBuild
 }
