@@ -176,30 +176,38 @@ func ownedBy(t *testing.T, d *docker.Docker, pid int) []engine.ManagedContainer 
 	return out
 }
 
-// TestBuildCLIInterrupt: SIGINT during a `sleep 30` step makes flavor remove its containers and
-// exit 130 at once.
+// TestBuildCLIInterrupt: SIGINT or SIGTERM during a `sleep 30` step makes flavor remove its
+// containers and exit at once with 128 + the signal's number (130, 143), as shells report it.
 func TestBuildCLIInterrupt(t *testing.T) {
 	t.Parallel()
 	d := dockerEngine(t)
 	ensureBusybox(t, d)
-	r := startFlavor(t, "build", "--tree", buildTrees("sleep"), "--destination", t.TempDir(), "--cache", t.TempDir(), "test/s")
-	r.waitFor(t, "| started")
-	pid := r.cmd.Process.Pid
-	if n := len(ownedBy(t, d, pid)); n == 0 {
-		t.Fatalf("no container of flavor process %d while its step runs", pid)
+	for _, tc := range []struct {
+		sig  syscall.Signal
+		want int
+	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 143}} {
+		t.Run(tc.sig.String(), func(t *testing.T) {
+			t.Parallel()
+			r := startFlavor(t, "build", "--tree", buildTrees("sleep"), "--destination", t.TempDir(), "--cache", t.TempDir(), "test/s")
+			r.waitFor(t, "| started")
+			pid := r.cmd.Process.Pid
+			if n := len(ownedBy(t, d, pid)); n == 0 {
+				t.Fatalf("no container of flavor process %d while its step runs", pid)
+			}
+			start := time.Now()
+			if err := r.cmd.Process.Signal(tc.sig); err != nil {
+				t.Fatal(err)
+			}
+			code, rest := r.wait(t)
+			if code != tc.want {
+				t.Errorf("exit code %d after %v, want %d; stderr:\n%s", code, tc.sig, tc.want, rest)
+			}
+			if left := ownedBy(t, d, pid); len(left) != 0 {
+				t.Errorf("containers left after %v: %+v", tc.sig, left)
+			}
+			t.Logf("interrupted build exited %v after %v (the step had ~30 s to go)", time.Since(start).Round(time.Millisecond), tc.sig)
+		})
 	}
-	start := time.Now()
-	if err := r.cmd.Process.Signal(os.Interrupt); err != nil {
-		t.Fatal(err)
-	}
-	code, rest := r.wait(t)
-	if code != 130 {
-		t.Errorf("exit code %d after SIGINT, want 130; stderr:\n%s", code, rest)
-	}
-	if left := ownedBy(t, d, pid); len(left) != 0 {
-		t.Errorf("containers left after SIGINT: %+v", left)
-	}
-	t.Logf("interrupted build exited %v after SIGINT (the step had ~30 s to go)", time.Since(start).Round(time.Millisecond))
 }
 
 // TestBuildCLIKilled: SIGKILL leaves the build's containers; the next `flavor build` removes them
