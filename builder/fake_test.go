@@ -16,10 +16,10 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
+	"github.com/flavor-dev/flavor/engine"
 	"github.com/flavor-dev/flavor/oci"
 )
 
@@ -60,7 +60,19 @@ type fakeContainer struct {
 	started bool // false for a FilesOnly container: nothing can run in it
 }
 
-var _ Engine = (*fakeEngine)(nil)
+var (
+	_ engine.Engine           = (*fakeEngine)(nil)
+	_ engine.OverlayReader    = (*fakeEngine)(nil)
+	_ engine.EmulationChecker = (*fakeEngine)(nil)
+	_ engine.ContainerLister  = (*fakeEngine)(nil)
+)
+
+func (f *fakeEngine) Name() string { return "fake engine" }
+
+// Platform is zero: builds default to the host platform, as on a local engine.
+func (f *fakeEngine) Platform() oci.Platform { return oci.Platform{} }
+
+func (f *fakeEngine) Close() error { return nil }
 
 func newFakeEngine(t *testing.T) *fakeEngine {
 	f := &fakeEngine{t: t, root: t.TempDir(), images: map[string]*fakeImage{}, containers: map[string]*fakeContainer{}}
@@ -86,7 +98,7 @@ func fakeID(s string) string {
 	return fmt.Sprintf("sha256:%x", sha256.Sum256([]byte(s)))
 }
 
-func (f *fakeEngine) Create(ctx context.Context, spec oci.ContainerSpec) (string, error) {
+func (f *fakeEngine) Create(ctx context.Context, spec engine.ContainerSpec) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	img := f.images[spec.Image]
@@ -124,7 +136,7 @@ func (f *fakeEngine) container(id string) (*fakeContainer, error) {
 	defer f.mu.Unlock()
 	c := f.containers[id]
 	if c == nil || c.gone {
-		return nil, fmt.Errorf("%w: %s", oci.ErrContainerNotFound, id)
+		return nil, fmt.Errorf("%w: %s", engine.ErrContainerNotFound, id)
 	}
 	return c, nil
 }
@@ -140,7 +152,7 @@ func (f *fakeEngine) container(id string) (*fakeContainer, error) {
 //	env               prints the environment
 //
 // Several commands may be joined with " ; ".
-func (f *fakeEngine) Exec(ctx context.Context, id string, spec oci.ExecSpec) (int, error) {
+func (f *fakeEngine) Exec(ctx context.Context, id string, spec engine.ExecSpec) (int, error) {
 	c, err := f.container(id)
 	if err != nil {
 		return -1, err
@@ -279,7 +291,7 @@ func (f *fakeEngine) CopyFrom(ctx context.Context, id, p string) (io.ReadCloser,
 	return pr, nil
 }
 
-func (f *fakeEngine) Commit(ctx context.Context, id string, spec oci.CommitSpec) (string, error) {
+func (f *fakeEngine) Commit(ctx context.Context, id string, spec engine.CommitSpec) (string, error) {
 	c, err := f.container(id)
 	if err != nil {
 		return "", err
@@ -317,33 +329,8 @@ func (f *fakeEngine) InspectImage(ctx context.Context, ref string) (oci.ImageInf
 	return oci.ImageInfo{ID: img.id, Platform: img.platform}, nil
 }
 
-// LoadImage reads a docker-archive stream (what oci.Load writes) and keeps the image's flattened
-// filesystem as one layer, under its config digest and the archive's tag.
-func (f *fakeEngine) LoadImage(ctx context.Context, r io.Reader) error {
-	tmp, err := os.CreateTemp(f.root, "load-")
-	if err != nil {
-		return err
-	}
-	defer tmp.Close()
-	if _, err := io.Copy(tmp, r); err != nil {
-		return err
-	}
-	mf, err := tarball.LoadManifest(func() (io.ReadCloser, error) { return os.Open(tmp.Name()) })
-	if err != nil || len(mf) != 1 {
-		return fmt.Errorf("fake engine: reading the archive's manifest: %v (%d images)", err, len(mf))
-	}
-	var tag *name.Tag
-	if len(mf[0].RepoTags) == 1 {
-		t, err := name.NewTag(mf[0].RepoTags[0])
-		if err != nil {
-			return err
-		}
-		tag = &t
-	}
-	img, err := tarball.ImageFromPath(tmp.Name(), tag)
-	if err != nil {
-		return err
-	}
+// LoadImage keeps img's flattened filesystem as one layer, under its config digest and tag.
+func (f *fakeEngine) LoadImage(ctx context.Context, img v1.Image, tag string, written func(int64)) error {
 	id, err := img.ConfigName()
 	if err != nil {
 		return err
@@ -385,8 +372,8 @@ func (f *fakeEngine) LoadImage(ctx context.Context, r io.Reader) error {
 	defer f.mu.Unlock()
 	fi := &fakeImage{id: id.String(), layers: []string{dir}, platform: oci.Platform{OS: cf.OS, Arch: cf.Architecture, Variant: cf.Variant}}
 	f.images[fi.id] = fi
-	if tag != nil {
-		f.images[tag.String()] = fi
+	if tag != "" {
+		f.images[tag] = fi
 	}
 	return nil
 }
@@ -408,16 +395,16 @@ func (f *fakeEngine) RemoveImage(ctx context.Context, ref string) error {
 	return nil
 }
 
-func (f *fakeEngine) Changes(ctx context.Context, id string) ([]oci.Change, error) {
+func (f *fakeEngine) Changes(ctx context.Context, id string) ([]engine.Change, error) {
 	return nil, errors.New("fake engine: Changes is not supported")
 }
 
-func (f *fakeEngine) OverlayDirs(ctx context.Context, id string) (oci.OverlayDirs, bool, error) {
+func (f *fakeEngine) OverlayDirs(ctx context.Context, id string) (engine.OverlayDirs, bool, error) {
 	c, err := f.container(id)
 	if err != nil {
-		return oci.OverlayDirs{}, false, err
+		return engine.OverlayDirs{}, false, err
 	}
-	return oci.OverlayDirs{Upper: c.upper, Lower: c.image.layers}, true, nil
+	return engine.OverlayDirs{Upper: c.upper, Lower: c.image.layers}, true, nil
 }
 
 // Export writes the container's merged view: layers applied bottom to top, whiteouts (0/0
@@ -485,13 +472,18 @@ func (f *fakeEngine) Export(ctx context.Context, id string) (io.ReadCloser, erro
 
 func (f *fakeEngine) CanRun(ctx context.Context, p oci.Platform, probe string) error {
 	if f.noEmulate && p.Arch != "amd64" {
-		return fmt.Errorf("%w: no binfmt handler for %s", oci.ErrNoEmulation, p)
+		return fmt.Errorf("%w: no binfmt handler for %s", engine.ErrNoEmulation, p)
 	}
 	return nil
 }
 
-func (f *fakeEngine) RemoveStale(ctx context.Context) ([]string, error) {
-	return f.stale, nil
+// Managed lists the stale containers as stopped ones of another host, which RemoveStale removes.
+func (f *fakeEngine) Managed(ctx context.Context, run string) ([]engine.ManagedContainer, error) {
+	var out []engine.ManagedContainer
+	for _, id := range f.stale {
+		out = append(out, engine.ManagedContainer{ID: id, Owner: "elsewhere.invalid:1", State: "exited"})
+	}
+	return out, nil
 }
 
 func (f *fakeEngine) counts() (created, removed, live int) {

@@ -6,6 +6,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/flavor-dev/flavor/engine"
+	"github.com/flavor-dev/flavor/engine/docker"
 	"io"
 	"os"
 	"os/exec"
@@ -20,8 +22,6 @@ import (
 	"github.com/docker/docker/api/types/events"
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/client"
-
-	"github.com/flavor-dev/flavor/oci"
 )
 
 var (
@@ -66,7 +66,7 @@ func creations(t *testing.T, pid int, since, until time.Time) int {
 	msgs, errs := cli.Events(ctx, events.ListOptions{
 		Since: strconv.FormatInt(since.Unix()-1, 10), Until: strconv.FormatInt(until.Unix()+1, 10),
 		Filters: filters.NewArgs(filters.Arg("type", "container"), filters.Arg("event", "create"),
-			filters.Arg("label", fmt.Sprintf("%s=%s:%d", oci.LabelOwner, host, pid))),
+			filters.Arg("label", fmt.Sprintf("%s=%s:%d", engine.LabelOwner, host, pid))),
 	})
 	n := 0
 	for {
@@ -160,14 +160,14 @@ func (r *flavorRun) wait(t *testing.T) (int, string) {
 }
 
 // ownedBy lists the flavor containers of process pid.
-func ownedBy(t *testing.T, d *oci.Docker, pid int) []oci.ManagedContainer {
+func ownedBy(t *testing.T, d *docker.Docker, pid int) []engine.ManagedContainer {
 	t.Helper()
 	host, _ := os.Hostname()
 	all, err := d.Managed(context.Background(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []oci.ManagedContainer
+	var out []engine.ManagedContainer
 	for _, c := range all {
 		if c.Owner == fmt.Sprintf("%s:%d", host, pid) {
 			out = append(out, c)
@@ -180,7 +180,7 @@ func ownedBy(t *testing.T, d *oci.Docker, pid int) []oci.ManagedContainer {
 // containers and exit at once with 128 + the signal's number (130, 143), as shells report it.
 func TestBuildCLIInterrupt(t *testing.T) {
 	t.Parallel()
-	d := engine(t)
+	d := dockerEngine(t)
 	ensureBusybox(t, d)
 	for _, tc := range []struct {
 		sig  syscall.Signal
@@ -214,7 +214,7 @@ func TestBuildCLIInterrupt(t *testing.T) {
 // (their owner process is gone) before it starts.
 func TestBuildCLIKilled(t *testing.T) {
 	t.Parallel()
-	d := engine(t)
+	d := dockerEngine(t)
 	ensureBusybox(t, d)
 	r := startFlavor(t, "build", "--tree", buildTrees("sleep"), "--destination", t.TempDir(), "--cache", t.TempDir(), "test/s")
 	r.waitFor(t, "| started")
@@ -245,7 +245,7 @@ func TestBuildCLIKilled(t *testing.T) {
 // reports every artifact as cached.
 func TestBuildCLIRebuildStartsNoContainer(t *testing.T) {
 	t.Parallel()
-	d := engine(t)
+	d := dockerEngine(t)
 	ensureBusybox(t, d)
 	cache, dest := t.TempDir(), t.TempDir()
 	args := []string{"--output-format", "json", "build", "--tree", luetFixtures("buildableseed"), "--destination", dest, "--cache", cache, "test/d"}

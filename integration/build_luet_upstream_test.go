@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/flavor-dev/flavor/builder"
+	"github.com/flavor-dev/flavor/engine/docker"
 	"github.com/flavor-dev/flavor/oci"
 )
 
@@ -22,7 +23,7 @@ var alpineLatest sync.Once
 // ensureAlpine gives the engine an alpine:latest for linux/amd64, which Luet's trees name: when
 // the engine has none (no network to Docker Hub here), setup.sh's busybox root filesystem stands
 // in under that name. An alpine:latest the engine has is left alone.
-func ensureAlpine(t testing.TB, d *oci.Docker) {
+func ensureAlpine(t testing.TB, d *docker.Docker) {
 	t.Helper()
 	var err error
 	alpineLatest.Do(func() {
@@ -46,7 +47,7 @@ func ensureAlpine(t testing.TB, d *oci.Docker) {
 // upstreamBuild builds packages of one of Luet's unchanged trees with a fresh cache.
 func upstreamBuild(t *testing.T, tree string, pkgs ...string) *buildRun {
 	t.Helper()
-	d := engine(t)
+	d := dockerEngine(t)
 	ensureAlpine(t, d)
 	return runBuild(t, d, t.TempDir(), builder.Request{Trees: []string{luetUpstream(tree)}, Packages: pkgs})
 }

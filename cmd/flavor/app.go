@@ -51,6 +51,7 @@ func globalFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors and the final result"},
 		&cli.BoolFlag{Name: "verbose", Usage: "print debug logs"},
 		&cli.StringFlag{Name: "progress", Value: "auto", EnvVars: []string{"FLAVOR_PROGRESS"}, Usage: "auto|plain|tty|json"},
+		engineFlag(),
 	}
 }
 
