@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 
 	"github.com/flavor-dev/flavor/oci"
+	"github.com/flavor-dev/flavor/platform"
 )
 
 // Engine is what a build needs from the container engine: build containers (oci.Engine), the
@@ -25,7 +26,7 @@ var _ Engine = (*oci.Docker)(nil)
 
 // emulationChecker is implemented by engines that can tell whether a foreign platform runs.
 type emulationChecker interface {
-	CanRun(ctx context.Context, p oci.Platform, probeImage string) error
+	CanRun(ctx context.Context, p platform.Platform, probeImage string) error
 }
 
 // staleRemover is implemented by engines that can remove a killed flavor process's containers.
@@ -35,13 +36,13 @@ type staleRemover interface {
 
 // Request says what to build.
 type Request struct {
-	Trees       []string       // spec tree roots (the current directory when empty)
-	Packages    []string       // references: cat/name, cat/name@1.0, cat/name@>=1, =cat/name-1.0
-	All         bool           // build every package of the trees (subpackages come with parents)
-	Platforms   []oci.Platform // target platforms; the engine's own when empty
-	Flavor      string         // requested flavor flags, "ssl,!debug"
-	Values      []string       // values files, the rightmost winning
-	Destination string         // where artifacts and metadata files are written
+	Trees       []string            // spec tree roots (the current directory when empty)
+	Packages    []string            // references: cat/name, cat/name@1.0, cat/name@>=1, =cat/name-1.0
+	All         bool                // build every package of the trees (subpackages come with parents)
+	Platforms   []platform.Platform // target platforms; the engine's own when empty
+	Flavor      string              // requested flavor flags, "ssl,!debug"
+	Values      []string            // values files, the rightmost winning
+	Destination string              // where artifacts and metadata files are written
 }
 
 // Source says where an artifact came from.
@@ -56,11 +57,11 @@ const (
 
 // Artifact is one artifact written to the destination.
 type Artifact struct {
-	Package  string       // "category/name@version"
-	Platform oci.Platform //
-	Source   Source       // of the build it came from (a subpackage shares its parent's)
-	Path     string       // the .package.tar.zst at the destination
-	MetaPath string       // its .metadata.json
+	Package  string            // "category/name@version"
+	Platform platform.Platform //
+	Source   Source            // of the build it came from (a subpackage shares its parent's)
+	Path     string            // the .package.tar.zst at the destination
+	MetaPath string            // its .metadata.json
 	Metadata Metadata
 }
 
@@ -119,9 +120,9 @@ func Build(ctx context.Context, eng Engine, req Request, opts ...Option) (*Resul
 	defer b.cleanups.Wait() // containers are gone when Build returns, whatever happened
 	platforms := req.Platforms
 	if len(platforms) == 0 {
-		platforms = []oci.Platform{oci.HostPlatform()}
-		if pe, ok := eng.(interface{ Platform() oci.Platform }); ok && !pe.Platform().IsZero() {
-			platforms = []oci.Platform{pe.Platform()} // a remote engine's own architecture
+		platforms = []platform.Platform{platform.HostLinux()}
+		if pe, ok := eng.(interface{ Platform() platform.Platform }); ok && !pe.Platform().IsZero() {
+			platforms = []platform.Platform{pe.Platform()} // a remote engine's own architecture
 		}
 	}
 	result := &Result{}
@@ -165,7 +166,7 @@ func (b *builder) background(fn func()) {
 }
 
 // makePlans plans every platform and reports the totals.
-func (b *builder) makePlans(ctx context.Context, req Request, platforms []oci.Platform) ([]*plan, error) {
+func (b *builder) makePlans(ctx context.Context, req Request, platforms []platform.Platform) ([]*plan, error) {
 	var plans []*plan
 	seen := map[string]bool{}
 	for _, p := range platforms {

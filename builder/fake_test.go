@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/flavor-dev/flavor/oci"
+	"github.com/flavor-dev/flavor/platform"
 )
 
 // fakeEngine is an in-memory container engine over directories: each container has an upper
@@ -44,7 +45,7 @@ type fakeEngine struct {
 type fakeImage struct {
 	id       string
 	layers   []string // top first
-	platform oci.Platform
+	platform platform.Platform
 }
 
 type fakeContainer struct {
@@ -68,7 +69,7 @@ func newFakeEngine(t *testing.T) *fakeEngine {
 	if err := os.WriteFile(filepath.Join(base, "etc", "passwd"), []byte("root:x:0:0::/root:/bin/sh\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	img := &fakeImage{id: fakeID("busybox"), layers: []string{base}, platform: oci.MustParsePlatform("linux/amd64")}
+	img := &fakeImage{id: fakeID("busybox"), layers: []string{base}, platform: platform.MustParse("linux/amd64")}
 	f.images[img.id] = img
 	f.images["busybox"] = img
 	return f
@@ -388,7 +389,7 @@ func (f *fakeEngine) Export(ctx context.Context, id string) (io.ReadCloser, erro
 	return pr, nil
 }
 
-func (f *fakeEngine) CanRun(ctx context.Context, p oci.Platform, probe string) error {
+func (f *fakeEngine) CanRun(ctx context.Context, p platform.Platform, probe string) error {
 	if f.noEmulate && p.Arch != "amd64" {
 		return fmt.Errorf("%w: no binfmt handler for %s", oci.ErrNoEmulation, p)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/flavor-dev/flavor/builder"
 	"github.com/flavor-dev/flavor/oci"
+	"github.com/flavor-dev/flavor/platform"
 )
 
 var archBases sync.Once
@@ -22,7 +23,7 @@ func ensureArchBases(t *testing.T, d *oci.Docker) {
 	t.Helper()
 	var err error
 	archBases.Do(func() {
-		for _, p := range []oci.Platform{amd64, arm64} {
+		for _, p := range []platform.Platform{amd64, arm64} {
 			var img *oci.BaseImage
 			if img, err = oci.NewBaseImage(context.Background(), filepath.Join(setupDir(), "rootfs", "busybox-"+p.Arch), p); err != nil {
 				return
@@ -46,7 +47,7 @@ func TestBuildCrossArch(t *testing.T) {
 	d := engine(t)
 	ensureArchBases(t, d)
 	r := runBuild(t, d, t.TempDir(), builder.Request{Trees: []string{buildTrees("arch")}, Packages: []string{"test/a"},
-		Platforms: []oci.Platform{amd64, arm64}}).must(t)
+		Platforms: []platform.Platform{amd64, arm64}}).must(t)
 	want := map[string]struct {
 		machine string
 		elf     elf.Machine
@@ -97,7 +98,7 @@ func TestBuildCrossArchWithoutEmulation(t *testing.T) {
 	defer noBinfmt.Close()
 	eng := &counting{Engine: noBinfmt}
 	r := runBuild(t, eng, t.TempDir(), builder.Request{Trees: []string{buildTrees("arch")}, Packages: []string{"test/a"},
-		Platforms: []oci.Platform{arm64}})
+		Platforms: []platform.Platform{arm64}})
 	if !errors.Is(r.err, oci.ErrNoEmulation) || !strings.Contains(r.err.Error(), "qemu-user-static") {
 		t.Fatalf("error %v; want ErrNoEmulation with the fix", r.err)
 	}
@@ -120,7 +121,7 @@ func TestBuildOverTCPEngine(t *testing.T) {
 	}
 	defer d.Close()
 	r := runBuild(t, d, t.TempDir(), builder.Request{Trees: []string{buildTrees("arch")}, Packages: []string{"test/a"},
-		Platforms: []oci.Platform{arm64}}).must(t)
+		Platforms: []platform.Platform{arm64}}).must(t)
 	if got := readArtifact(t, r.artifact(t, "test/a@1.0").Path)["machine"].Body; got != "aarch64\n" {
 		t.Errorf("arm64 over tcp: uname -m %q", got)
 	}

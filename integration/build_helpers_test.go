@@ -17,6 +17,7 @@ import (
 
 	"github.com/flavor-dev/flavor/builder"
 	"github.com/flavor-dev/flavor/oci"
+	"github.com/flavor-dev/flavor/platform"
 )
 
 // luetFixtures is the specs engineer's recreation of Luet's busybox-only fixtures.
@@ -73,9 +74,9 @@ func (c *counting) Create(ctx context.Context, spec oci.ContainerSpec) (string, 
 }
 
 // CanRun and RemoveStale pass through, so the build sees what the wrapped engine can do.
-func (c *counting) CanRun(ctx context.Context, p oci.Platform, probe string) error {
+func (c *counting) CanRun(ctx context.Context, p platform.Platform, probe string) error {
 	if e, ok := c.Engine.(interface {
-		CanRun(context.Context, oci.Platform, string) error
+		CanRun(context.Context, platform.Platform, string) error
 	}); ok {
 		return e.CanRun(ctx, p, probe)
 	}

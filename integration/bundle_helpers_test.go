@@ -20,6 +20,7 @@ import (
 
 	"github.com/flavor-dev/flavor/internal/testbin"
 	"github.com/flavor-dev/flavor/oci"
+	"github.com/flavor-dev/flavor/platform"
 )
 
 // exampleDir is examples/hello in the repository.
@@ -100,7 +101,7 @@ func ensureExampleBases(t testing.TB, d *oci.Docker) {
 // importBusybox loads the busybox root filesystem of each architecture as name:<arch>; with
 // extra set, a file /extra holding it is added first (another image of the same name).
 func importBusybox(d *oci.Docker, name, extra string) error {
-	for _, p := range []oci.Platform{amd64, arm64} {
+	for _, p := range []platform.Platform{amd64, arm64} {
 		src := filepath.Join(setupDir(), "rootfs", "busybox-"+p.Arch)
 		if extra != "" {
 			tmp, err := os.MkdirTemp("", "rootfs-")

@@ -15,10 +15,11 @@ import (
 	"testing"
 
 	"github.com/flavor-dev/flavor/oci"
+	"github.com/flavor-dev/flavor/platform"
 )
 
 // run creates a container of busybox for p and returns it with a helper running shell lines.
-func run(t *testing.T, d *oci.Docker, p oci.Platform) (string, func(line string) (string, int)) {
+func run(t *testing.T, d *oci.Docker, p platform.Platform) (string, func(line string) (string, int)) {
 	t.Helper()
 	ctx := context.Background()
 	tag, _ := busybox(t, d, p)

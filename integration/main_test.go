@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/flavor-dev/flavor/oci"
+	"github.com/flavor-dev/flavor/platform"
 )
 
 // setupDir is where integration/setup.sh leaves its root filesystems.
@@ -75,7 +76,7 @@ type baseResult struct {
 
 // busybox imports setup.sh's busybox root filesystem for p into the engine (once per test
 // binary) and returns its tag and engine id.
-func busybox(t testing.TB, d *oci.Docker, p oci.Platform) (tag, id string) {
+func busybox(t testing.TB, d *oci.Docker, p platform.Platform) (tag, id string) {
 	t.Helper()
 	v, _ := baseOnce.LoadOrStore(p.String(), &baseResult{})
 	r := v.(*baseResult)
@@ -97,6 +98,6 @@ func busybox(t testing.TB, d *oci.Docker, p oci.Platform) (tag, id string) {
 }
 
 var (
-	amd64 = oci.MustParsePlatform("linux/amd64")
-	arm64 = oci.MustParsePlatform("linux/arm64")
+	amd64 = platform.MustParse("linux/amd64")
+	arm64 = platform.MustParse("linux/arm64")
 )

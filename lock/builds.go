@@ -12,6 +12,7 @@ import (
 
 	"github.com/flavor-dev/flavor/builder"
 	"github.com/flavor-dev/flavor/oci"
+	"github.com/flavor-dev/flavor/platform"
 	"github.com/flavor-dev/flavor/specs"
 )
 
@@ -86,7 +87,7 @@ func (r *resolver) buildSystem(ctx context.Context, sp *systemPlan) (int, error)
 		bopts := append([]builder.Option{builder.WithLogger(r.o.logger)}, r.o.buildOpts...)
 		bopts = append(bopts, builder.WithProgress(func(u builder.Update) { r.send(Update{Stage: StageBuild, System: sp.system, Build: u}) }))
 		res, err := builder.Build(ctx, eng, builder.Request{
-			Trees: r.trees, Packages: refs, Platforms: []oci.Platform{sp.oplat}, Flavor: flavorReq,
+			Trees: r.trees, Packages: refs, Platforms: []platform.Platform{sp.platform}, Flavor: flavorReq,
 			Values: r.values, Destination: dest,
 		}, bopts...)
 		if res != nil {
@@ -206,7 +207,7 @@ func (r *resolver) resolveImages(ctx context.Context, sp *systemPlan, eng *pinne
 		}
 		locked, pinned := eng.pins[name]
 		if !pinned {
-			res, err := resolver.Resolve(ctx, name, sp.oplat)
+			res, err := resolver.Resolve(ctx, name, sp.platform)
 			if err != nil {
 				return fmt.Errorf("%s: resolving base images for %s: %w", r.m.File(), sp.system, err)
 			}
@@ -215,7 +216,7 @@ func (r *resolver) resolveImages(ctx context.Context, sp *systemPlan, eng *pinne
 		}
 		h, err := parseHash(locked)
 		if err == nil {
-			_, err = resolver.ResolvePinned(ctx, name, sp.oplat, h)
+			_, err = resolver.ResolvePinned(ctx, name, sp.platform, h)
 		}
 		if err != nil {
 			if ctx.Err() != nil {
@@ -295,9 +296,9 @@ func (e *pinnedEngine) InspectImage(ctx context.Context, ref string) (oci.ImageI
 
 // The build looks for these optional methods on its engine; pass them through.
 
-func (e *pinnedEngine) CanRun(ctx context.Context, p oci.Platform, probe string) error {
+func (e *pinnedEngine) CanRun(ctx context.Context, p platform.Platform, probe string) error {
 	if c, ok := e.Engine.(interface {
-		CanRun(context.Context, oci.Platform, string) error
+		CanRun(context.Context, platform.Platform, string) error
 	}); ok {
 		return c.CanRun(ctx, p, probe)
 	}
@@ -313,11 +314,11 @@ func (e *pinnedEngine) RemoveStale(ctx context.Context) ([]string, error) {
 	return nil, nil
 }
 
-func (e *pinnedEngine) Platform() oci.Platform {
-	if p, ok := e.Engine.(interface{ Platform() oci.Platform }); ok {
+func (e *pinnedEngine) Platform() platform.Platform {
+	if p, ok := e.Engine.(interface{ Platform() platform.Platform }); ok {
 		return p.Platform()
 	}
-	return oci.Platform{}
+	return platform.Platform{}
 }
 
 // exactRef is a reference to exactly p, as builder.Request and specs.ParseRef read it.

@@ -16,6 +16,8 @@ import (
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/client"
+
+	"github.com/flavor-dev/flavor/platform"
 )
 
 // Docker is the container engine reached through the Docker API (a local dockerd, or a remote one
@@ -73,7 +75,7 @@ func NewDocker(ctx context.Context, opts ...Option) (*Docker, error) {
 		cli.Close()
 		return nil, d.wrap(err, nil, "asking the container engine at %s for its platform", d.host)
 	}
-	d.arch = Platform{OS: "linux", Arch: info.Architecture}.Normalize().Arch
+	d.arch = platform.Platform{OS: "linux", Arch: info.Architecture}.Normalize().Arch
 	d.runID = o.runID
 	if d.runID == "" {
 		d.runID = newRunID()
@@ -123,7 +125,9 @@ func (d *Docker) IsLocal() bool { return d.local }
 func (d *Docker) RunID() string { return d.runID }
 
 // Platform is the engine's native platform.
-func (d *Docker) Platform() Platform { return Platform{OS: "linux", Arch: d.arch}.Normalize() }
+func (d *Docker) Platform() platform.Platform {
+	return platform.Platform{OS: "linux", Arch: d.arch}.Normalize()
+}
 
 // APIVersion is the negotiated Docker API version.
 func (d *Docker) APIVersion() string { return d.cli.ClientVersion() }
@@ -152,7 +156,7 @@ func (d *Docker) InspectImage(ctx context.Context, ref string) (ImageInfo, error
 	}
 	info := ImageInfo{
 		ID:          res.ID,
-		Platform:    Platform{OS: res.Os, Arch: res.Architecture, Variant: res.Variant}.Normalize(),
+		Platform:    platform.Platform{OS: res.Os, Arch: res.Architecture, Variant: res.Variant}.Normalize(),
 		Size:        res.Size,
 		RepoTags:    res.RepoTags,
 		RepoDigests: res.RepoDigests,

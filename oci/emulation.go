@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/flavor-dev/flavor/platform"
 )
 
 // CanRun checks that containers of platform p can run on the engine. The engine's own
@@ -14,7 +16,7 @@ import (
 // (qemu-<arch>); on a remote engine, whose kernel this host cannot see, a container of probeImage
 // (an image for p already in the engine) runs `uname -m`. Failures wrap [ErrNoEmulation] and give
 // the command that fixes them.
-func (d *Docker) CanRun(ctx context.Context, p Platform, probeImage string) error {
+func (d *Docker) CanRun(ctx context.Context, p platform.Platform, probeImage string) error {
 	p = p.Normalize()
 	if p.OS != "linux" {
 		return fmt.Errorf("checking that %s can run on the engine: %w: the engine runs linux containers only", p, ErrNoEmulation)
@@ -29,7 +31,7 @@ func (d *Docker) CanRun(ctx context.Context, p Platform, probeImage string) erro
 }
 
 // binfmtEnabled checks the qemu handler for p's architecture under dir (/proc/sys/fs/binfmt_misc).
-func binfmtEnabled(dir string, p Platform) error {
+func binfmtEnabled(dir string, p platform.Platform) error {
 	q, ok := qemuName[p.Arch]
 	if !ok {
 		return fmt.Errorf("checking that %s can run here: %w: no known emulator for %s", p, ErrNoEmulation, p.Arch)
@@ -50,7 +52,7 @@ func binfmtEnabled(dir string, p Platform) error {
 }
 
 // probeArch runs `uname -m` in a container of image for p and compares the answer.
-func (d *Docker) probeArch(ctx context.Context, p Platform, image string) error {
+func (d *Docker) probeArch(ctx context.Context, p platform.Platform, image string) error {
 	what := fmt.Sprintf("checking that %s can run on the engine at %s", p, d.host)
 	if image == "" {
 		return fmt.Errorf("%s: no image of that platform to probe with", what)
@@ -72,4 +74,16 @@ func (d *Docker) probeArch(ctx context.Context, p Platform, image string) error 
 			what, ErrNoEmulation, image, code, got, strings.TrimSpace(errOut.String()), unameMachine[p.Arch], p.Arch)
 	}
 	return nil
+}
+
+// unameMachine is what `uname -m` prints inside a container of each architecture, and
+// qemuName the name of its binfmt_misc handler (qemu-<name>).
+var unameMachine = map[string]string{
+	"amd64": "x86_64", "arm64": "aarch64", "arm": "armv7l", "386": "i686",
+	"ppc64le": "ppc64le", "s390x": "s390x", "riscv64": "riscv64",
+}
+
+var qemuName = map[string]string{
+	"amd64": "x86_64", "arm64": "aarch64", "arm": "arm", "386": "i386",
+	"ppc64le": "ppc64le", "s390x": "s390x", "riscv64": "riscv64",
 }

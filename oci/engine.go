@@ -3,6 +3,8 @@ package oci
 import (
 	"context"
 	"io"
+
+	"github.com/flavor-dev/flavor/platform"
 )
 
 // Engine is what a build needs from a container engine to run one stage: a long-lived container
@@ -56,7 +58,7 @@ type ImageStore interface {
 // ContainerSpec describes a build container.
 type ContainerSpec struct {
 	Image    string            // image id or name in the engine
-	Platform Platform          // the image's platform; passed to the engine so it checks
+	Platform platform.Platform // the image's platform; passed to the engine so it checks
 	Env      []string          // KEY=VALUE, in order
 	WorkDir  string            // working directory; the image's when empty
 	Package  string            // the package being built, recorded in a label
@@ -118,7 +120,7 @@ type OverlayDirs struct {
 // ImageInfo describes an image in the engine.
 type ImageInfo struct {
 	ID          string // the engine's image id (the config digest on the classic image store)
-	Platform    Platform
+	Platform    platform.Platform
 	Size        int64
 	RepoTags    []string
 	RepoDigests []string

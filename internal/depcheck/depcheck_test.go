@@ -15,16 +15,17 @@ const module = "github.com/flavor-dev/flavor"
 // allowed maps a folder (relative to the module root) to the folders its packages may import.
 // A folder's own subpackages are always allowed. Folders not listed may import nothing of ours.
 var allowed = map[string][]string{
-	"specs":             {},
+	"platform":          {}, // the one platform model; a leaf every layer may use
+	"specs":             {"platform"},
 	"packer":            {},
-	"oci":               {"specs"},
-	"delta":             {"specs", "oci"},
+	"oci":               {"specs", "platform"},
+	"delta":             {"specs", "oci", "platform"},
 	"launcher":          {"packer", "internal/testbin"},
 	"internal/testbin":  {}, // builds the launcher with `go build` for the launcher's own tests
-	"launcher/embedded": {},
-	"builder":           {"specs", "oci", "delta"},
-	"lock":              {"specs", "oci", "builder"},
-	"bundle":            {"specs", "builder", "lock", "packer", "launcher/embedded"},
+	"launcher/embedded": {"platform"},
+	"builder":           {"specs", "oci", "delta", "platform"},
+	"lock":              {"specs", "oci", "builder", "platform"},
+	"bundle":            {"specs", "builder", "lock", "packer", "launcher/embedded", "platform"},
 	"cmd":               {"*"},
 	"integration":       {"*"},
 	"internal":          {"*"},
