@@ -12,7 +12,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/flavor-dev/flavor/builder"
-	"github.com/flavor-dev/flavor/oci"
 	"github.com/flavor-dev/flavor/platform"
 )
 
@@ -82,7 +81,7 @@ func buildAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := oci.NewDocker(c.Context, oci.WithLogger(buildLogger(c)))
+	d, err := openEngine(c, buildLogger(c))
 	if err != nil {
 		return err
 	}

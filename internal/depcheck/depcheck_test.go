@@ -23,8 +23,9 @@ var allowed = map[string][]string{
 	"launcher":          {"packer", "internal/testbin"},
 	"internal/testbin":  {}, // builds the launcher with `go build` for the launcher's own tests
 	"launcher/embedded": {"platform"},
-	"builder":           {"specs", "oci", "delta", "platform"},
-	"lock":              {"specs", "oci", "builder", "platform"},
+	"engine":            {"oci", "platform"},
+	"builder":           {"specs", "oci", "engine", "delta", "platform"},
+	"lock":              {"specs", "oci", "engine", "builder", "platform"},
 	"bundle":            {"specs", "builder", "lock", "packer", "launcher/embedded", "platform"},
 	"cmd":               {"*"},
 	"integration":       {"*"},
