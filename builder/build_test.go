@@ -14,6 +14,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 	"golang.org/x/sys/unix"
 
+	"github.com/flavor-dev/flavor/engine"
 	"github.com/flavor-dev/flavor/oci"
 	"github.com/flavor-dev/flavor/specs"
 )
@@ -276,7 +277,7 @@ func TestBuildEmulationCheckedBeforeContainers(t *testing.T) {
 	tree := fakeTree(t, map[string]string{"test/a": "image: busybox-arm\nsteps:\n- write /a a\n"})
 	_, err := Build(t.Context(), f, Request{Trees: []string{tree}, Packages: []string{"test/a"}, Destination: t.TempDir(),
 		Platforms: []oci.Platform{arm}}, WithCacheDir(t.TempDir()))
-	if !errors.Is(err, oci.ErrNoEmulation) || !strings.Contains(err.Error(), "building for linux/arm64") {
+	if !errors.Is(err, engine.ErrNoEmulation) || !strings.Contains(err.Error(), "building for linux/arm64") {
 		t.Fatalf("error %v", err)
 	}
 	if created, _, _ := f.counts(); created != 0 {

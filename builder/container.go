@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/flavor-dev/flavor/delta"
-	"github.com/flavor-dev/flavor/oci"
+	"github.com/flavor-dev/flavor/engine"
 	"github.com/flavor-dev/flavor/specs"
 )
 
@@ -117,7 +117,7 @@ func (s *stage) cleanup() {
 
 // create starts a build container of image with the stage's environment.
 func (s *stage) create(ctx context.Context, image string) (string, error) {
-	id, err := s.b.eng.Create(ctx, oci.ContainerSpec{
+	id, err := s.b.eng.Create(ctx, engine.ContainerSpec{
 		Image: image, Platform: s.n.platform, Env: s.env, WorkDir: workDir, Package: s.n.id(),
 	})
 	if err != nil {
@@ -165,7 +165,7 @@ func (s *stage) builder(ctx context.Context, root string) error {
 // builder container records the builder image; the package container, the package image.
 func (s *stage) commit(ctx context.Context, id, tag string) error {
 	b, n := s.b, s.n
-	img, err := b.eng.Commit(ctx, id, oci.CommitSpec{
+	img, err := b.eng.Commit(ctx, id, engine.CommitSpec{
 		Ref: tag, Comment: "flavor build of " + n.id() + " for " + n.platform.String(),
 		Labels: map[string]string{"dev.flavor.package": n.id(), "dev.flavor.cache-key": n.key},
 	})
@@ -214,7 +214,7 @@ func (s *stage) exec(ctx context.Context, id string, st Stage, i, count int, lin
 	// The engine copies stdout and stderr separately, so their lines would interleave at
 	// random; joining them in the shell keeps the order they were written in.
 	cmd := []string{"/bin/sh", "-c", "exec 2>&1\n" + line}
-	code, err := s.b.eng.Exec(ctx, id, oci.ExecSpec{Cmd: cmd, Env: s.env, Stdout: lw, Stderr: lw})
+	code, err := s.b.eng.Exec(ctx, id, engine.ExecSpec{Cmd: cmd, Env: s.env, Stdout: lw, Stderr: lw})
 	lw.flush()
 	if err != nil {
 		if ctx.Err() != nil {
@@ -274,7 +274,7 @@ func (s *stage) expandEnv(ctx context.Context, entries []string) ([]string, erro
 	}
 	if needRoot {
 		var out bytes.Buffer
-		code, err := s.b.eng.Exec(ctx, s.builderID, oci.ExecSpec{Cmd: []string{"/bin/sh", "-c", "env"}, Stdout: &out})
+		code, err := s.b.eng.Exec(ctx, s.builderID, engine.ExecSpec{Cmd: []string{"/bin/sh", "-c", "env"}, Stdout: &out})
 		if err != nil || code != 0 {
 			return nil, fmt.Errorf("building %s for %s: reading the build root's environment for env: (exit %d): %v", s.n.id(), s.n.platform, code, err)
 		}

@@ -16,6 +16,9 @@ import (
 	"sync"
 	"testing"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/flavor-dev/flavor/engine"
 	"github.com/flavor-dev/flavor/oci"
 )
 
@@ -55,7 +58,19 @@ type fakeContainer struct {
 	gone  bool
 }
 
-var _ Engine = (*fakeEngine)(nil)
+var (
+	_ engine.Engine           = (*fakeEngine)(nil)
+	_ engine.OverlayReader    = (*fakeEngine)(nil)
+	_ engine.EmulationChecker = (*fakeEngine)(nil)
+	_ engine.ContainerLister  = (*fakeEngine)(nil)
+)
+
+func (f *fakeEngine) Name() string { return "fake engine" }
+
+// Platform is zero: builds default to the host platform, as on a local engine.
+func (f *fakeEngine) Platform() oci.Platform { return oci.Platform{} }
+
+func (f *fakeEngine) Close() error { return nil }
 
 func newFakeEngine(t *testing.T) *fakeEngine {
 	f := &fakeEngine{t: t, root: t.TempDir(), images: map[string]*fakeImage{}, containers: map[string]*fakeContainer{}}
@@ -78,7 +93,7 @@ func fakeID(s string) string {
 	return fmt.Sprintf("sha256:%x", sha256.Sum256([]byte(s)))
 }
 
-func (f *fakeEngine) Create(ctx context.Context, spec oci.ContainerSpec) (string, error) {
+func (f *fakeEngine) Create(ctx context.Context, spec engine.ContainerSpec) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	img := f.images[spec.Image]
@@ -102,7 +117,7 @@ func (f *fakeEngine) container(id string) (*fakeContainer, error) {
 	defer f.mu.Unlock()
 	c := f.containers[id]
 	if c == nil || c.gone {
-		return nil, fmt.Errorf("%w: %s", oci.ErrContainerNotFound, id)
+		return nil, fmt.Errorf("%w: %s", engine.ErrContainerNotFound, id)
 	}
 	return c, nil
 }
@@ -118,7 +133,7 @@ func (f *fakeEngine) container(id string) (*fakeContainer, error) {
 //	env               prints the environment
 //
 // Several commands may be joined with " ; ".
-func (f *fakeEngine) Exec(ctx context.Context, id string, spec oci.ExecSpec) (int, error) {
+func (f *fakeEngine) Exec(ctx context.Context, id string, spec engine.ExecSpec) (int, error) {
 	c, err := f.container(id)
 	if err != nil {
 		return -1, err
@@ -254,7 +269,7 @@ func (f *fakeEngine) CopyFrom(ctx context.Context, id, p string) (io.ReadCloser,
 	return pr, nil
 }
 
-func (f *fakeEngine) Commit(ctx context.Context, id string, spec oci.CommitSpec) (string, error) {
+func (f *fakeEngine) Commit(ctx context.Context, id string, spec engine.CommitSpec) (string, error) {
 	c, err := f.container(id)
 	if err != nil {
 		return "", err
@@ -292,7 +307,7 @@ func (f *fakeEngine) InspectImage(ctx context.Context, ref string) (oci.ImageInf
 	return oci.ImageInfo{ID: img.id, Platform: img.platform}, nil
 }
 
-func (f *fakeEngine) LoadImage(ctx context.Context, r io.Reader) error {
+func (f *fakeEngine) LoadImage(ctx context.Context, img v1.Image, tag string, written func(int64)) error {
 	return errors.New("fake engine: LoadImage is not supported")
 }
 
@@ -313,16 +328,16 @@ func (f *fakeEngine) RemoveImage(ctx context.Context, ref string) error {
 	return nil
 }
 
-func (f *fakeEngine) Changes(ctx context.Context, id string) ([]oci.Change, error) {
+func (f *fakeEngine) Changes(ctx context.Context, id string) ([]engine.Change, error) {
 	return nil, errors.New("fake engine: Changes is not supported")
 }
 
-func (f *fakeEngine) OverlayDirs(ctx context.Context, id string) (oci.OverlayDirs, bool, error) {
+func (f *fakeEngine) OverlayDirs(ctx context.Context, id string) (engine.OverlayDirs, bool, error) {
 	c, err := f.container(id)
 	if err != nil {
-		return oci.OverlayDirs{}, false, err
+		return engine.OverlayDirs{}, false, err
 	}
-	return oci.OverlayDirs{Upper: c.upper, Lower: c.image.layers}, true, nil
+	return engine.OverlayDirs{Upper: c.upper, Lower: c.image.layers}, true, nil
 }
 
 // Export writes the container's merged view: layers applied bottom to top, whiteouts (0/0
@@ -390,13 +405,18 @@ func (f *fakeEngine) Export(ctx context.Context, id string) (io.ReadCloser, erro
 
 func (f *fakeEngine) CanRun(ctx context.Context, p oci.Platform, probe string) error {
 	if f.noEmulate && p.Arch != "amd64" {
-		return fmt.Errorf("%w: no binfmt handler for %s", oci.ErrNoEmulation, p)
+		return fmt.Errorf("%w: no binfmt handler for %s", engine.ErrNoEmulation, p)
 	}
 	return nil
 }
 
-func (f *fakeEngine) RemoveStale(ctx context.Context) ([]string, error) {
-	return f.stale, nil
+// Managed lists the stale containers as stopped ones of another host, which RemoveStale removes.
+func (f *fakeEngine) Managed(ctx context.Context, run string) ([]engine.ManagedContainer, error) {
+	var out []engine.ManagedContainer
+	for _, id := range f.stale {
+		out = append(out, engine.ManagedContainer{ID: id, Owner: "elsewhere.invalid:1", State: "exited"})
+	}
+	return out, nil
 }
 
 func (f *fakeEngine) counts() (created, removed, live int) {
