@@ -10,28 +10,9 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/flavor-dev/flavor/engine"
 	"github.com/flavor-dev/flavor/oci"
 )
-
-// Engine is what a build needs from the container engine: build containers (oci.Engine), the
-// image store, and reading what a finished container changed. oci.Docker implements it.
-type Engine interface {
-	oci.Engine
-	oci.ImageStore
-	oci.ChangeSource
-}
-
-var _ Engine = (*oci.Docker)(nil)
-
-// emulationChecker is implemented by engines that can tell whether a foreign platform runs.
-type emulationChecker interface {
-	CanRun(ctx context.Context, p oci.Platform, probeImage string) error
-}
-
-// staleRemover is implemented by engines that can remove a killed flavor process's containers.
-type staleRemover interface {
-	RemoveStale(ctx context.Context) ([]string, error)
-}
 
 // Request says what to build.
 type Request struct {
@@ -74,7 +55,7 @@ type Result struct {
 
 // builder is one Build call's state.
 type builder struct {
-	eng        Engine
+	eng        engine.Engine
 	o          *options
 	rep        *reporter
 	resolver   *oci.Resolver
@@ -93,7 +74,7 @@ type builder struct {
 // in the --pull registry) are copied without starting a container. Independent packages build in
 // parallel (WithJobs); the first failure stops the build, and every container started is
 // removed, also when ctx is cancelled. A failing step gives a *StepError.
-func Build(ctx context.Context, eng Engine, req Request, opts ...Option) (*Result, error) {
+func Build(ctx context.Context, eng engine.Engine, req Request, opts ...Option) (*Result, error) {
 	if eng == nil {
 		return nil, errors.New("building: no container engine")
 	}
@@ -120,18 +101,16 @@ func Build(ctx context.Context, eng Engine, req Request, opts ...Option) (*Resul
 	platforms := req.Platforms
 	if len(platforms) == 0 {
 		platforms = []oci.Platform{oci.HostPlatform()}
-		if pe, ok := eng.(interface{ Platform() oci.Platform }); ok && !pe.Platform().IsZero() {
-			platforms = []oci.Platform{pe.Platform()} // a remote engine's own architecture
+		if p := eng.Platform(); !p.IsZero() {
+			platforms = []oci.Platform{p} // a remote engine's own architecture
 		}
 	}
 	result := &Result{}
-	if sr, ok := eng.(staleRemover); ok {
-		ids, err := sr.RemoveStale(ctx)
-		if err != nil {
-			o.logger.Warn("removing containers left behind by killed flavor processes", "err", err)
-		}
-		result.Removed = ids
+	ids, err := engine.RemoveStale(ctx, eng)
+	if err != nil {
+		o.logger.Warn("removing containers left behind by killed flavor processes", "err", err)
 	}
+	result.Removed = ids
 	plans, err := b.makePlans(ctx, req, platforms)
 	if err != nil {
 		return nil, err
@@ -187,7 +166,7 @@ func (b *builder) makePlans(ctx context.Context, req Request, platforms []oci.Pl
 
 // checkEmulation fails at once, before any container, when a platform cannot run on the engine.
 func (b *builder) checkEmulation(ctx context.Context, plans []*plan) error {
-	ec, ok := b.eng.(emulationChecker)
+	ec, ok := b.eng.(engine.EmulationChecker)
 	if !ok {
 		return nil
 	}

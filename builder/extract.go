@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/flavor-dev/flavor/delta"
-	"github.com/flavor-dev/flavor/oci"
+	"github.com/flavor-dev/flavor/engine"
 	"github.com/flavor-dev/flavor/specs"
 )
 
@@ -57,9 +57,12 @@ func (s *stage) extract(ctx context.Context, out string) error {
 			strategy = "delta-added"
 			opts = append(opts, delta.WithAddedOnly())
 		}
-		dirs, local, err := b.eng.OverlayDirs(ctx, s.packageID)
-		if err != nil {
-			return fmt.Errorf("building %s for %s: %w", n.id(), n.platform, err)
+		var dirs engine.OverlayDirs
+		local := false
+		if or, ok := b.eng.(engine.OverlayReader); ok {
+			if dirs, local, err = or.OverlayDirs(ctx, s.packageID); err != nil {
+				return fmt.Errorf("building %s for %s: %w", n.id(), n.platform, err)
+			}
 		}
 		if local {
 			open = func(ctx context.Context) (*delta.Tree, error) {
@@ -77,7 +80,7 @@ func (s *stage) extract(ctx context.Context, out string) error {
 // changeSource shows the package container to delta.FromChanges through the engine's API
 // alone: its change list, paths copied out of it, and paths copied out of a container of the
 // builder image (started on first use) for comparison.
-// ADAPTER: oci.ChangeSource speaks per container id and has no "base" side; this joins the two.
+// ADAPTER: engine.Differ speaks per container id and has no "base" side; this joins the two.
 type changeSource struct {
 	s *stage
 }
@@ -91,9 +94,9 @@ func (c *changeSource) Changes(ctx context.Context) ([]delta.Change, error) {
 	for _, ch := range list {
 		var k delta.ChangeKind
 		switch ch.Kind {
-		case oci.Added:
+		case engine.Added:
 			k = delta.ChangeAdd
-		case oci.Deleted:
+		case engine.Deleted:
 			k = delta.ChangeDelete
 		default:
 			k = delta.ChangeModify
@@ -113,7 +116,7 @@ func (c *changeSource) ReadBasePath(ctx context.Context, p string) (io.ReadClose
 		if base == "" {
 			base = c.s.root // the steps ran in the builder container: the root is the baseline
 		}
-		id, err := c.s.create(ctx, base)
+		id, err := c.s.create(ctx, base, false)
 		if err != nil {
 			return nil, err
 		}
@@ -123,13 +126,13 @@ func (c *changeSource) ReadBasePath(ctx context.Context, p string) (io.ReadClose
 }
 
 // copyPath copies p out of a container, turning "no such path" into fs.ErrNotExist.
-func copyPath(ctx context.Context, eng Engine, id, p string) (io.ReadCloser, error) {
+func copyPath(ctx context.Context, eng engine.Engine, id, p string) (io.ReadCloser, error) {
 	rc, err := eng.CopyFrom(ctx, id, p)
 	if err == nil {
 		return rc, nil
 	}
 	msg := strings.ToLower(err.Error())
-	if errors.Is(err, oci.ErrContainerNotFound) || strings.Contains(msg, "no such file") || strings.Contains(msg, "could not find the file") {
+	if errors.Is(err, engine.ErrContainerNotFound) || strings.Contains(msg, "no such file") || strings.Contains(msg, "could not find the file") {
 		return nil, fmt.Errorf("%s: %w (%w)", p, fs.ErrNotExist, err)
 	}
 	return nil, err

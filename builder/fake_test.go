@@ -16,6 +16,10 @@ import (
 	"sync"
 	"testing"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+
+	"github.com/flavor-dev/flavor/engine"
 	"github.com/flavor-dev/flavor/oci"
 )
 
@@ -48,14 +52,27 @@ type fakeImage struct {
 }
 
 type fakeContainer struct {
-	id    string
-	image *fakeImage
-	upper string
-	env   []string
-	gone  bool
+	id      string
+	image   *fakeImage
+	upper   string
+	env     []string
+	gone    bool
+	started bool // false for a FilesOnly container: nothing can run in it
 }
 
-var _ Engine = (*fakeEngine)(nil)
+var (
+	_ engine.Engine           = (*fakeEngine)(nil)
+	_ engine.OverlayReader    = (*fakeEngine)(nil)
+	_ engine.EmulationChecker = (*fakeEngine)(nil)
+	_ engine.ContainerLister  = (*fakeEngine)(nil)
+)
+
+func (f *fakeEngine) Name() string { return "fake engine" }
+
+// Platform is zero: builds default to the host platform, as on a local engine.
+func (f *fakeEngine) Platform() oci.Platform { return oci.Platform{} }
+
+func (f *fakeEngine) Close() error { return nil }
 
 func newFakeEngine(t *testing.T) *fakeEngine {
 	f := &fakeEngine{t: t, root: t.TempDir(), images: map[string]*fakeImage{}, containers: map[string]*fakeContainer{}}
@@ -68,6 +85,9 @@ func newFakeEngine(t *testing.T) *fakeEngine {
 	if err := os.WriteFile(filepath.Join(base, "etc", "passwd"), []byte("root:x:0:0::/root:/bin/sh\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.WriteFile(filepath.Join(base, "bin", "sh"), []byte("#!fake\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	img := &fakeImage{id: fakeID("busybox"), layers: []string{base}, platform: oci.MustParsePlatform("linux/amd64")}
 	f.images[img.id] = img
 	f.images["busybox"] = img
@@ -78,12 +98,16 @@ func fakeID(s string) string {
 	return fmt.Sprintf("sha256:%x", sha256.Sum256([]byte(s)))
 }
 
-func (f *fakeEngine) Create(ctx context.Context, spec oci.ContainerSpec) (string, error) {
+func (f *fakeEngine) Create(ctx context.Context, spec engine.ContainerSpec) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	img := f.images[spec.Image]
 	if img == nil {
 		return "", fmt.Errorf("%w: %s", oci.ErrImageNotFound, spec.Image)
+	}
+	if !spec.FilesOnly && !hasShellIn(img.layers) {
+		// Docker starts every other container with /bin/sh as its main process.
+		return "", fmt.Errorf("fake engine: starting a container of %s: exec: \"/bin/sh\": no such file or directory", spec.Image)
 	}
 	f.seq++
 	id := fmt.Sprintf("c%d", f.seq)
@@ -91,10 +115,20 @@ func (f *fakeEngine) Create(ctx context.Context, spec oci.ContainerSpec) (string
 	if err := os.MkdirAll(upper, 0o755); err != nil {
 		return "", err
 	}
-	f.containers[id] = &fakeContainer{id: id, image: img, upper: upper, env: spec.Env}
+	f.containers[id] = &fakeContainer{id: id, image: img, upper: upper, env: spec.Env, started: !spec.FilesOnly}
 	f.created++
 	f.live++
 	return id, nil
+}
+
+// hasShellIn reports whether a stack of layers (top first) holds /bin/sh.
+func hasShellIn(layers []string) bool {
+	for _, l := range layers {
+		if _, err := os.Lstat(filepath.Join(l, "bin", "sh")); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 func (f *fakeEngine) container(id string) (*fakeContainer, error) {
@@ -102,7 +136,7 @@ func (f *fakeEngine) container(id string) (*fakeContainer, error) {
 	defer f.mu.Unlock()
 	c := f.containers[id]
 	if c == nil || c.gone {
-		return nil, fmt.Errorf("%w: %s", oci.ErrContainerNotFound, id)
+		return nil, fmt.Errorf("%w: %s", engine.ErrContainerNotFound, id)
 	}
 	return c, nil
 }
@@ -118,10 +152,13 @@ func (f *fakeEngine) container(id string) (*fakeContainer, error) {
 //	env               prints the environment
 //
 // Several commands may be joined with " ; ".
-func (f *fakeEngine) Exec(ctx context.Context, id string, spec oci.ExecSpec) (int, error) {
+func (f *fakeEngine) Exec(ctx context.Context, id string, spec engine.ExecSpec) (int, error) {
 	c, err := f.container(id)
 	if err != nil {
 		return -1, err
+	}
+	if !c.started {
+		return -1, fmt.Errorf("fake engine: container %s is not running (it was created FilesOnly)", id)
 	}
 	line := strings.TrimPrefix(spec.Cmd[len(spec.Cmd)-1], "exec 2>&1\n")
 	f.mu.Lock()
@@ -254,7 +291,7 @@ func (f *fakeEngine) CopyFrom(ctx context.Context, id, p string) (io.ReadCloser,
 	return pr, nil
 }
 
-func (f *fakeEngine) Commit(ctx context.Context, id string, spec oci.CommitSpec) (string, error) {
+func (f *fakeEngine) Commit(ctx context.Context, id string, spec engine.CommitSpec) (string, error) {
 	c, err := f.container(id)
 	if err != nil {
 		return "", err
@@ -292,8 +329,53 @@ func (f *fakeEngine) InspectImage(ctx context.Context, ref string) (oci.ImageInf
 	return oci.ImageInfo{ID: img.id, Platform: img.platform}, nil
 }
 
-func (f *fakeEngine) LoadImage(ctx context.Context, r io.Reader) error {
-	return errors.New("fake engine: LoadImage is not supported")
+// LoadImage keeps img's flattened filesystem as one layer, under its config digest and tag.
+func (f *fakeEngine) LoadImage(ctx context.Context, img v1.Image, tag string, written func(int64)) error {
+	id, err := img.ConfigName()
+	if err != nil {
+		return err
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return err
+	}
+	dir := filepath.Join(f.root, "image-"+id.Hex)
+	rc := mutate.Extract(img)
+	defer rc.Close()
+	tr := tar.NewReader(rc)
+	for {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		full := filepath.Join(dir, hdr.Name)
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			return err
+		}
+		switch hdr.Typeflag {
+		case tar.TypeDir:
+			err = os.MkdirAll(full, 0o755)
+		case tar.TypeReg:
+			b, _ := io.ReadAll(tr)
+			err = os.WriteFile(full, b, os.FileMode(hdr.Mode)&0o777)
+		case tar.TypeSymlink:
+			err = os.Symlink(hdr.Linkname, full)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	fi := &fakeImage{id: id.String(), layers: []string{dir}, platform: oci.Platform{OS: cf.OS, Arch: cf.Architecture, Variant: cf.Variant}}
+	f.images[fi.id] = fi
+	if tag != "" {
+		f.images[tag] = fi
+	}
+	return nil
 }
 
 func (f *fakeEngine) TagImage(ctx context.Context, src, tag string) error {
@@ -313,16 +395,16 @@ func (f *fakeEngine) RemoveImage(ctx context.Context, ref string) error {
 	return nil
 }
 
-func (f *fakeEngine) Changes(ctx context.Context, id string) ([]oci.Change, error) {
+func (f *fakeEngine) Changes(ctx context.Context, id string) ([]engine.Change, error) {
 	return nil, errors.New("fake engine: Changes is not supported")
 }
 
-func (f *fakeEngine) OverlayDirs(ctx context.Context, id string) (oci.OverlayDirs, bool, error) {
+func (f *fakeEngine) OverlayDirs(ctx context.Context, id string) (engine.OverlayDirs, bool, error) {
 	c, err := f.container(id)
 	if err != nil {
-		return oci.OverlayDirs{}, false, err
+		return engine.OverlayDirs{}, false, err
 	}
-	return oci.OverlayDirs{Upper: c.upper, Lower: c.image.layers}, true, nil
+	return engine.OverlayDirs{Upper: c.upper, Lower: c.image.layers}, true, nil
 }
 
 // Export writes the container's merged view: layers applied bottom to top, whiteouts (0/0
@@ -390,13 +472,18 @@ func (f *fakeEngine) Export(ctx context.Context, id string) (io.ReadCloser, erro
 
 func (f *fakeEngine) CanRun(ctx context.Context, p oci.Platform, probe string) error {
 	if f.noEmulate && p.Arch != "amd64" {
-		return fmt.Errorf("%w: no binfmt handler for %s", oci.ErrNoEmulation, p)
+		return fmt.Errorf("%w: no binfmt handler for %s", engine.ErrNoEmulation, p)
 	}
 	return nil
 }
 
-func (f *fakeEngine) RemoveStale(ctx context.Context) ([]string, error) {
-	return f.stale, nil
+// Managed lists the stale containers as stopped ones of another host, which RemoveStale removes.
+func (f *fakeEngine) Managed(ctx context.Context, run string) ([]engine.ManagedContainer, error) {
+	var out []engine.ManagedContainer
+	for _, id := range f.stale {
+		out = append(out, engine.ManagedContainer{ID: id, Owner: "elsewhere.invalid:1", State: "exited"})
+	}
+	return out, nil
 }
 
 func (f *fakeEngine) counts() (created, removed, live int) {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"debug/elf"
 	"errors"
+	"github.com/flavor-dev/flavor/engine"
+	"github.com/flavor-dev/flavor/engine/docker"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,7 +20,7 @@ var archBases sync.Once
 
 // ensureArchBases tags setup.sh's busybox root filesystems as flavor-build-test/busybox:<arch>
 // (an engine holds one platform per name, so the arch tree picks its base by .Platform.Arch).
-func ensureArchBases(t *testing.T, d *oci.Docker) {
+func ensureArchBases(t *testing.T, d *docker.Docker) {
 	t.Helper()
 	var err error
 	archBases.Do(func() {
@@ -43,7 +45,7 @@ func ensureArchBases(t *testing.T, d *oci.Docker) {
 // steps run under emulation and ship arm64 binaries. Platform is in the name, metadata and key.
 func TestBuildCrossArch(t *testing.T) {
 	t.Parallel()
-	d := engine(t)
+	d := dockerEngine(t)
 	ensureArchBases(t, d)
 	r := runBuild(t, d, t.TempDir(), builder.Request{Trees: []string{buildTrees("arch")}, Packages: []string{"test/a"},
 		Platforms: []oci.Platform{amd64, arm64}}).must(t)
@@ -88,9 +90,9 @@ func TestBuildCrossArch(t *testing.T) {
 // any container, with oci's message and fix.
 func TestBuildCrossArchWithoutEmulation(t *testing.T) {
 	t.Parallel()
-	d := engine(t)
+	d := dockerEngine(t)
 	ensureArchBases(t, d)
-	noBinfmt, err := oci.NewDocker(context.Background(), oci.WithBinfmtDir(t.TempDir()))
+	noBinfmt, err := docker.New(context.Background(), docker.WithBinfmtDir(t.TempDir()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +100,7 @@ func TestBuildCrossArchWithoutEmulation(t *testing.T) {
 	eng := &counting{Engine: noBinfmt}
 	r := runBuild(t, eng, t.TempDir(), builder.Request{Trees: []string{buildTrees("arch")}, Packages: []string{"test/a"},
 		Platforms: []oci.Platform{arm64}})
-	if !errors.Is(r.err, oci.ErrNoEmulation) || !strings.Contains(r.err.Error(), "qemu-user-static") {
+	if !errors.Is(r.err, engine.ErrNoEmulation) || !strings.Contains(r.err.Error(), "qemu-user-static") {
 		t.Fatalf("error %v; want ErrNoEmulation with the fix", r.err)
 	}
 	if eng.count() != 0 {
@@ -111,10 +113,10 @@ func TestBuildCrossArchWithoutEmulation(t *testing.T) {
 // container of the resolved base, deltas come from the change list.
 func TestBuildOverTCPEngine(t *testing.T) {
 	t.Parallel()
-	local := engine(t)
+	local := dockerEngine(t)
 	ensureArchBases(t, local)
 	ensureBusybox(t, local)
-	d, err := oci.NewDocker(context.Background(), oci.WithHost(tcpEngine(t)), oci.WithBinfmtDir(t.TempDir()))
+	d, err := docker.New(context.Background(), docker.WithHost(tcpEngine(t)), docker.WithBinfmtDir(t.TempDir()))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"github.com/flavor-dev/flavor/engine"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -45,7 +46,7 @@ done`
 // benchBuild runs one build with a fresh destination and returns the time from the extract
 // stage to the package's done event of pkg (reading the change set, writing the artifact,
 // storing it) alongside the result.
-func benchBuild(b *testing.B, eng builder.Engine, cache string, req builder.Request, pkg string) time.Duration {
+func benchBuild(b *testing.B, eng engine.Engine, cache string, req builder.Request, pkg string) time.Duration {
 	b.Helper()
 	req.Destination = b.TempDir()
 	var mu sync.Mutex
@@ -75,7 +76,7 @@ func benchBuild(b *testing.B, eng builder.Engine, cache string, req builder.Requ
 // BenchmarkBuildTrivial: a cold build (fresh cache) of a package whose one step is `true`: the
 // fixed cost of a build (two containers, a commit, the delta, the artifact).
 func BenchmarkBuildTrivial(b *testing.B) {
-	d := engine(b)
+	d := dockerEngine(b)
 	ensureBusybox(b, d)
 	req := builder.Request{Trees: []string{buildTrees("bench")}, Packages: []string{"bench/trivial"}}
 	for b.Loop() {
@@ -85,7 +86,7 @@ func BenchmarkBuildTrivial(b *testing.B) {
 
 // BenchmarkDockerRunTrue is the obvious alternative's floor: `docker run --rm busybox true`.
 func BenchmarkDockerRunTrue(b *testing.B) {
-	d := engine(b)
+	d := dockerEngine(b)
 	ensureBusybox(b, d)
 	for b.Loop() {
 		if out, err := exec.Command("docker", "run", "--rm", "busybox:latest", "true").CombinedOutput(); err != nil {
@@ -97,7 +98,7 @@ func BenchmarkDockerRunTrue(b *testing.B) {
 // BenchmarkBuildCold and BenchmarkBuildCached build Luet's buildableseed chain (3 packages):
 // with a fresh cache each time, and again with the cache of a first builder.
 func BenchmarkBuildCold(b *testing.B) {
-	d := engine(b)
+	d := dockerEngine(b)
 	ensureBusybox(b, d)
 	req := builder.Request{Trees: []string{luetFixtures("buildableseed")}, Packages: []string{"test/d"}}
 	for b.Loop() {
@@ -106,7 +107,7 @@ func BenchmarkBuildCold(b *testing.B) {
 }
 
 func BenchmarkBuildCached(b *testing.B) {
-	d := engine(b)
+	d := dockerEngine(b)
 	ensureBusybox(b, d)
 	req := builder.Request{Trees: []string{luetFixtures("buildableseed")}, Packages: []string{"test/d"}}
 	cache := b.TempDir()
@@ -124,7 +125,7 @@ func BenchmarkBuildCached(b *testing.B) {
 // busybox padded to ~1 GB in 10,000 files; extract-ms is the delta part of the build (change set
 // read, artifact written and stored).
 func BenchmarkBuildOneFile(b *testing.B) {
-	d := engine(b)
+	d := dockerEngine(b)
 	ensureBusybox(b, d)
 	ensurePadded(b)
 	for _, base := range []struct{ name, image string }{{"busybox", "busybox:latest"}, {"padded1GB", benchPadded}} {

@@ -15,7 +15,7 @@ import (
 // only.
 func TestBuildCacheRebuildStartsNothing(t *testing.T) {
 	t.Parallel()
-	d := engine(t)
+	d := dockerEngine(t)
 	ensureBusybox(t, d)
 	tree := t.TempDir()
 	if err := os.CopyFS(tree, os.DirFS(luetFixtures("buildableseed"))); err != nil {
@@ -58,7 +58,7 @@ func TestBuildCacheRebuildStartsNothing(t *testing.T) {
 // image is gone from the engine, building a new dependent remakes the image (and only that).
 func TestBuildCacheMissingPackageImage(t *testing.T) {
 	t.Parallel()
-	d := engine(t)
+	d := dockerEngine(t)
 	ensureBusybox(t, d)
 	tree := t.TempDir()
 	if err := os.CopyFS(tree, os.DirFS(luetFixtures("buildableseed"))); err != nil {
@@ -101,7 +101,7 @@ func TestBuildCacheMissingPackageImage(t *testing.T) {
 // discarded and rebuilt.
 func TestBuildCacheCorruptEntry(t *testing.T) {
 	t.Parallel()
-	d := engine(t)
+	d := dockerEngine(t)
 	ensureBusybox(t, d)
 	cache := t.TempDir()
 	req := builder.Request{Trees: []string{luetFixtures("include")}, Packages: []string{"test/b"}}

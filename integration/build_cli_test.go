@@ -6,6 +6,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/flavor-dev/flavor/engine"
+	"github.com/flavor-dev/flavor/engine/docker"
 	"io"
 	"os"
 	"os/exec"
@@ -20,8 +22,6 @@ import (
 	"github.com/docker/docker/api/types/events"
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/client"
-
-	"github.com/flavor-dev/flavor/oci"
 )
 
 var (
@@ -66,7 +66,7 @@ func creations(t *testing.T, pid int, since, until time.Time) int {
 	msgs, errs := cli.Events(ctx, events.ListOptions{
 		Since: strconv.FormatInt(since.Unix()-1, 10), Until: strconv.FormatInt(until.Unix()+1, 10),
 		Filters: filters.NewArgs(filters.Arg("type", "container"), filters.Arg("event", "create"),
-			filters.Arg("label", fmt.Sprintf("%s=%s:%d", oci.LabelOwner, host, pid))),
+			filters.Arg("label", fmt.Sprintf("%s=%s:%d", engine.LabelOwner, host, pid))),
 	})
 	n := 0
 	for {
@@ -160,14 +160,14 @@ func (r *flavorRun) wait(t *testing.T) (int, string) {
 }
 
 // ownedBy lists the flavor containers of process pid.
-func ownedBy(t *testing.T, d *oci.Docker, pid int) []oci.ManagedContainer {
+func ownedBy(t *testing.T, d *docker.Docker, pid int) []engine.ManagedContainer {
 	t.Helper()
 	host, _ := os.Hostname()
 	all, err := d.Managed(context.Background(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []oci.ManagedContainer
+	var out []engine.ManagedContainer
 	for _, c := range all {
 		if c.Owner == fmt.Sprintf("%s:%d", host, pid) {
 			out = append(out, c)
@@ -176,37 +176,45 @@ func ownedBy(t *testing.T, d *oci.Docker, pid int) []oci.ManagedContainer {
 	return out
 }
 
-// TestBuildCLIInterrupt: SIGINT during a `sleep 30` step makes flavor remove its containers and
-// exit 130 at once.
+// TestBuildCLIInterrupt: SIGINT or SIGTERM during a `sleep 30` step makes flavor remove its
+// containers and exit at once with 128 + the signal's number (130, 143), as shells report it.
 func TestBuildCLIInterrupt(t *testing.T) {
 	t.Parallel()
-	d := engine(t)
+	d := dockerEngine(t)
 	ensureBusybox(t, d)
-	r := startFlavor(t, "build", "--tree", buildTrees("sleep"), "--destination", t.TempDir(), "--cache", t.TempDir(), "test/s")
-	r.waitFor(t, "| started")
-	pid := r.cmd.Process.Pid
-	if n := len(ownedBy(t, d, pid)); n == 0 {
-		t.Fatalf("no container of flavor process %d while its step runs", pid)
+	for _, tc := range []struct {
+		sig  syscall.Signal
+		want int
+	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 143}} {
+		t.Run(tc.sig.String(), func(t *testing.T) {
+			t.Parallel()
+			r := startFlavor(t, "build", "--tree", buildTrees("sleep"), "--destination", t.TempDir(), "--cache", t.TempDir(), "test/s")
+			r.waitFor(t, "| started")
+			pid := r.cmd.Process.Pid
+			if n := len(ownedBy(t, d, pid)); n == 0 {
+				t.Fatalf("no container of flavor process %d while its step runs", pid)
+			}
+			start := time.Now()
+			if err := r.cmd.Process.Signal(tc.sig); err != nil {
+				t.Fatal(err)
+			}
+			code, rest := r.wait(t)
+			if code != tc.want {
+				t.Errorf("exit code %d after %v, want %d; stderr:\n%s", code, tc.sig, tc.want, rest)
+			}
+			if left := ownedBy(t, d, pid); len(left) != 0 {
+				t.Errorf("containers left after %v: %+v", tc.sig, left)
+			}
+			t.Logf("interrupted build exited %v after %v (the step had ~30 s to go)", time.Since(start).Round(time.Millisecond), tc.sig)
+		})
 	}
-	start := time.Now()
-	if err := r.cmd.Process.Signal(os.Interrupt); err != nil {
-		t.Fatal(err)
-	}
-	code, rest := r.wait(t)
-	if code != 130 {
-		t.Errorf("exit code %d after SIGINT, want 130; stderr:\n%s", code, rest)
-	}
-	if left := ownedBy(t, d, pid); len(left) != 0 {
-		t.Errorf("containers left after SIGINT: %+v", left)
-	}
-	t.Logf("interrupted build exited %v after SIGINT (the step had ~30 s to go)", time.Since(start).Round(time.Millisecond))
 }
 
 // TestBuildCLIKilled: SIGKILL leaves the build's containers; the next `flavor build` removes them
 // (their owner process is gone) before it starts.
 func TestBuildCLIKilled(t *testing.T) {
 	t.Parallel()
-	d := engine(t)
+	d := dockerEngine(t)
 	ensureBusybox(t, d)
 	r := startFlavor(t, "build", "--tree", buildTrees("sleep"), "--destination", t.TempDir(), "--cache", t.TempDir(), "test/s")
 	r.waitFor(t, "| started")
@@ -237,7 +245,7 @@ func TestBuildCLIKilled(t *testing.T) {
 // reports every artifact as cached.
 func TestBuildCLIRebuildStartsNoContainer(t *testing.T) {
 	t.Parallel()
-	d := engine(t)
+	d := dockerEngine(t)
 	ensureBusybox(t, d)
 	cache, dest := t.TempDir(), t.TempDir()
 	args := []string{"--output-format", "json", "build", "--tree", luetFixtures("buildableseed"), "--destination", dest, "--cache", cache, "test/d"}

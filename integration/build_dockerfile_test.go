@@ -3,6 +3,7 @@ package integration
 import (
 	"context"
 	"fmt"
+	"github.com/flavor-dev/flavor/engine/docker"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,7 +17,7 @@ import (
 
 // goImage makes (once per Go version) an image of busybox plus the host's Go toolchain, the
 // offline stand-in for golang:1.26.
-func goImage(t *testing.T, d *oci.Docker) string {
+func goImage(t *testing.T, d *docker.Docker) string {
 	t.Helper()
 	tag := "flavor-build-test/go:" + strings.TrimPrefix(runtime.Version(), "go")
 	if ok, err := d.ImageExists(context.Background(), tag); err != nil {
@@ -62,7 +63,7 @@ func run1(t *testing.T, dir, name string, args ...string) string {
 // the host's Go, modules from `go mod vendor` in the context, the final stage on busybox — and
 // runs `flavor --version` in the image.
 func TestBuildDockerfile(t *testing.T) {
-	d := engine(t)
+	d := dockerEngine(t)
 	ensureBusybox(t, d)
 	goTag := goImage(t, d)
 	repo := strings.TrimSpace(run1(t, "..", "git", "rev-parse", "--show-toplevel"))

@@ -14,7 +14,7 @@ import (
 // a fresh cache and destination.
 func fixture(t *testing.T, tree string, pkgs []string, values ...string) *buildRun {
 	t.Helper()
-	d := engine(t)
+	d := dockerEngine(t)
 	ensureBusybox(t, d)
 	return runBuild(t, d, t.TempDir(), builder.Request{Trees: []string{tree}, Packages: pkgs, Values: values})
 }
@@ -282,7 +282,7 @@ func TestBuildFixturesTemplatesAndValues(t *testing.T) {
 
 func TestBuildFixturesVirtuals(t *testing.T) {
 	t.Parallel()
-	d := engine(t)
+	d := dockerEngine(t)
 	ensureBusybox(t, d)
 	eng := &counting{Engine: d}
 	r := runBuild(t, eng, t.TempDir(), builder.Request{Trees: []string{luetFixtures("virtuals")}, Packages: []string{"test/a", "test/image", "test/virtual"}}).must(t)
@@ -365,7 +365,7 @@ func TestBuildFixturesJoin(t *testing.T) {
 // artifact holds only what its own steps wrote; prelude output is never shipped.
 func TestBuildChain(t *testing.T) {
 	t.Parallel()
-	d := engine(t)
+	d := dockerEngine(t)
 	ensureBusybox(t, d)
 	eng := &counting{Engine: d}
 	r := runBuild(t, eng, t.TempDir(), builder.Request{Trees: []string{luetFixtures("buildableseed")}, Packages: []string{"test/d"}}).must(t)

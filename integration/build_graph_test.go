@@ -3,13 +3,13 @@ package integration
 import (
 	"context"
 	"errors"
+	"github.com/flavor-dev/flavor/engine"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/flavor-dev/flavor/builder"
-	"github.com/flavor-dev/flavor/oci"
 )
 
 // TestBuildDeltaModifiedAndDeleted: a step that modifies an existing file ships it (with its
@@ -86,7 +86,7 @@ func TestBuildChainRoot(t *testing.T) {
 // metadata.
 func TestBuildEnvironment(t *testing.T) {
 	t.Parallel()
-	d := engine(t)
+	d := dockerEngine(t)
 	ensureBusybox(t, d)
 	r := runBuild(t, d, t.TempDir(), builder.Request{Trees: []string{buildTrees("env")}, Packages: []string{"test/e"}, Flavor: "debug"}).must(t)
 	a := r.artifact(t, "test/e@1.0")
@@ -122,7 +122,7 @@ func TestBuildEnvironment(t *testing.T) {
 // code and the last 20 lines; no container is left.
 func TestBuildStepFailure(t *testing.T) {
 	t.Parallel()
-	d := engine(t)
+	d := dockerEngine(t)
 	ensureBusybox(t, d)
 	r := runBuild(t, d, t.TempDir(), builder.Request{Trees: []string{buildTrees("fail")}, Packages: []string{"test/f"}})
 	var se *builder.StepError
@@ -165,10 +165,10 @@ func TestBuildRetrieve(t *testing.T) {
 
 // remoteLike hides the overlay directories, as a remote engine does, so the build reads the
 // delta through the change list and single-path copies.
-type remoteLike struct{ builder.Engine }
+type remoteLike struct{ engine.Engine }
 
-func (remoteLike) OverlayDirs(context.Context, string) (oci.OverlayDirs, bool, error) {
-	return oci.OverlayDirs{}, false, nil
+func (remoteLike) OverlayDirs(context.Context, string) (engine.OverlayDirs, bool, error) {
+	return engine.OverlayDirs{}, false, nil
 }
 
 // TestBuildRemoteDeltaMatchesLocal: the change-list path gives the same artifact as the overlay
@@ -176,7 +176,7 @@ func (remoteLike) OverlayDirs(context.Context, string) (oci.OverlayDirs, bool, e
 // deletes, with a prelude (two stages) and without (one).
 func TestBuildRemoteDeltaMatchesLocal(t *testing.T) {
 	t.Parallel()
-	d := engine(t)
+	d := dockerEngine(t)
 	ensureBusybox(t, d)
 	pkgs := []string{"test/changed", "test/added", "test/plain"}
 	local := runBuild(t, d, t.TempDir(), builder.Request{Trees: []string{buildTrees("modify")}, Packages: pkgs}).must(t)

@@ -4,6 +4,8 @@ import (
 	"archive/tar"
 	"context"
 	"errors"
+	"github.com/flavor-dev/flavor/engine"
+	"github.com/flavor-dev/flavor/engine/docker"
 	"io"
 	"os"
 	"path/filepath"
@@ -36,7 +38,7 @@ var busyboxLatest sync.Once
 // ensureBusybox makes sure the engine has busybox:latest for linux/amd64 (the fixtures say
 // `image: busybox`), importing setup.sh's root filesystem when it is missing or of another
 // platform. Other suites use the same rootfs, so an existing amd64 busybox is left alone.
-func ensureBusybox(t testing.TB, d *oci.Docker) {
+func ensureBusybox(t testing.TB, d *docker.Docker) {
 	t.Helper()
 	var err error
 	busyboxLatest.Do(func() {
@@ -60,35 +62,38 @@ func ensureBusybox(t testing.TB, d *oci.Docker) {
 
 // counting wraps an engine and counts the containers it creates.
 type counting struct {
-	builder.Engine
+	engine.Engine
 	mu      sync.Mutex
 	created int
 }
 
-func (c *counting) Create(ctx context.Context, spec oci.ContainerSpec) (string, error) {
+func (c *counting) Create(ctx context.Context, spec engine.ContainerSpec) (string, error) {
 	c.mu.Lock()
 	c.created++
 	c.mu.Unlock()
 	return c.Engine.Create(ctx, spec)
 }
 
-// CanRun and RemoveStale pass through, so the build sees what the wrapped engine can do.
+// The optional capabilities pass through, so the build sees what the wrapped engine can do.
 func (c *counting) CanRun(ctx context.Context, p oci.Platform, probe string) error {
-	if e, ok := c.Engine.(interface {
-		CanRun(context.Context, oci.Platform, string) error
-	}); ok {
+	if e, ok := c.Engine.(engine.EmulationChecker); ok {
 		return e.CanRun(ctx, p, probe)
 	}
 	return nil
 }
 
-func (c *counting) RemoveStale(ctx context.Context) ([]string, error) {
-	if e, ok := c.Engine.(interface {
-		RemoveStale(context.Context) ([]string, error)
-	}); ok {
-		return e.RemoveStale(ctx)
+func (c *counting) Managed(ctx context.Context, run string) ([]engine.ManagedContainer, error) {
+	if e, ok := c.Engine.(engine.ContainerLister); ok {
+		return e.Managed(ctx, run)
 	}
 	return nil, nil
+}
+
+func (c *counting) OverlayDirs(ctx context.Context, id string) (engine.OverlayDirs, bool, error) {
+	if e, ok := c.Engine.(engine.OverlayReader); ok {
+		return e.OverlayDirs(ctx, id)
+	}
+	return engine.OverlayDirs{}, false, nil
 }
 
 func (c *counting) count() int {
@@ -105,7 +110,7 @@ type buildRun struct {
 	events []builder.Update
 }
 
-func runBuild(t *testing.T, eng builder.Engine, cacheDir string, req builder.Request, opts ...builder.Option) *buildRun {
+func runBuild(t *testing.T, eng engine.Engine, cacheDir string, req builder.Request, opts ...builder.Option) *buildRun {
 	t.Helper()
 	r := &buildRun{dest: req.Destination}
 	if r.dest == "" {

@@ -14,7 +14,7 @@ import (
 // tree with --pull and starts no container; its artifacts are the same bytes.
 func TestBuildPushPull(t *testing.T) {
 	t.Parallel()
-	d := engine(t)
+	d := dockerEngine(t)
 	ensureBusybox(t, d)
 	tree := t.TempDir()
 	if err := os.CopyFS(tree, os.DirFS(luetFixtures("buildableseed"))); err != nil {

@@ -34,7 +34,7 @@ func editFile(t *testing.T, path, old, new string) {
 // package only, and changing only [vars] rebuilds nothing and repacks.
 func TestBundleRebuildsWhatChanged(t *testing.T) {
 	t.Parallel()
-	d := engine(t)
+	d := dockerEngine(t)
 	ensureExampleBases(t, d)
 	dir, cache := copyExample(t), t.TempDir()
 	// A package built on hello (its build root is hello's package image), so that changing hello

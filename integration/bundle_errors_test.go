@@ -13,7 +13,7 @@ import (
 // the entry and the fix, before any container starts, and leaves no .psp and no lock behind.
 func TestBundleManifestErrors(t *testing.T) {
 	t.Parallel()
-	d := engine(t)
+	d := dockerEngine(t)
 	ensureExampleBases(t, d)
 	tests := []struct {
 		name string

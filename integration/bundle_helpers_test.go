@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/flavor-dev/flavor/engine/docker"
 	"io"
 	"io/fs"
 	"os"
@@ -88,7 +89,7 @@ var exampleBases sync.Once
 
 // ensureExampleBases imports setup.sh's busybox root filesystems as the example's base images,
 // flavor-example/busybox:<arch> (what `make demo` does with `flavor image import`).
-func ensureExampleBases(t testing.TB, d *oci.Docker) {
+func ensureExampleBases(t testing.TB, d *docker.Docker) {
 	t.Helper()
 	var err error
 	exampleBases.Do(func() { err = importBusybox(d, "flavor-example/busybox", "") })
@@ -99,7 +100,7 @@ func ensureExampleBases(t testing.TB, d *oci.Docker) {
 
 // importBusybox loads the busybox root filesystem of each architecture as name:<arch>; with
 // extra set, a file /extra holding it is added first (another image of the same name).
-func importBusybox(d *oci.Docker, name, extra string) error {
+func importBusybox(d *docker.Docker, name, extra string) error {
 	for _, p := range []oci.Platform{amd64, arm64} {
 		src := filepath.Join(setupDir(), "rootfs", "busybox-"+p.Arch)
 		if extra != "" {

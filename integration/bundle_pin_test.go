@@ -16,7 +16,7 @@ import (
 // and the fix.
 func TestBundleLockPinsBaseImages(t *testing.T) {
 	t.Parallel()
-	d := engine(t)
+	d := dockerEngine(t)
 	const name = "flavor-bundle-pin/busybox"
 	// Images of their own (busybox plus a file), so removing one disturbs no other test.
 	if err := importBusybox(d, name, "original"); err != nil {

@@ -30,7 +30,7 @@ var (
 func packedExample(t *testing.T) *exampleRun {
 	t.Helper()
 	exampleOnce.Do(func() {
-		d := engine(t)
+		d := dockerEngine(t)
 		ensureExampleBases(t, d)
 		dir, err := sharedDir()
 		if err != nil {

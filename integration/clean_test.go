@@ -12,7 +12,7 @@ import (
 // TestCleanAllRemovesCachedBuildImages: `flavor clean --all` removes the engine's cached package
 // images (flavor.local/pkg:*), reporting each, and a dry run only lists them.
 func TestCleanAllRemovesCachedBuildImages(t *testing.T) {
-	d := engine(t)
+	d := dockerEngine(t)
 	ensureBusybox(t, d)
 	ctx := context.Background()
 	tag := "flavor.local/pkg:cleantest" + strings.ReplaceAll(t.Name(), "/", "")

@@ -3,6 +3,8 @@ package integration
 import (
 	"context"
 	"fmt"
+	"github.com/flavor-dev/flavor/engine"
+	"github.com/flavor-dev/flavor/engine/docker"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,16 +17,16 @@ import (
 // BenchmarkCreateExecRemove is the fixed cost of one build container with this package's engine
 // code: create and start it, exec `true`, force-remove it. Compare BenchmarkDockerRunRm.
 func BenchmarkCreateExecRemove(b *testing.B) {
-	d := engine(b)
+	d := dockerEngine(b)
 	tag, _ := busybox(b, d, amd64)
 	ctx := context.Background()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		id, err := d.Create(ctx, oci.ContainerSpec{Image: tag, Platform: amd64, Package: "bench/true"})
+		id, err := d.Create(ctx, engine.ContainerSpec{Image: tag, Platform: amd64, Package: "bench/true"})
 		if err != nil {
 			b.Fatal(err)
 		}
-		if code, err := d.Exec(ctx, id, oci.ExecSpec{Cmd: []string{"true"}}); err != nil || code != 0 {
+		if code, err := d.Exec(ctx, id, engine.ExecSpec{Cmd: []string{"true"}}); err != nil || code != 0 {
 			b.Fatalf("exec true: %d, %v", code, err)
 		}
 		if err := d.Remove(ctx, id); err != nil {
@@ -35,7 +37,7 @@ func BenchmarkCreateExecRemove(b *testing.B) {
 
 // BenchmarkDockerRunRm is the obvious alternative: `docker run --rm IMAGE true` per step.
 func BenchmarkDockerRunRm(b *testing.B) {
-	d := engine(b)
+	d := dockerEngine(b)
 	tag, _ := busybox(b, d, amd64)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -47,17 +49,17 @@ func BenchmarkDockerRunRm(b *testing.B) {
 
 // BenchmarkExecStep is the cost of one more step in an existing container (Exec of `true`).
 func BenchmarkExecStep(b *testing.B) {
-	d := engine(b)
+	d := dockerEngine(b)
 	tag, _ := busybox(b, d, amd64)
 	ctx := context.Background()
-	id, err := d.Create(ctx, oci.ContainerSpec{Image: tag, Platform: amd64, Package: "bench/exec"})
+	id, err := d.Create(ctx, engine.ContainerSpec{Image: tag, Platform: amd64, Package: "bench/exec"})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer d.Remove(ctx, id)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if code, err := d.Exec(ctx, id, oci.ExecSpec{Cmd: []string{"true"}}); err != nil || code != 0 {
+		if code, err := d.Exec(ctx, id, engine.ExecSpec{Cmd: []string{"true"}}); err != nil || code != 0 {
 			b.Fatalf("exec true: %d, %v", code, err)
 		}
 	}
@@ -71,7 +73,7 @@ var bigOnce struct {
 
 // bigBase imports busybox plus 1 GB in 10,000 files of zeros for amd64, once per engine (the
 // image is kept under a fixed tag, and its digest is deterministic).
-func bigBase(b *testing.B, d *oci.Docker) string {
+func bigBase(b *testing.B, d *docker.Docker) string {
 	bigOnce.Do(func() {
 		bigOnce.tag = "flavor-oci-test/busybox-1g:amd64"
 		ctx := context.Background()
@@ -111,7 +113,7 @@ func bigBase(b *testing.B, d *oci.Docker) string {
 // BenchmarkCommit commits a container that added one file and appended to /etc/passwd, on the
 // small busybox base and on busybox plus 1 GB in 10,000 files.
 func BenchmarkCommit(b *testing.B) {
-	d := engine(b)
+	d := dockerEngine(b)
 	ctx := context.Background()
 	small, _ := busybox(b, d, amd64)
 	for _, base := range []struct{ name, tag string }{{"busybox", small}, {"busybox+1GB", ""}} {
@@ -120,17 +122,17 @@ func BenchmarkCommit(b *testing.B) {
 			if tag == "" {
 				tag = bigBase(b, d)
 			}
-			id, err := d.Create(ctx, oci.ContainerSpec{Image: tag, Platform: amd64, Package: "bench/commit"})
+			id, err := d.Create(ctx, engine.ContainerSpec{Image: tag, Platform: amd64, Package: "bench/commit"})
 			if err != nil {
 				b.Fatal(err)
 			}
 			defer d.Remove(ctx, id)
-			if code, err := d.Exec(ctx, id, oci.ExecSpec{Cmd: []string{"/bin/sh", "-c", "echo x > /new && echo 'y:x:1:1::/:/bin/sh' >> /etc/passwd"}}); err != nil || code != 0 {
+			if code, err := d.Exec(ctx, id, engine.ExecSpec{Cmd: []string{"/bin/sh", "-c", "echo x > /new && echo 'y:x:1:1::/:/bin/sh' >> /etc/passwd"}}); err != nil || code != 0 {
 				b.Fatalf("step: %d, %v", code, err)
 			}
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				img, err := d.Commit(ctx, id, oci.CommitSpec{})
+				img, err := d.Commit(ctx, id, engine.CommitSpec{})
 				if err != nil {
 					b.Fatal(err)
 				}

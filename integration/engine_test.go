@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/flavor-dev/flavor/engine"
+	"github.com/flavor-dev/flavor/engine/docker"
 	"io"
 	"os"
 	"os/exec"
@@ -18,11 +20,11 @@ import (
 )
 
 // run creates a container of busybox for p and returns it with a helper running shell lines.
-func run(t *testing.T, d *oci.Docker, p oci.Platform) (string, func(line string) (string, int)) {
+func run(t *testing.T, d *docker.Docker, p oci.Platform) (string, func(line string) (string, int)) {
 	t.Helper()
 	ctx := context.Background()
 	tag, _ := busybox(t, d, p)
-	id, err := d.Create(ctx, oci.ContainerSpec{Image: tag, Platform: p, Package: "test/" + t.Name(),
+	id, err := d.Create(ctx, engine.ContainerSpec{Image: tag, Platform: p, Package: "test/" + t.Name(),
 		Env: []string{"PACKAGE_NAME=hello"}, WorkDir: "/"})
 	if err != nil {
 		t.Fatal(err)
@@ -31,7 +33,7 @@ func run(t *testing.T, d *oci.Docker, p oci.Platform) (string, func(line string)
 	sh := func(line string) (string, int) {
 		t.Helper()
 		var out bytes.Buffer
-		code, err := d.Exec(ctx, id, oci.ExecSpec{Cmd: []string{"/bin/sh", "-c", line}, Stdout: &out, Stderr: &out})
+		code, err := d.Exec(ctx, id, engine.ExecSpec{Cmd: []string{"/bin/sh", "-c", line}, Stdout: &out, Stderr: &out})
 		if err != nil {
 			t.Fatalf("exec %q: %v", line, err)
 		}
@@ -41,7 +43,7 @@ func run(t *testing.T, d *oci.Docker, p oci.Platform) (string, func(line string)
 }
 
 func TestArm64UnderEmulation(t *testing.T) {
-	d := engine(t)
+	d := dockerEngine(t)
 	ctx := context.Background()
 	tag, id := busybox(t, d, arm64)
 	info, err := d.InspectImage(ctx, tag)
@@ -62,7 +64,7 @@ func TestArm64UnderEmulation(t *testing.T) {
 
 func TestCanRunWithoutBinfmt(t *testing.T) {
 	ctx := context.Background()
-	d, err := oci.NewDocker(ctx, oci.WithBinfmtDir(t.TempDir()))
+	d, err := docker.New(ctx, docker.WithBinfmtDir(t.TempDir()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,13 +77,13 @@ func TestCanRunWithoutBinfmt(t *testing.T) {
 		t.Fatalf("native platform: %v", err)
 	}
 	err = d.CanRun(ctx, foreign, "")
-	if !errors.Is(err, oci.ErrNoEmulation) || !strings.Contains(err.Error(), "qemu-user-static") || !strings.Contains(err.Error(), "integration/setup.sh") {
+	if !errors.Is(err, engine.ErrNoEmulation) || !strings.Contains(err.Error(), "qemu-user-static") || !strings.Contains(err.Error(), "integration/setup.sh") {
 		t.Fatalf("missing binfmt handler: %v", err)
 	}
 }
 
 func TestExecExitCodesAndEnv(t *testing.T) {
-	d := engine(t)
+	d := dockerEngine(t)
 	id, sh := run(t, d, amd64)
 	for _, want := range []int{0, 1, 42} {
 		if _, code := sh("exit " + strconv.Itoa(want)); code != want {
@@ -89,7 +91,7 @@ func TestExecExitCodesAndEnv(t *testing.T) {
 		}
 	}
 	var stdout, stderr bytes.Buffer
-	code, err := d.Exec(context.Background(), id, oci.ExecSpec{
+	code, err := d.Exec(context.Background(), id, engine.ExecSpec{
 		Cmd:    []string{"/bin/sh", "-c", `echo "$PACKAGE_NAME $STEP_VAR"; echo err >&2; pwd`},
 		Env:    []string{"STEP_VAR=step"},
 		Stdout: &stdout, Stderr: &stderr, WorkDir: "/tmp",
@@ -119,7 +121,7 @@ func (w *signalWriter) Write(p []byte) (int, error) {
 }
 
 func TestExecStreamsLive(t *testing.T) {
-	d := engine(t)
+	d := dockerEngine(t)
 	ctx := context.Background()
 	id, _ := run(t, d, amd64)
 	// The step prints a line, then waits until the test (having seen that line) lets it finish:
@@ -127,7 +129,7 @@ func TestExecStreamsLive(t *testing.T) {
 	w := &signalWriter{want: "first\n", seen: make(chan struct{})}
 	done := make(chan error, 1)
 	go func() {
-		code, err := d.Exec(ctx, id, oci.ExecSpec{
+		code, err := d.Exec(ctx, id, engine.ExecSpec{
 			Cmd:    []string{"/bin/sh", "-c", "echo first; while [ ! -e /tmp/go ]; do sleep 0.05; done; echo second"},
 			Stdout: w,
 		})
@@ -141,7 +143,7 @@ func TestExecStreamsLive(t *testing.T) {
 	case err := <-done:
 		t.Fatalf("the step ended before its first line arrived: %v", err)
 	}
-	if _, err := d.Exec(ctx, id, oci.ExecSpec{Cmd: []string{"touch", "/tmp/go"}}); err != nil {
+	if _, err := d.Exec(ctx, id, engine.ExecSpec{Cmd: []string{"touch", "/tmp/go"}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := <-done; err != nil {
@@ -153,18 +155,18 @@ func TestExecStreamsLive(t *testing.T) {
 }
 
 func TestCancelledContextRemovesContainer(t *testing.T) {
-	d := engine(t)
+	d := dockerEngine(t)
 	tag, _ := busybox(t, d, amd64)
 	ctx, cancel := context.WithCancel(context.Background())
 	func() {
-		id, err := d.Create(ctx, oci.ContainerSpec{Image: tag, Platform: amd64, Package: "test/cancel"})
+		id, err := d.Create(ctx, engine.ContainerSpec{Image: tag, Platform: amd64, Package: "test/cancel"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer d.Remove(ctx, id) // runs with the cancelled ctx
 		w := &signalWriter{want: "started", seen: make(chan struct{})}
 		go func() { <-w.seen; cancel() }()
-		_, err = d.Exec(ctx, id, oci.ExecSpec{Cmd: []string{"/bin/sh", "-c", "echo started; sleep 300"}, Stdout: w})
+		_, err = d.Exec(ctx, id, engine.ExecSpec{Cmd: []string{"/bin/sh", "-c", "echo started; sleep 300"}, Stdout: w})
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("exec under a cancelled context: %v", err)
 		}
@@ -179,7 +181,7 @@ func TestCancelledContextRemovesContainer(t *testing.T) {
 }
 
 func TestCopyRoundTrip(t *testing.T) {
-	d := engine(t)
+	d := dockerEngine(t)
 	ctx := context.Background()
 	id, sh := run(t, d, amd64)
 	var in bytes.Buffer
@@ -218,7 +220,7 @@ func TestCopyRoundTrip(t *testing.T) {
 }
 
 func TestCommitChangesOverlayExport(t *testing.T) {
-	d := engine(t)
+	d := dockerEngine(t)
 	ctx := context.Background()
 	id, sh := run(t, d, amd64)
 	if _, code := sh("echo built > /built && echo 'x:x:1:1::/:/bin/sh' >> /etc/passwd && rm /bin/vi"); code != 0 {
@@ -229,11 +231,11 @@ func TestCommitChangesOverlayExport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kinds := map[string]oci.ChangeKind{}
+	kinds := map[string]engine.ChangeKind{}
 	for _, c := range changes {
 		kinds[c.Path] = c.Kind
 	}
-	if kinds["/built"] != oci.Added || kinds["/etc/passwd"] != oci.Modified || kinds["/bin/vi"] != oci.Deleted {
+	if kinds["/built"] != engine.Added || kinds["/etc/passwd"] != engine.Modified || kinds["/bin/vi"] != engine.Deleted {
 		t.Fatalf("changes: %v", changes)
 	}
 
@@ -266,18 +268,18 @@ func TestCommitChangesOverlayExport(t *testing.T) {
 		t.Fatal("export lacks /built")
 	}
 
-	imgID, err := d.Commit(ctx, id, oci.CommitSpec{Ref: "flavor-oci-test/committed:" + d.RunID(), Labels: map[string]string{"dev.flavor.test": "1"}})
+	imgID, err := d.Commit(ctx, id, engine.CommitSpec{Ref: "flavor-oci-test/committed:" + d.RunID(), Labels: map[string]string{"dev.flavor.test": "1"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer d.RemoveImage(context.Background(), "flavor-oci-test/committed:"+d.RunID())
-	child, err := d.Create(ctx, oci.ContainerSpec{Image: imgID, Platform: amd64, Package: "test/child"})
+	child, err := d.Create(ctx, engine.ContainerSpec{Image: imgID, Platform: amd64, Package: "test/child"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer d.Remove(ctx, child)
 	var out bytes.Buffer
-	if code, err := d.Exec(ctx, child, oci.ExecSpec{Cmd: []string{"cat", "/built"}, Stdout: &out}); err != nil || code != 0 || out.String() != "built\n" {
+	if code, err := d.Exec(ctx, child, engine.ExecSpec{Cmd: []string{"cat", "/built"}, Stdout: &out}); err != nil || code != 0 || out.String() != "built\n" {
 		t.Fatalf("container of the committed image: %q, %d, %v", out.String(), code, err)
 	}
 	// The committed image runs its original command, not the keep-alive.
@@ -289,13 +291,13 @@ func TestCommitChangesOverlayExport(t *testing.T) {
 
 func TestDeadDaemon(t *testing.T) {
 	ctx := context.Background()
-	for name, opt := range map[string]func(t *testing.T) oci.Option{
-		"WithHost":    func(*testing.T) oci.Option { return oci.WithHost("unix:///nonexistent") },
-		"DOCKER_HOST": func(t *testing.T) oci.Option { t.Setenv("DOCKER_HOST", "unix:///nonexistent"); return nil },
+	for name, opt := range map[string]func(t *testing.T) docker.Option{
+		"WithHost":    func(*testing.T) docker.Option { return docker.WithHost("unix:///nonexistent") },
+		"DOCKER_HOST": func(t *testing.T) docker.Option { t.Setenv("DOCKER_HOST", "unix:///nonexistent"); return nil },
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := oci.NewDocker(ctx, opt(t))
-			if !errors.Is(err, oci.ErrEngineUnreachable) {
+			_, err := docker.New(ctx, opt(t))
+			if !errors.Is(err, engine.ErrEngineUnreachable) {
 				t.Fatalf("err = %v, want ErrEngineUnreachable", err)
 			}
 			for _, want := range []string{"unix:///nonexistent", "DOCKER_HOST", "integration/setup.sh"} {
@@ -308,10 +310,10 @@ func TestDeadDaemon(t *testing.T) {
 }
 
 func TestRemoveStale(t *testing.T) {
-	d := engine(t)
+	d := dockerEngine(t)
 	ctx := context.Background()
 	tag, _ := busybox(t, d, amd64)
-	mine, err := d.Create(ctx, oci.ContainerSpec{Image: tag, Platform: amd64, Package: "test/live"})
+	mine, err := d.Create(ctx, engine.ContainerSpec{Image: tag, Platform: amd64, Package: "test/live"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -323,14 +325,14 @@ func TestRemoveStale(t *testing.T) {
 	}
 	host, _ := os.Hostname()
 	out, err := exec.Command("docker", "run", "-d", "-i",
-		"--label", oci.LabelManaged+"=true", "--label", oci.LabelRun+"="+d.RunID(),
-		"--label", oci.LabelOwner+"="+host+":"+strconv.Itoa(dead.Process.Pid),
+		"--label", engine.LabelManaged+"=true", "--label", engine.LabelRun+"="+d.RunID(),
+		"--label", engine.LabelOwner+"="+host+":"+strconv.Itoa(dead.Process.Pid),
 		tag, "/bin/sh", "-c", "read _").Output()
 	if err != nil {
 		t.Fatal(err)
 	}
 	leftover := strings.TrimSpace(string(out))
-	removed, err := d.RemoveStale(ctx)
+	removed, err := engine.RemoveStale(ctx, d)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package integration
 import (
 	"context"
 	"fmt"
+	"github.com/flavor-dev/flavor/engine/docker"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -44,11 +45,11 @@ func TestMain(m *testing.M) {
 
 // engine connects to the engine for one test, with a run id of its own, and removes whatever
 // containers of that run remain when the test ends.
-func engine(t testing.TB) *oci.Docker {
+func dockerEngine(t testing.TB) *docker.Docker {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	d, err := oci.NewDocker(ctx, oci.WithRunID(fmt.Sprintf("it-%d-%d", os.Getpid(), time.Now().UnixNano())))
+	d, err := docker.New(ctx, docker.WithRunID(fmt.Sprintf("it-%d-%d", os.Getpid(), time.Now().UnixNano())))
 	if err != nil {
 		t.Fatalf("the integration tests need the engine: %v", err)
 	}
@@ -75,7 +76,7 @@ type baseResult struct {
 
 // busybox imports setup.sh's busybox root filesystem for p into the engine (once per test
 // binary) and returns its tag and engine id.
-func busybox(t testing.TB, d *oci.Docker, p oci.Platform) (tag, id string) {
+func busybox(t testing.TB, d *docker.Docker, p oci.Platform) (tag, id string) {
 	t.Helper()
 	v, _ := baseOnce.LoadOrStore(p.String(), &baseResult{})
 	r := v.(*baseResult)

@@ -3,13 +3,13 @@ package integration
 import (
 	"context"
 	"errors"
+	"github.com/flavor-dev/flavor/engine"
+	"github.com/flavor-dev/flavor/engine/docker"
 	"io"
 	"net"
 	"strings"
 	"sync"
 	"testing"
-
-	"github.com/flavor-dev/flavor/oci"
 )
 
 // tcpEngine forwards a loopback TCP port to the local engine's socket, so the engine looks
@@ -51,11 +51,11 @@ func tcpEngine(t *testing.T) string {
 }
 
 func TestRemoteEngine(t *testing.T) {
-	local := engine(t)
+	local := dockerEngine(t)
 	armTag, _ := busybox(t, local, arm64)
 	amdTag, _ := busybox(t, local, amd64)
 	ctx := context.Background()
-	d, err := oci.NewDocker(ctx, oci.WithHost(tcpEngine(t)), oci.WithBinfmtDir(t.TempDir()))
+	d, err := docker.New(ctx, docker.WithHost(tcpEngine(t)), docker.WithBinfmtDir(t.TempDir()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,12 +74,12 @@ func TestRemoteEngine(t *testing.T) {
 		t.Fatal("an amd64 image passed the arm64 probe")
 	}
 
-	id, err := d.Create(ctx, oci.ContainerSpec{Image: amdTag, Platform: amd64, Package: "test/remote"})
+	id, err := d.Create(ctx, engine.ContainerSpec{Image: amdTag, Platform: amd64, Package: "test/remote"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer d.Remove(ctx, id)
-	if code, err := d.Exec(ctx, id, oci.ExecSpec{Cmd: []string{"/bin/sh", "-c", "echo x > /remote-file"}}); err != nil || code != 0 {
+	if code, err := d.Exec(ctx, id, engine.ExecSpec{Cmd: []string{"/bin/sh", "-c", "echo x > /remote-file"}}); err != nil || code != 0 {
 		t.Fatalf("exec: %d, %v", code, err)
 	}
 	if _, ok, err := d.OverlayDirs(ctx, id); ok || err != nil {
@@ -91,7 +91,7 @@ func TestRemoteEngine(t *testing.T) {
 	}
 	found := false
 	for _, c := range changes {
-		found = found || (c.Path == "/remote-file" && c.Kind == oci.Added)
+		found = found || (c.Path == "/remote-file" && c.Kind == engine.Added)
 	}
 	if !found {
 		t.Fatalf("the change list lacks /remote-file: %v", changes)
@@ -113,7 +113,7 @@ func TestRemoteEngine(t *testing.T) {
 	if err := d.Remove(ctx, id); err != nil {
 		t.Fatal(err)
 	}
-	if err := d.Remove(ctx, id); err != nil && !errors.Is(err, oci.ErrContainerNotFound) {
+	if err := d.Remove(ctx, id); err != nil && !errors.Is(err, engine.ErrContainerNotFound) {
 		t.Fatalf("removing twice: %v", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/flavor-dev/flavor/engine"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,7 +19,7 @@ import (
 // layout, a docker-archive written by `docker save` and the engine, and checks every source
 // agrees on its id; then Provide loads it and a container of it runs.
 func TestResolveFromEveryPlace(t *testing.T) {
-	d := engine(t)
+	d := dockerEngine(t)
 	ctx := context.Background()
 	img, err := oci.NewBaseImage(ctx, filepath.Join(setupDir(), "rootfs", "busybox-arm64"), arm64)
 	if err != nil {
@@ -74,19 +75,19 @@ func TestResolveFromEveryPlace(t *testing.T) {
 	}
 
 	// The registry's image, once provided, runs as arm64.
-	c, err := d.Create(ctx, oci.ContainerSpec{Image: "flavor-oci-test/provided:registry", Platform: arm64})
+	c, err := d.Create(ctx, engine.ContainerSpec{Image: "flavor-oci-test/provided:registry", Platform: arm64})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer d.Remove(ctx, c)
 	var out bytes.Buffer
-	if code, err := d.Exec(ctx, c, oci.ExecSpec{Cmd: []string{"uname", "-m"}, Stdout: &out}); err != nil || code != 0 || strings.TrimSpace(out.String()) != "aarch64" {
+	if code, err := d.Exec(ctx, c, engine.ExecSpec{Cmd: []string{"uname", "-m"}, Stdout: &out}); err != nil || code != 0 || strings.TrimSpace(out.String()) != "aarch64" {
 		t.Fatalf("uname -m: %q %d %v", out.String(), code, err)
 	}
 }
 
 func TestResolveMissingImage(t *testing.T) {
-	d := engine(t)
+	d := dockerEngine(t)
 	r, err := oci.NewResolver(d)
 	if err != nil {
 		t.Fatal(err)
@@ -105,7 +106,7 @@ func TestResolveMissingImage(t *testing.T) {
 
 // TestImportCommand builds the CLI and imports setup.sh's arm64 root filesystem into the engine.
 func TestImportCommand(t *testing.T) {
-	d := engine(t)
+	d := dockerEngine(t)
 	bin := filepath.Join(t.TempDir(), "flavor")
 	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/flavor").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v: %s", err, out)

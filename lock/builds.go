@@ -11,6 +11,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/flavor-dev/flavor/builder"
+	"github.com/flavor-dev/flavor/engine"
 	"github.com/flavor-dev/flavor/oci"
 	"github.com/flavor-dev/flavor/specs"
 )
@@ -282,9 +283,15 @@ func imageName(sp *systemPlan, digest string) string {
 // pinnedEngine is the engine as a locked build sees it: a pinned image name means the engine's
 // image of the locked digest, whatever the name points at now.
 type pinnedEngine struct {
-	builder.Engine
+	engine.Engine
 	pins map[string]string // image name → config digest (the engine's image id)
 }
+
+var (
+	_ engine.OverlayReader    = (*pinnedEngine)(nil)
+	_ engine.EmulationChecker = (*pinnedEngine)(nil)
+	_ engine.ContainerLister  = (*pinnedEngine)(nil)
+)
 
 func (e *pinnedEngine) InspectImage(ctx context.Context, ref string) (oci.ImageInfo, error) {
 	if id, ok := e.pins[ref]; ok {
@@ -293,31 +300,28 @@ func (e *pinnedEngine) InspectImage(ctx context.Context, ref string) (oci.ImageI
 	return e.Engine.InspectImage(ctx, ref)
 }
 
-// The build looks for these optional methods on its engine; pass them through.
+// The build looks for the engine's optional capabilities; pass them through, each saying "not
+// available" as the build expects when the engine under it lacks it.
+
+func (e *pinnedEngine) OverlayDirs(ctx context.Context, id string) (engine.OverlayDirs, bool, error) {
+	if o, ok := e.Engine.(engine.OverlayReader); ok {
+		return o.OverlayDirs(ctx, id)
+	}
+	return engine.OverlayDirs{}, false, nil
+}
 
 func (e *pinnedEngine) CanRun(ctx context.Context, p oci.Platform, probe string) error {
-	if c, ok := e.Engine.(interface {
-		CanRun(context.Context, oci.Platform, string) error
-	}); ok {
+	if c, ok := e.Engine.(engine.EmulationChecker); ok {
 		return c.CanRun(ctx, p, probe)
 	}
 	return nil
 }
 
-func (e *pinnedEngine) RemoveStale(ctx context.Context) ([]string, error) {
-	if s, ok := e.Engine.(interface {
-		RemoveStale(context.Context) ([]string, error)
-	}); ok {
-		return s.RemoveStale(ctx)
+func (e *pinnedEngine) Managed(ctx context.Context, run string) ([]engine.ManagedContainer, error) {
+	if l, ok := e.Engine.(engine.ContainerLister); ok {
+		return l.Managed(ctx, run)
 	}
 	return nil, nil
-}
-
-func (e *pinnedEngine) Platform() oci.Platform {
-	if p, ok := e.Engine.(interface{ Platform() oci.Platform }); ok {
-		return p.Platform()
-	}
-	return oci.Platform{}
 }
 
 // exactRef is a reference to exactly p, as builder.Request and specs.ParseRef read it.

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/flavor-dev/flavor/builder"
+	"github.com/flavor-dev/flavor/engine"
 	"github.com/flavor-dev/flavor/oci"
 	"github.com/flavor-dev/flavor/specs"
 	"github.com/flavor-dev/flavor/specs/flavor"
@@ -204,7 +205,7 @@ func TestMakeLockFrozen(t *testing.T) {
 
 // fakeStore is an engine whose image store knows two images by name and id.
 type fakeStore struct {
-	builder.Engine
+	engine.Engine
 	images map[string]oci.ImageInfo
 }
 
@@ -214,6 +215,8 @@ func (f *fakeStore) InspectImage(_ context.Context, ref string) (oci.ImageInfo, 
 	}
 	return oci.ImageInfo{}, oci.ErrImageNotFound
 }
+
+func (f *fakeStore) Platform() oci.Platform { return oci.MustParsePlatform("linux/arm64") }
 
 func TestPinnedEngine(t *testing.T) {
 	old := oci.ImageInfo{ID: "sha256:" + strings.Repeat("1", 64), Platform: oci.MustParsePlatform("linux/amd64")}
@@ -235,8 +238,11 @@ func TestPinnedEngine(t *testing.T) {
 	if _, err := res.ResolvePinned(context.Background(), "base:1", oci.MustParsePlatform("linux/amd64"), h); err != nil {
 		t.Fatalf("pinned resolution: %v", err)
 	}
-	if p := eng.Platform(); !p.IsZero() {
-		t.Fatalf("platform of an engine without one: %v", p)
+	if p := eng.Platform(); p != oci.MustParsePlatform("linux/arm64") {
+		t.Fatalf("pinned engine's platform %v, want the engine's linux/arm64", p)
+	}
+	if _, ok, err := eng.OverlayDirs(context.Background(), "c"); ok || err != nil {
+		t.Fatalf("overlay dirs of an engine without them: ok=%v err=%v", ok, err)
 	}
 }
 

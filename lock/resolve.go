@@ -9,7 +9,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/flavor-dev/flavor/builder"
+	"github.com/flavor-dev/flavor/engine"
 	"github.com/flavor-dev/flavor/oci"
 	"github.com/flavor-dev/flavor/specs"
 	"github.com/flavor-dev/flavor/specs/manifest"
@@ -19,7 +19,7 @@ import (
 type resolver struct {
 	m       *manifest.Manifest
 	o       *options
-	eng     builder.Engine
+	eng     engine.Engine
 	trees   []string // absolute
 	values  []string // absolute
 	systems []string // the systems resolved, normalised
@@ -43,7 +43,7 @@ type systemPlan struct {
 // and returns the lock to write and the built packages: Plan, then Plan.Build. The caller must
 // Close the result. A manifest without [install] entries gives a result with no packages and a
 // lock holding only launcher digests.
-func Resolve(ctx context.Context, eng builder.Engine, m *manifest.Manifest, opts ...Option) (*Result, error) {
+func Resolve(ctx context.Context, eng engine.Engine, m *manifest.Manifest, opts ...Option) (*Result, error) {
 	p, err := NewPlan(ctx, m, opts...)
 	if err != nil {
 		return nil, err
@@ -105,7 +105,7 @@ func (p *Plan) Systems() []string { return slices.Clone(p.r.systems) }
 // Build builds every package the plan needs with eng (nil is fine when there is nothing to
 // build) and returns the result, whose Lock is the lock to write. With WithFrozen, a build that
 // differs from its lock entry is an error wrapping manifest.ErrStaleLock.
-func (p *Plan) Build(ctx context.Context, eng builder.Engine) (res *Result, err error) {
+func (p *Plan) Build(ctx context.Context, eng engine.Engine) (res *Result, err error) {
 	r := p.r
 	needsEngine := false
 	for _, sp := range p.plans {

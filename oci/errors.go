@@ -15,12 +15,6 @@ var (
 	ErrPlatformMismatch = errors.New("image platform mismatch")
 	// ErrDigestMismatch: a reference no longer points at the digest it was locked to.
 	ErrDigestMismatch = errors.New("image digest differs from the locked digest")
-	// ErrEngineUnreachable: the container engine does not answer.
-	ErrEngineUnreachable = errors.New("container engine unreachable")
-	// ErrContainerNotFound: the engine has no such container.
-	ErrContainerNotFound = errors.New("container not found")
-	// ErrNoEmulation: the engine cannot run containers of a foreign architecture.
-	ErrNoEmulation = errors.New("no emulation for a foreign architecture")
 	// ErrBadArtifact: a registry artifact is not a flavor build-cache artifact or is malformed.
 	ErrBadArtifact = errors.New("bad build-cache artifact")
 )

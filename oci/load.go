@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"strings"
 	"sync"
@@ -15,13 +14,11 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/match"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
 )
 
 // Load makes img available to the engine behind store and returns the engine's image id: when
 // the engine already has an image with img's config digest for img's platform nothing is
-// transferred; otherwise img is written as a docker-archive stream straight into the engine's
-// image-load API. When tag is set the image is also given that name.
+// transferred; otherwise the store loads it (ImageStore.LoadImage). When tag is set the image is also given that name.
 //
 // Options: [WithProgress], [WithLogger].
 func Load(ctx context.Context, store ImageStore, img v1.Image, tag string, opts ...Option) (string, error) {
@@ -38,13 +35,13 @@ func Load(ctx context.Context, store ImageStore, img v1.Image, tag string, opts 
 		return "", fmt.Errorf("loading image %s into the engine: %w", id, err)
 	}
 	want := Platform{OS: cf.OS, Arch: cf.Architecture, Variant: cf.Variant}.Normalize()
-	what := fmt.Sprintf("loading image %s (%s) into the engine", short(id.String()), want)
+	what := fmt.Sprintf("loading image %s (%s) into the engine", shortID(id.String()), want)
 	info, err := store.InspectImage(ctx, id.String())
 	switch {
 	case err == nil && want.Matches(info.Platform):
 		o.logger.Debug("engine already has the image", "id", info.ID)
 	case err == nil || errors.Is(err, ErrImageNotFound):
-		if err := streamLoad(ctx, store, img, id, tag, o); err != nil {
+		if err := streamLoad(ctx, store, img, tag, o); err != nil {
 			return "", fmt.Errorf("%s: %w", what, err)
 		}
 		if info, err = inspectLoaded(ctx, store, id, tag); err != nil {
@@ -64,29 +61,19 @@ func Load(ctx context.Context, store ImageStore, img v1.Image, tag string, opts 
 	return info.ID, nil
 }
 
-// streamLoad writes img as a docker-archive tar through a pipe into the engine.
-func streamLoad(ctx context.Context, store ImageStore, img v1.Image, id v1.Hash, tag string, o *options) error {
-	var ref name.Reference
-	var err error
-	if tag != "" {
-		ref, err = name.NewTag(tag)
-	} else {
-		// An untagged load: a digest reference writes no RepoTags.
-		ref, err = name.NewDigest("flavor.invalid/untagged@" + id.String())
+// streamLoad hands img to the store, reporting the bytes it says it has transferred.
+func streamLoad(ctx context.Context, store ImageStore, img v1.Image, tag string, o *options) error {
+	var written func(int64)
+	if o.progress != nil {
+		var last int64
+		written = func(n int64) {
+			if n-last >= 1<<20 {
+				last = n
+				o.report(Progress{Stage: "load", Ref: tag, Done: n})
+			}
+		}
 	}
-	if err != nil {
-		return fmt.Errorf("parsing tag %q: %w: %v", tag, ErrBadReference, err)
-	}
-	pr, pw := io.Pipe()
-	written := make(chan struct{})
-	go func() {
-		defer close(written)
-		pw.CloseWithError(tarball.Write(ref, img, &progressWriter{w: pw, o: o, stage: "load", ref: tag}))
-	}()
-	err = store.LoadImage(ctx, pr)
-	pr.CloseWithError(io.ErrClosedPipe) // stops the writer if the engine gave up early
-	<-written                           // no progress event after Load returns
-	return err
+	return store.LoadImage(ctx, img, tag, written)
 }
 
 // inspectLoaded finds a just-loaded image by config digest (the classic image store's id) or,
@@ -219,4 +206,13 @@ func (o *options) remoteOptions(ctx context.Context, ref string, write bool) ([]
 		stopped = true
 		mu.Unlock()
 	}
+}
+
+// shortID abbreviates an image id for messages.
+func shortID(id string) string {
+	id = strings.TrimPrefix(id, "sha256:")
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
 }

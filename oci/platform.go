@@ -133,15 +133,3 @@ func IsSupported(p Platform) bool {
 	}
 	return false
 }
-
-// unameMachine is what `uname -m` prints inside a container of each architecture, and
-// qemuName the name of its binfmt_misc handler (qemu-<name>).
-var unameMachine = map[string]string{
-	"amd64": "x86_64", "arm64": "aarch64", "arm": "armv7l", "386": "i686",
-	"ppc64le": "ppc64le", "s390x": "s390x", "riscv64": "riscv64",
-}
-
-var qemuName = map[string]string{
-	"amd64": "x86_64", "arm64": "aarch64", "arm": "arm", "386": "i386",
-	"ppc64le": "ppc64le", "s390x": "s390x", "riscv64": "riscv64",
-}

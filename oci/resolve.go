@@ -76,12 +76,8 @@ func NewResolver(store ImageStore, opts ...Option) (*Resolver, error) {
 		return nil, fmt.Errorf("making an image resolver: %w", err)
 	}
 	r := &Resolver{store: store, o: o, host: "the engine"}
-	if d, ok := store.(*Docker); ok {
-		if d == nil {
-			r.store = nil
-		} else {
-			r.host = "the engine at " + d.Host()
-		}
+	if h, ok := store.(interface{ Host() string }); ok {
+		r.host = "the engine at " + h.Host()
 	}
 	return r, nil
 }

@@ -22,7 +22,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 )
 
-// fakeStore is an in-memory ImageStore: LoadImage really reads the docker-archive stream.
+// fakeStore is an in-memory ImageStore: LoadImage reads the image's config and layers through
+// a docker-archive stream, as the Docker engine does.
 type fakeStore struct {
 	mu     sync.Mutex
 	images map[string]ImageInfo // by id and by tag
@@ -41,11 +42,19 @@ func (f *fakeStore) InspectImage(_ context.Context, ref string) (ImageInfo, erro
 	return info, nil
 }
 
-func (f *fakeStore) LoadImage(_ context.Context, r io.Reader) error {
-	b, err := io.ReadAll(r)
+func (f *fakeStore) LoadImage(_ context.Context, src v1.Image, tag string, written func(int64)) error {
+	ref, err := name.NewTag("flavor.invalid/loaded:latest")
 	if err != nil {
 		return err
 	}
+	var buf bytes.Buffer
+	if err := tarball.Write(ref, src, &buf); err != nil {
+		return err
+	}
+	if written != nil {
+		written(int64(buf.Len()))
+	}
+	b := buf.Bytes()
 	img, err := tarball.Image(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }, nil)
 	if err != nil {
 		return err

@@ -87,6 +87,21 @@ func TestLoadErrors(t *testing.T) {
 			file:  "a/build.yaml", msg: []string{"not valid YAML"},
 		},
 		{
+			name:  "tab starting a line",
+			files: map[string]string{"a/definition.yaml": defA, "a/build.yaml": "image: busybox\nsteps:\n\t- echo hi\n"},
+			file:  "a/build.yaml", line: 3, msg: []string{"a tab (column 1) indents line 3", "replace the tab with spaces"},
+		},
+		{
+			name:  "tab after a list marker",
+			files: map[string]string{"a/definition.yaml": defA, "a/build.yaml": "image: busybox\nsteps:\n-\techo hi\n"},
+			file:  "a/build.yaml", line: 3, msg: []string{"a tab (column 2) indents line 3"},
+		},
+		{
+			name:  "tab indenting a key (yaml.v3 names the line before)",
+			files: map[string]string{"a/definition.yaml": "name: a\ncategory: t\n\tversion: \"1.0\"\n", "a/build.yaml": "image: busybox\n"},
+			file:  "a/definition.yaml", line: 3, msg: []string{"a tab (column 1) indents line 3"},
+		},
+		{
 			name:  "template parse error",
 			files: map[string]string{"a/definition.yaml": defA, "a/build.yaml": "image: busybox\nsteps:\n- {{ .Values.name \n"},
 			file:  "a/build.yaml", line: 3, msg: []string{"template:"},

@@ -126,7 +126,9 @@ func (s *solver) resolution(targets []*Package) *Resolution {
 		var deps []*Package
 		for _, req := range reqs {
 			d := s.satisfier(req)
-			if d != nil && d != p && !seen[d] {
+			// A package the build graph needs for its own build is a cycle of one: it stays as an
+			// edge so sort refuses it like any cycle. At run time it is as harmless as any cycle.
+			if d != nil && (d != p || s.g == buildGraph) && !seen[d] {
 				seen[d] = true
 				deps = append(deps, d)
 			}

@@ -172,6 +172,41 @@ func TestResolveCycles(t *testing.T) {
 	wantIDs(t, "runtime order", rt.Order(), "t/a@1.0", "t/b@1.0")
 }
 
+// A package its own build needs is the same cycle error as a two-package cycle, whether the build
+// requires it, copies from it, or its joined final images reach it through runtime requires. At
+// run time a package requiring itself is as harmless as a two-package runtime cycle.
+func TestResolveSelfCycles(t *testing.T) {
+	tests := []struct {
+		name string
+		pkgs []pkgSpec
+	}{
+		{"build requires itself", []pkgSpec{{id: "t/a@1.0", image: true, build: []string{"t/a"}}}},
+		{"copies from itself", []pkgSpec{{id: "t/a@1.0", image: true, extra: "copy:\n- package: {category: t, name: a}\n  source: /x\n  destination: /y\n"}}},
+		{"final images join itself", []pkgSpec{
+			{id: "t/a@1.0", build: []string{"t/b"}, extra: "requires_final_images: true\n"},
+			{id: "t/b@1.0", image: true, runtime: []string{"t/a"}},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tr := synthTree(t, tt.pkgs...)
+			_, err := tr.Resolve(context.Background(), mustRef(t, "t/a"))
+			if !errors.Is(err, ErrCycle) || !strings.Contains(err.Error(), "dependency cycle: t/a@1.0 → t/a@1.0") {
+				t.Fatalf("err = %v; want the cycle t/a@1.0 → t/a@1.0", err)
+			}
+		})
+	}
+	tr := synthTree(t, pkgSpec{id: "t/a@1.0", image: true, runtime: []string{"t/a"}})
+	rt, err := tr.ResolveRuntime(context.Background(), mustRef(t, "t/a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantIDs(t, "runtime order", rt.Order(), "t/a@1.0")
+	if d := rt.Deps(rt.Order()[0]); len(d) != 0 {
+		t.Errorf("runtime deps of a self-requiring package = %v; want none", d)
+	}
+}
+
 func TestResolveProvides(t *testing.T) {
 	tests := []struct {
 		name    string

@@ -21,7 +21,7 @@ func yamlDoc(file string, data []byte) (*yaml.Node, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, nil
 		}
-		return nil, yamlSyntaxError(file, err)
+		return nil, yamlSyntaxError(file, data, err)
 	}
 	if len(doc.Content) == 0 {
 		return nil, nil
@@ -33,14 +33,47 @@ func yamlDoc(file string, data []byte) (*yaml.Node, error) {
 	return root, nil
 }
 
-// yamlSyntaxError turns yaml.v3's "yaml: line 3: …" into a SpecError with the line.
-func yamlSyntaxError(file string, err error) error {
+// yamlSyntaxError turns yaml.v3's "yaml: line 3: …" into a SpecError with the line. A tab in
+// the line's indentation, which YAML forbids and yaml.v3 reports only as a character "that cannot
+// start any token", is named with its column and the fix.
+func yamlSyntaxError(file string, data []byte, err error) error {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	line := 0
 	if n, _ := fmt.Sscanf(msg, "line %d:", &line); n == 1 {
 		msg = strings.TrimSpace(msg[strings.IndexByte(msg, ':')+1:])
 	}
+	tabLine := line
+	col := indentTab(data, tabLine)
+	if col == 0 && strings.Contains(msg, "tab character") { // yaml.v3 names the line before the tab
+		tabLine++
+		col = indentTab(data, tabLine)
+	}
+	if col > 0 {
+		return specErr(file, tabLine, nil, "not valid YAML: a tab (column %d) indents line %d; YAML indents with spaces only: replace the tab with spaces (%s)", col, tabLine, msg)
+	}
 	return specErr(file, line, nil, "not valid YAML: %s", msg)
+}
+
+// indentTab returns the 1-based column of the first tab in the indentation of line n of data (a
+// "- " list marker counts as indentation), or 0.
+func indentTab(data []byte, n int) int {
+	if n < 1 {
+		return 0
+	}
+	lines := bytes.Split(data, []byte("\n"))
+	if n > len(lines) {
+		return 0
+	}
+	for i, c := range lines[n-1] {
+		switch c {
+		case '\t':
+			return i + 1
+		case ' ', '-':
+		default:
+			return 0
+		}
+	}
+	return 0
 }
 
 // keyHints gives special messages for keys that are known mistakes.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"syscall"
 
 	"github.com/urfave/cli/v2"
 )
@@ -50,6 +51,7 @@ func globalFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors and the final result"},
 		&cli.BoolFlag{Name: "verbose", Usage: "print debug logs"},
 		&cli.StringFlag{Name: "progress", Value: "auto", EnvVars: []string{"FLAVOR_PROGRESS"}, Usage: "auto|plain|tty|json"},
+		engineFlag(),
 	}
 }
 
@@ -73,9 +75,21 @@ func run(ctx context.Context, app *cli.App, args []string) int {
 		return ec.ExitCode()
 	}
 	if errors.Is(err, context.Canceled) {
-		return 130
+		return interruptedCode(ctx)
 	}
 	return 1
+}
+
+// interruptedCode is the exit code of a run its context cancelled: 128 + the number of the signal
+// that did it (130 for SIGINT, 143 for SIGTERM), 130 when no signal is known.
+func interruptedCode(ctx context.Context) int {
+	var s signalReceived
+	if errors.As(context.Cause(ctx), &s) {
+		if n, ok := s.sig.(syscall.Signal); ok {
+			return 128 + int(n)
+		}
+	}
+	return 130
 }
 
 func reportError(w io.Writer, err error) {

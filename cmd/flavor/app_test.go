@@ -3,7 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/urfave/cli/v2"
@@ -57,5 +60,29 @@ func TestInterspersedFlags(t *testing.T) {
 				t.Fatalf("interspersed(%q) = %q, want %q", tt.in, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestInterruptedCode: a run stopped by a signal exits 128 + its number even when a library
+// wrapped context.Cause instead of context.Canceled; a plain cancellation is 130.
+func TestInterruptedCode(t *testing.T) {
+	for _, tc := range []struct {
+		cause error
+		want  int
+	}{
+		{signalReceived{syscall.SIGTERM}, 143},
+		{signalReceived{syscall.SIGINT}, 130},
+		{nil, 130},
+	} {
+		ctx, cancel := context.WithCancelCause(context.Background())
+		cancel(tc.cause)
+		app := New()
+		app.ErrWriter = io.Discard
+		app.Commands = append(app.Commands, &cli.Command{Name: "stopped", Action: func(c *cli.Context) error {
+			return fmt.Errorf("step 1 of 1 stopped: %w", context.Cause(c.Context))
+		}})
+		if got := run(ctx, app, []string{"flavor", "stopped"}); got != tc.want {
+			t.Errorf("cause %v: exit %d, want %d", tc.cause, got, tc.want)
+		}
 	}
 }

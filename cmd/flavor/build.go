@@ -81,7 +81,7 @@ func buildAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := oci.NewDocker(c.Context, oci.WithLogger(buildLogger(c)))
+	d, err := openEngine(c, buildLogger(c))
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/flavor-dev/flavor/engine"
 	"github.com/flavor-dev/flavor/oci"
 )
 
@@ -14,16 +15,19 @@ import (
 var cacheImageRepos = []string{"flavor.local/pkg", "flavor.local/join"}
 
 // buildLeftovers returns the cleaners of what builds leave outside the cache directory.
-func buildLeftovers(*cli.Context) []leftoverCleaner { return []leftoverCleaner{engineLeftovers{}} }
+func buildLeftovers(c *cli.Context) []leftoverCleaner {
+	return []leftoverCleaner{engineLeftovers{c: c}}
+}
 
 // engineLeftovers removes, from the container engine, the containers of flavor processes that
-// were killed (oci.Docker.RemoveStale) and the cached package and join images. An engine that
-// cannot be reached is reported as kept, not as an error: clean must work where nothing is built.
-type engineLeftovers struct{}
+// were killed (engine.RemoveStale) and the cached package and join images (engine.ImageLister), when
+// the engine has those capabilities. An engine that cannot be reached is reported as kept, not
+// as an error: clean must work where nothing is built.
+type engineLeftovers struct{ c *cli.Context }
 
-func (engineLeftovers) Clean(ctx context.Context, dryRun bool) ([]cleanItem, error) {
-	d, err := oci.NewDocker(ctx)
-	if errors.Is(err, oci.ErrEngineUnreachable) {
+func (e engineLeftovers) Clean(ctx context.Context, dryRun bool) ([]cleanItem, error) {
+	d, err := openEngine(e.c, buildLogger(e.c))
+	if errors.Is(err, engine.ErrEngineUnreachable) {
 		return []cleanItem{{Path: "container engine", Kind: "build leftovers", Reason: "engine not reachable; nothing checked"}}, nil
 	}
 	if err != nil {
@@ -32,7 +36,7 @@ func (engineLeftovers) Clean(ctx context.Context, dryRun bool) ([]cleanItem, err
 	defer d.Close()
 	var items []cleanItem
 	if !dryRun {
-		ids, err := d.RemoveStale(ctx)
+		ids, err := engine.RemoveStale(ctx, d)
 		for _, id := range ids {
 			items = append(items, cleanItem{Path: "container " + shortID(id), Kind: "leftover build container"})
 		}
@@ -40,8 +44,12 @@ func (engineLeftovers) Clean(ctx context.Context, dryRun bool) ([]cleanItem, err
 			return items, err
 		}
 	}
+	lister, ok := d.(engine.ImageLister)
+	if !ok {
+		return append(items, cleanItem{Path: d.Name(), Kind: "cached build images", Reason: "the engine cannot list its images; nothing checked"}), nil
+	}
 	for _, repo := range cacheImageRepos {
-		images, err := d.ImagesNamed(ctx, repo)
+		images, err := lister.ImagesNamed(ctx, repo)
 		if err != nil {
 			return items, err
 		}

@@ -106,7 +106,7 @@ func imageImport(c *cli.Context) error {
 		res.Pushed = tag
 	}
 	if toEngine {
-		d, err := oci.NewDocker(ctx, opts...)
+		d, err := openEngine(c, o.logger())
 		if err != nil {
 			return err
 		}
@@ -166,7 +166,7 @@ func imageResolve(c *cli.Context) error {
 	opts := []oci.Option{oci.WithLogger(o.logger())}
 	var store oci.ImageStore
 	if !c.Bool("no-engine") {
-		d, err := oci.NewDocker(c.Context, opts...)
+		d, err := openEngine(c, o.logger())
 		if err != nil {
 			return err
 		}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/flavor-dev/flavor/builder"
 	"github.com/flavor-dev/flavor/bundle"
+	"github.com/flavor-dev/flavor/engine"
 	"github.com/flavor-dev/flavor/lock"
 	"github.com/flavor-dev/flavor/oci"
 	"github.com/flavor-dev/flavor/specs/manifest"
@@ -107,9 +108,9 @@ func resolveInstall(c *cli.Context, o *output, m *manifest.Manifest, old *manife
 	if err != nil {
 		return nil, err
 	}
-	var eng builder.Engine
+	var eng engine.Engine
 	if !m.PackOnly() {
-		d, err := oci.NewDocker(c.Context, oci.WithLogger(o.logger()))
+		d, err := openEngine(c, o.logger())
 		if err != nil {
 			return nil, err
 		}

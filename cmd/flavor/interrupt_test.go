@@ -15,8 +15,8 @@ import (
 
 // TestPackInterrupted runs the flavor binary on a slot too big to finish (4096 sparse files of
 // 16 MiB; packer checks for cancellation between files, not inside one),
-// sends SIGINT once packing is under way, and checks that flavor exits 130 leaving no file behind:
-// neither a package nor a temporary one.
+// sends SIGINT or SIGTERM once packing is under way, and checks that flavor exits 128 + the
+// signal's number (130, 143) leaving no file behind: neither a package nor a temporary one.
 func TestPackInterrupted(t *testing.T) {
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "flavor")
@@ -40,9 +40,19 @@ func TestPackInterrupted(t *testing.T) {
 	manifest := filepath.Join(dir, "flavor.toml")
 	os.WriteFile(manifest, []byte("schema-version = \"1\"\n[package]\nname = \"big\"\nversion = \"1\"\n[execution]\ncommand = \"true\"\n"+
 		"[[slots]]\nid = \"big\"\nsource = \"src/\"\n"), 0o644)
-	out := filepath.Join(dir, "out")
-	os.MkdirAll(out, 0o755)
+	for _, tc := range []struct {
+		sig  syscall.Signal
+		want int
+	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 143}} {
+		t.Run(tc.sig.String(), func(t *testing.T) {
+			out := filepath.Join(dir, "out-"+fmt.Sprint(int(tc.sig)))
+			os.MkdirAll(out, 0o755)
+			packInterrupted(t, bin, manifest, out, tc.sig, tc.want)
+		})
+	}
+}
 
+func packInterrupted(t *testing.T, bin, manifest, out string, sig syscall.Signal, want int) {
 	cmd := exec.Command(bin, "pack", "-m", manifest, "--launcher-bin", launcherBin, "--key-seed", "k", "-o", out, "--progress", "json")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -61,14 +71,14 @@ func TestPackInterrupted(t *testing.T) {
 			break
 		}
 	}
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+	if err := cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
 	}
 	for sc.Scan() { // drain until flavor exits
 	}
 	cmd.Wait()
-	if code := cmd.ProcessState.ExitCode(); code != 130 {
-		t.Fatalf("exit %d after SIGINT, want 130", code)
+	if code := cmd.ProcessState.ExitCode(); code != want {
+		t.Fatalf("exit %d after %v, want %d", code, sig, want)
 	}
 	ents, _ := os.ReadDir(out)
 	for _, e := range ents {

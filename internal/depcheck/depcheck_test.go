@@ -22,8 +22,9 @@ var allowed = map[string][]string{
 	"launcher":          {"packer", "internal/testbin"},
 	"internal/testbin":  {}, // builds the launcher with `go build` for the launcher's own tests
 	"launcher/embedded": {},
-	"builder":           {"specs", "oci", "delta"},
-	"lock":              {"specs", "oci", "builder"},
+	"engine":            {"oci"},
+	"builder":           {"specs", "oci", "engine", "delta"},
+	"lock":              {"specs", "oci", "engine", "builder"},
 	"bundle":            {"specs", "builder", "lock", "packer", "launcher/embedded"},
 	"cmd":               {"*"},
 	"integration":       {"*"},

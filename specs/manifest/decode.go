@@ -10,9 +10,17 @@ import (
 // decoder walks the generic tree toml.Decode produced, checking every key against the schema and
 // every value against its type, and collecting *Error values with lines.
 type decoder struct {
-	file  string
-	lines *keyLines
-	errs  []*Error
+	file    string
+	lines   *keyLines
+	errs    []*Error
+	missing []missingKey    // required keys found absent, reported by problems
+	unknown map[string]bool // labels of the tables that hold an unknown key
+}
+
+// missingKey is a required key found absent from the table labelled table.
+type missingKey struct {
+	table string
+	err   *Error
 }
 
 // table is one TOML table (or array element) being decoded.
@@ -30,6 +38,34 @@ func (d *decoder) root(path []string, m map[string]any) *table {
 }
 
 func (d *decoder) add(e *Error) { d.errs = append(d.errs, e) }
+
+// problems returns what the decode found. A required key is reported absent only when no unknown
+// key sits in its table or a table around it: there the unknown key, with its "did you mean"
+// hint, is most likely the required one misspelled (`[pakage]`, `naem = …`), and "required"
+// beside it would send the reader the wrong way.
+func (d *decoder) problems() []*Error {
+	errs := d.errs
+	for _, m := range d.missing {
+		if !d.unknownAround(m.table) {
+			errs = append(errs, m.err)
+		}
+	}
+	return errs
+}
+
+// unknownAround reports whether the table labelled label, or one enclosing it, holds an unknown
+// key.
+func (d *decoder) unknownAround(label string) bool {
+	if d.unknown[""] {
+		return true
+	}
+	for i := range label {
+		if (label[i] == '.' || label[i] == '[') && d.unknown[label[:i]] {
+			return true
+		}
+	}
+	return d.unknown[label]
+}
 
 // keyLabel names a key of t in messages.
 func (t *table) keyLabel(key string) string {
@@ -68,6 +104,17 @@ func (t *table) errorf(key string, format string, args ...any) {
 	t.d.add(&Error{File: t.d.file, Line: t.line(key), Key: label, Msg: fmt.Sprintf(format, args...)})
 }
 
+// missingf records that the required key (or t itself, when key is "") is absent; problems
+// reports it unless an unknown key explains it.
+func (t *table) missingf(key string, format string, args ...any) {
+	label := t.label
+	if key != "" {
+		label = t.keyLabel(key)
+	}
+	e := &Error{File: t.d.file, Line: t.line(key), Key: label, Msg: fmt.Sprintf(format, args...)}
+	t.d.missing = append(t.d.missing, missingKey{table: t.label, err: e})
+}
+
 // known reports every key of t that is not among keys, with the nearest known key as a hint, or
 // with a note for FlavorPack keys flavor does not support.
 func (t *table) known(keys ...string) {
@@ -85,6 +132,12 @@ func (t *table) known(keys ...string) {
 		}
 	}
 	sort.Strings(unknown)
+	if len(unknown) > 0 {
+		if t.d.unknown == nil {
+			t.d.unknown = map[string]bool{}
+		}
+		t.d.unknown[t.label] = true
+	}
 	for _, k := range unknown {
 		msg := fmt.Sprintf("unknown key %q%s%s", k, t.where(), didYouMean(k, keys))
 		if hint, ok := flavorPackOnly[strings.TrimPrefix(t.keyLabel(k), "tool.flavor.")]; ok && !strings.Contains(msg, "did you mean") {

@@ -25,10 +25,15 @@ func TestBadManifests(t *testing.T) {
 	}{
 		// Typo keys at every nesting level, with the nearest known key.
 		{"top level", "", "pakage = 1\n" + base, `flavor.toml:1: unknown key "pakage"; did you mean "package"?`},
-		{"in [execution]", "", strings.Replace(base, "command =", "comand =", 1), "flavor.toml:5: execution.command: required: what the package runs, e.g. command = \"{workenv}/bin/hello\"\n" +
-			`flavor.toml:6: unknown key "comand" in [execution]; did you mean "command"?`},
-		{"in [package]", "", strings.Replace(base, "\nversion =", "\nverison =", 1), "flavor.toml:2: package.version: required: the package version, used in the .psp file name\n" +
-			`flavor.toml:4: unknown key "verison" in [package]; did you mean "version"?`},
+		// A required key next to an unknown one is most likely that key misspelled: the hint alone.
+		{"in [execution]", "", strings.Replace(base, "command =", "comand =", 1), `flavor.toml:6: unknown key "comand" in [execution]; did you mean "command"?`},
+		{"in [package]", "", strings.Replace(base, "\nversion =", "\nverison =", 1), `flavor.toml:4: unknown key "verison" in [package]; did you mean "version"?`},
+		{"misspelled table", "", strings.Replace(base, "[package]", "[pakage]", 1), `flavor.toml:2: unknown key "pakage"; did you mean "package"?`},
+		{"misspelled slot key", "", base + "[[slots]]\nid = \"a\"\nsoruce = \"a\"\n", `flavor.toml:9: unknown key "soruce" in slots[0]; did you mean "source"?`},
+		// A typo elsewhere does not hide a key that is really missing.
+		{"required beside a typo in another table", "", strings.Replace(strings.Replace(base, "command =", "comand =", 1), `name = "hello"`+"\n", "", 1),
+			"flavor.toml:2: package.name: required: the package name, used in the .psp file name\n" +
+				`flavor.toml:5: unknown key "comand" in [execution]; did you mean "command"?`},
 		{"in [execution.runtime.env]", "", base + "[execution.runtime.env]\npas = [\"PATH\"]\n", `flavor.toml:8: unknown key "pas" in [execution.runtime.env]; did you mean "pass"?`},
 		{"in [execution.signals]", "", base + "[execution.signals]\nshutdown-timeout = 3\n", `flavor.toml:8: unknown key "shutdown-timeout" in [execution.signals]; did you mean "shutdown_timeout"?`},
 		{"in an install entry", "", base + "[install]\nhello.pkg-path = \"apps/hello\"\nhello.pkg_group = \"x\"\n", `flavor.toml:9: unknown key "pkg_group" in [install.hello]; did you mean "pkg-group"?`},

@@ -83,7 +83,7 @@ func Parse(name string, data []byte, opts ...Option) (*Manifest, error) {
 	} else {
 		d.decodeManifest(m, d.root(nil, doc), Package{})
 	}
-	if err := joinErrors(d.errs); err != nil {
+	if err := joinErrors(d.problems()); err != nil {
 		return nil, err
 	}
 	digest, err := digestOf(m)
@@ -163,13 +163,13 @@ func decodePackage(t *table, defaults Package) Package {
 	}
 	switch {
 	case p.Name == "":
-		pt.errorf("name", "required: the package name, used in the .psp file name")
+		pt.missingf("name", "required: the package name, used in the .psp file name")
 	case !validName(p.Name):
 		pt.errorf("name", "%q: use letters, digits and . _ + - (starting with a letter or digit)", p.Name)
 	}
 	switch {
 	case p.Version == "":
-		pt.errorf("version", "required: the package version, used in the .psp file name")
+		pt.missingf("version", "required: the package version, used in the .psp file name")
 	case !validName(p.Version):
 		pt.errorf("version", "%q: use letters, digits and . _ + - (starting with a letter or digit)", p.Version)
 	}

@@ -95,7 +95,7 @@ func decodeInstall(t *table, o Options) []Install {
 			}
 			in.PkgPath = p
 		} else if _, present := e.m["pkg-path"]; !present {
-			e.errorf("", "pkg-path is required: the package's category/name in the trees, e.g. %s.pkg-path = \"apps/hello\"", id)
+			e.missingf("", "pkg-path is required: the package's category/name in the trees, e.g. %s.pkg-path = \"apps/hello\"", id)
 		}
 		in.Version, _ = e.str("version")
 		if g, ok := e.str("pkg-group"); ok {
@@ -137,7 +137,7 @@ func decodeExecution(t *table) Execution {
 	e := Execution{Signals: Signals{Forward: true}}
 	et := t.sub("execution")
 	if et == nil {
-		t.d.add(&Error{File: t.d.file, Key: t.keyLabel("execution"), Msg: "required: [execution] command says what the package runs, e.g. command = \"{workenv}/bin/hello\""})
+		t.missingf("execution", "required: [execution] command says what the package runs, e.g. command = \"{workenv}/bin/hello\"")
 		return e
 	}
 	et.known("command", "args", "cwd", "path_prepend", "path_append", "runtime", "signals")
@@ -145,7 +145,7 @@ func decodeExecution(t *table) Execution {
 		e.Command = c
 	}
 	if strings.TrimSpace(e.Command) == "" {
-		et.errorf("command", "required: what the package runs, e.g. command = \"{workenv}/bin/hello\"")
+		et.missingf("command", "required: what the package runs, e.g. command = \"{workenv}/bin/hello\"")
 	}
 	e.Args, _ = et.strs("args")
 	e.Cwd, _ = et.str("cwd")

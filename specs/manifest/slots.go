@@ -96,7 +96,7 @@ func decodeSlot(t *table) Slot {
 	}
 	if strings.TrimSpace(s.Source) == "" {
 		if _, present := t.m["source"]; !present {
-			t.errorf("", "source is required: the file or directory the slot is made from")
+			t.missingf("", "source is required: the file or directory the slot is made from")
 		} else if _, isString := t.m["source"].(string); isString {
 			t.errorf("source", "empty path")
 		}
@@ -155,7 +155,7 @@ func slotID(t *table) string {
 	}
 	switch {
 	case !idPresent && !namePresent:
-		t.errorf("", "id is required: a name for the slot, e.g. id = \"config\"")
+		t.missingf("", "id is required: a name for the slot, e.g. id = \"config\"")
 	case id == "" && (hasID || hasName):
 		t.errorf(key, "empty slot id")
 	case id != "" && !validID(id):

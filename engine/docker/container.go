@@ -1,4 +1,4 @@
-package oci
+package docker
 
 import (
 	"archive/tar"
@@ -15,6 +15,9 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/pkg/stdcopy"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/flavor-dev/flavor/engine"
+	"github.com/flavor-dev/flavor/oci"
 )
 
 // keepAlive is the main process of every build container: it blocks reading its stdin, which the
@@ -23,16 +26,18 @@ import (
 var keepAlive = []string{"/bin/sh", "-c", "read _"}
 
 // Create makes and starts a container of spec.Image for spec.Platform that idles until removed,
-// labelled as flavor's (see [LabelManaged]) with this Docker's run id, its owner and the package.
-func (d *Docker) Create(ctx context.Context, spec ContainerSpec) (string, error) {
+// labelled as flavor's (see [engine.LabelManaged]) with this Docker's run id, its owner and the package.
+// A FilesOnly container is created and not started: its files can be copied, read, exported and
+// committed all the same, and its image needs no shell.
+func (d *Docker) Create(ctx context.Context, spec engine.ContainerSpec) (string, error) {
 	labels := map[string]string{}
 	for k, v := range spec.Labels {
 		labels[k] = v
 	}
-	labels[LabelManaged] = "true"
-	labels[LabelRun] = d.runID
-	labels[LabelOwner] = d.owner
-	labels[LabelPackage] = spec.Package
+	labels[engine.LabelManaged] = "true"
+	labels[engine.LabelRun] = d.runID
+	labels[engine.LabelOwner] = d.owner
+	labels[engine.LabelPackage] = spec.Package
 	cfg := &container.Config{
 		Image:      spec.Image,
 		Env:        spec.Env,
@@ -48,10 +53,14 @@ func (d *Docker) Create(ctx context.Context, spec ContainerSpec) (string, error)
 	}
 	res, err := d.cli.ContainerCreate(ctx, cfg, &container.HostConfig{}, nil, platform, spec.Name)
 	if err != nil {
-		return "", d.wrap(err, ErrImageNotFound, "creating a container of %s for %s", spec.Image, spec.Platform)
+		return "", d.wrap(err, oci.ErrImageNotFound, "creating a container of %s for %s", spec.Image, spec.Platform)
 	}
 	for _, w := range res.Warnings {
 		d.log.Warn("engine warning creating a container", "image", spec.Image, "warning", w)
+	}
+	if spec.FilesOnly {
+		d.log.Debug("created container", "id", short(res.ID), "image", spec.Image, "package", spec.Package, "started", false)
+		return res.ID, nil
 	}
 	if err := d.cli.ContainerStart(ctx, res.ID, container.StartOptions{}); err != nil {
 		_ = d.Remove(ctx, res.ID)
@@ -64,7 +73,7 @@ func (d *Docker) Create(ctx context.Context, spec ContainerSpec) (string, error)
 // Exec runs spec.Cmd in container id, copying its stdout and stderr to spec.Stdout and
 // spec.Stderr as the output arrives, and returns the command's exit code. When ctx is cancelled
 // Exec returns at once with ctx's error; the command may go on until the container is removed.
-func (d *Docker) Exec(ctx context.Context, id string, spec ExecSpec) (int, error) {
+func (d *Docker) Exec(ctx context.Context, id string, spec engine.ExecSpec) (int, error) {
 	if len(spec.Cmd) == 0 {
 		return -1, fmt.Errorf("running a command in container %s: empty command", short(id))
 	}
@@ -74,11 +83,11 @@ func (d *Docker) Exec(ctx context.Context, id string, spec ExecSpec) (int, error
 		AttachStdout: true, AttachStderr: true,
 	})
 	if err != nil {
-		return -1, d.wrap(err, ErrContainerNotFound, "%s", what)
+		return -1, d.wrap(err, engine.ErrContainerNotFound, "%s", what)
 	}
 	att, err := d.cli.ContainerExecAttach(ctx, ex.ID, container.ExecAttachOptions{})
 	if err != nil {
-		return -1, d.wrap(err, ErrContainerNotFound, "%s", what)
+		return -1, d.wrap(err, engine.ErrContainerNotFound, "%s", what)
 	}
 	defer att.Close()
 	stdout, stderr := orDiscard(spec.Stdout), orDiscard(spec.Stderr)
@@ -101,7 +110,7 @@ func (d *Docker) Exec(ctx context.Context, id string, spec ExecSpec) (int, error
 	for delay := time.Millisecond; ; delay = min(2*delay, 100*time.Millisecond) {
 		st, err := d.cli.ContainerExecInspect(ctx, ex.ID)
 		if err != nil {
-			return -1, d.wrap(err, ErrContainerNotFound, "%s: reading its exit code", what)
+			return -1, d.wrap(err, engine.ErrContainerNotFound, "%s: reading its exit code", what)
 		}
 		if !st.Running {
 			return st.ExitCode, nil
@@ -129,7 +138,7 @@ func (d *Docker) CopyTo(ctx context.Context, id, dir string, r io.Reader) error 
 		return err
 	}
 	err := d.cli.CopyToContainer(ctx, id, dir, r, container.CopyToContainerOptions{CopyUIDGID: true})
-	return d.wrap(err, ErrContainerNotFound, "copying into %s of container %s", dir, short(id))
+	return d.wrap(err, engine.ErrContainerNotFound, "copying into %s of container %s", dir, short(id))
 }
 
 // mkdirAll creates dir and its missing parents in the container without touching the
@@ -142,7 +151,7 @@ func (d *Docker) mkdirAll(ctx context.Context, id, dir string) error {
 			break
 		}
 		if !strings.Contains(strings.ToLower(err.Error()), "no such") && !isNotFound(err) {
-			return d.wrap(err, ErrContainerNotFound, "looking up %s in container %s", p, short(id))
+			return d.wrap(err, engine.ErrContainerNotFound, "looking up %s in container %s", p, short(id))
 		}
 		missing = append(missing, p)
 	}
@@ -161,14 +170,14 @@ func (d *Docker) mkdirAll(ctx context.Context, id, dir string) error {
 		return fmt.Errorf("creating %s in container %s: %w", dir, short(id), err)
 	}
 	err := d.cli.CopyToContainer(ctx, id, "/", &buf, container.CopyToContainerOptions{})
-	return d.wrap(err, ErrContainerNotFound, "creating %s in container %s", dir, short(id))
+	return d.wrap(err, engine.ErrContainerNotFound, "creating %s in container %s", dir, short(id))
 }
 
 // CopyFrom returns path of container id as a tar stream whose root entry is path's base name.
 func (d *Docker) CopyFrom(ctx context.Context, id, p string) (io.ReadCloser, error) {
 	rc, _, err := d.cli.CopyFromContainer(ctx, id, p)
 	if err != nil {
-		return nil, d.wrap(err, ErrContainerNotFound, "copying %s out of container %s", p, short(id))
+		return nil, d.wrap(err, engine.ErrContainerNotFound, "copying %s out of container %s", p, short(id))
 	}
 	return rc, nil
 }
@@ -176,11 +185,11 @@ func (d *Docker) CopyFrom(ctx context.Context, id, p string) (io.ReadCloser, err
 // Commit makes an image of container id (pausing it meanwhile) and returns the image id. The
 // image keeps the container's environment and working directory; its entrypoint and command are
 // the original image's, not the container's keep-alive process.
-func (d *Docker) Commit(ctx context.Context, id string, spec CommitSpec) (string, error) {
+func (d *Docker) Commit(ctx context.Context, id string, spec engine.CommitSpec) (string, error) {
 	what := fmt.Sprintf("committing container %s", short(id))
 	ci, err := d.cli.ContainerInspect(ctx, id)
 	if err != nil {
-		return "", d.wrap(err, ErrContainerNotFound, "%s", what)
+		return "", d.wrap(err, engine.ErrContainerNotFound, "%s", what)
 	}
 	changes, err := d.restoreRunConfig(ctx, ci.Image)
 	if err != nil {
@@ -191,7 +200,7 @@ func (d *Docker) Commit(ctx context.Context, id string, spec CommitSpec) (string
 		Config: &container.Config{Labels: spec.Labels},
 	})
 	if err != nil {
-		return "", d.wrap(err, ErrContainerNotFound, "%s", what)
+		return "", d.wrap(err, engine.ErrContainerNotFound, "%s", what)
 	}
 	return res.ID, nil
 }
@@ -201,7 +210,7 @@ func (d *Docker) Commit(ctx context.Context, id string, spec CommitSpec) (string
 func (d *Docker) restoreRunConfig(ctx context.Context, img string) ([]string, error) {
 	res, err := d.cli.ImageInspect(ctx, img)
 	if err != nil {
-		return nil, d.wrap(err, ErrImageNotFound, "reading the run config of image %s", img)
+		return nil, d.wrap(err, oci.ErrImageNotFound, "reading the run config of image %s", img)
 	}
 	cmd := []string{"/bin/sh"}
 	var entry []string
@@ -227,44 +236,44 @@ func (d *Docker) restoreRunConfig(ctx context.Context, img string) ([]string, er
 func (d *Docker) Export(ctx context.Context, id string) (io.ReadCloser, error) {
 	rc, err := d.cli.ContainerExport(ctx, id)
 	if err != nil {
-		return nil, d.wrap(err, ErrContainerNotFound, "exporting container %s", short(id))
+		return nil, d.wrap(err, engine.ErrContainerNotFound, "exporting container %s", short(id))
 	}
 	return rc, nil
 }
 
 // Changes lists the paths container id added, modified and deleted, as the engine reports them.
-func (d *Docker) Changes(ctx context.Context, id string) ([]Change, error) {
+func (d *Docker) Changes(ctx context.Context, id string) ([]engine.Change, error) {
 	res, err := d.cli.ContainerDiff(ctx, id)
 	if err != nil {
-		return nil, d.wrap(err, ErrContainerNotFound, "listing the changes of container %s", short(id))
+		return nil, d.wrap(err, engine.ErrContainerNotFound, "listing the changes of container %s", short(id))
 	}
-	out := make([]Change, 0, len(res))
+	out := make([]engine.Change, 0, len(res))
 	for _, c := range res {
-		out = append(out, Change{Path: c.Path, Kind: ChangeKind(c.Kind)})
+		out = append(out, engine.Change{Path: c.Path, Kind: engine.ChangeKind(c.Kind)})
 	}
 	return out, nil
 }
 
 // OverlayDirs returns the overlay2 upper and lower directories of container id when the engine
 // is local, uses overlay2 and the upper directory is readable by this process.
-func (d *Docker) OverlayDirs(ctx context.Context, id string) (OverlayDirs, bool, error) {
+func (d *Docker) OverlayDirs(ctx context.Context, id string) (engine.OverlayDirs, bool, error) {
 	ci, err := d.cli.ContainerInspect(ctx, id)
 	if err != nil {
-		return OverlayDirs{}, false, d.wrap(err, ErrContainerNotFound, "inspecting container %s", short(id))
+		return engine.OverlayDirs{}, false, d.wrap(err, engine.ErrContainerNotFound, "inspecting container %s", short(id))
 	}
 	if !d.local || ci.GraphDriver.Name != "overlay2" {
-		return OverlayDirs{}, false, nil
+		return engine.OverlayDirs{}, false, nil
 	}
-	dirs := OverlayDirs{Upper: ci.GraphDriver.Data["UpperDir"]}
+	dirs := engine.OverlayDirs{Upper: ci.GraphDriver.Data["UpperDir"]}
 	if lower := ci.GraphDriver.Data["LowerDir"]; lower != "" {
 		dirs.Lower = strings.Split(lower, ":")
 	}
 	if dirs.Upper == "" {
-		return OverlayDirs{}, false, nil
+		return engine.OverlayDirs{}, false, nil
 	}
 	if f, err := os.Open(dirs.Upper); err != nil {
 		d.log.Debug("overlay upper directory not readable", "container", short(id), "dir", dirs.Upper, "err", err)
-		return OverlayDirs{}, false, nil
+		return engine.OverlayDirs{}, false, nil
 	} else {
 		f.Close()
 	}
@@ -278,7 +287,7 @@ func (d *Docker) Kill(ctx context.Context, id string) error {
 	if err != nil && strings.Contains(err.Error(), "is not running") {
 		return nil
 	}
-	return d.wrap(err, ErrContainerNotFound, "killing container %s", short(id))
+	return d.wrap(err, engine.ErrContainerNotFound, "killing container %s", short(id))
 }
 
 // Remove force-removes container id (and its anonymous volumes). It runs even when ctx is

@@ -1,4 +1,4 @@
-package oci
+package docker
 
 import (
 	"context"
@@ -16,6 +16,12 @@ import (
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/client"
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/flavor-dev/flavor/engine"
+	"github.com/flavor-dev/flavor/oci"
 )
 
 // Docker is the container engine reached through the Docker API (a local dockerd, or a remote one
@@ -32,21 +38,23 @@ type Docker struct {
 }
 
 var (
-	_ Engine       = (*Docker)(nil)
-	_ ChangeSource = (*Docker)(nil)
-	_ ImageStore   = (*Docker)(nil)
+	_ engine.Engine           = (*Docker)(nil)
+	_ engine.OverlayReader    = (*Docker)(nil)
+	_ engine.EmulationChecker = (*Docker)(nil)
+	_ engine.ContainerLister  = (*Docker)(nil)
+	_ engine.ImageLister      = (*Docker)(nil)
 )
 
 // cleanupTimeout bounds removals that run after the caller's context was cancelled.
 const cleanupTimeout = 30 * time.Second
 
-// NewDocker connects to the engine named by $DOCKER_HOST (with $DOCKER_CERT_PATH and
+// New connects to the engine named by $DOCKER_HOST (with $DOCKER_CERT_PATH and
 // $DOCKER_TLS_VERIFY, as the docker CLI reads them), or the local socket, negotiates the API
 // version (engines from API 1.41 on work) and checks that it answers. An engine that does not
-// answer gives an error wrapping [ErrEngineUnreachable] that names the host and the fix.
+// answer gives an error wrapping [engine.ErrEngineUnreachable] that names the host and the fix.
 //
 // Options: [WithHost], [WithRunID], [WithLogger], [WithBinfmtDir].
-func NewDocker(ctx context.Context, opts ...Option) (*Docker, error) {
+func New(ctx context.Context, opts ...Option) (*Docker, error) {
 	o, err := makeOptions(opts)
 	if err != nil {
 		return nil, fmt.Errorf("connecting to the container engine: %w", err)
@@ -73,7 +81,7 @@ func NewDocker(ctx context.Context, opts ...Option) (*Docker, error) {
 		cli.Close()
 		return nil, d.wrap(err, nil, "asking the container engine at %s for its platform", d.host)
 	}
-	d.arch = Platform{OS: "linux", Arch: info.Architecture}.Normalize().Arch
+	d.arch = oci.Platform{OS: "linux", Arch: info.Architecture}.Normalize().Arch
 	d.runID = o.runID
 	if d.runID == "" {
 		d.runID = newRunID()
@@ -98,7 +106,7 @@ func hostFromEnv(host string) string {
 func (d *Docker) unreachable(err error) error {
 	return fmt.Errorf("connecting to the container engine at %s: %w: %v; start the engine "+
 		"(`bash integration/setup.sh`, or `sudo systemctl start docker`) or set DOCKER_HOST "+
-		"to one that runs", d.host, ErrEngineUnreachable, err)
+		"to one that runs", d.host, engine.ErrEngineUnreachable, err)
 }
 
 func newRunID() string {
@@ -119,11 +127,14 @@ func (d *Docker) Host() string { return d.host }
 // its storage directories may be read directly.
 func (d *Docker) IsLocal() bool { return d.local }
 
-// RunID is the id labelling this Docker's containers (see [LabelRun]).
+// RunID is the id labelling this Docker's containers (see [engine.LabelRun]).
 func (d *Docker) RunID() string { return d.runID }
 
 // Platform is the engine's native platform.
-func (d *Docker) Platform() Platform { return Platform{OS: "linux", Arch: d.arch}.Normalize() }
+func (d *Docker) Platform() oci.Platform { return oci.Platform{OS: "linux", Arch: d.arch}.Normalize() }
+
+// Name says which engine this is and where it runs.
+func (d *Docker) Name() string { return "docker at " + d.host }
 
 // APIVersion is the negotiated Docker API version.
 func (d *Docker) APIVersion() string { return d.cli.ClientVersion() }
@@ -145,14 +156,14 @@ func (d *Docker) wrap(err error, notFound error, format string, args ...any) err
 }
 
 // InspectImage describes an image in the engine by name or id.
-func (d *Docker) InspectImage(ctx context.Context, ref string) (ImageInfo, error) {
+func (d *Docker) InspectImage(ctx context.Context, ref string) (oci.ImageInfo, error) {
 	res, err := d.cli.ImageInspect(ctx, ref)
 	if err != nil {
-		return ImageInfo{}, d.wrap(err, ErrImageNotFound, "inspecting image %s in the engine", ref)
+		return oci.ImageInfo{}, d.wrap(err, oci.ErrImageNotFound, "inspecting image %s in the engine", ref)
 	}
-	info := ImageInfo{
+	info := oci.ImageInfo{
 		ID:          res.ID,
-		Platform:    Platform{OS: res.Os, Arch: res.Architecture, Variant: res.Variant}.Normalize(),
+		Platform:    oci.Platform{OS: res.Os, Arch: res.Architecture, Variant: res.Variant}.Normalize(),
 		Size:        res.Size,
 		RepoTags:    res.RepoTags,
 		RepoDigests: res.RepoDigests,
@@ -166,14 +177,59 @@ func (d *Docker) InspectImage(ctx context.Context, ref string) (ImageInfo, error
 // ImageExists reports whether the engine has the image (by name or id).
 func (d *Docker) ImageExists(ctx context.Context, ref string) (bool, error) {
 	_, err := d.InspectImage(ctx, ref)
-	if errors.Is(err, ErrImageNotFound) {
+	if errors.Is(err, oci.ErrImageNotFound) {
 		return false, nil
 	}
 	return err == nil, err
 }
 
-// LoadImage loads a docker-archive tar stream into the engine.
-func (d *Docker) LoadImage(ctx context.Context, tar io.Reader) error {
+// LoadImage writes img as a docker-archive stream (ggcr's tarball.Write) through a pipe straight
+// into the engine's image-load API, named tag when tag is set.
+func (d *Docker) LoadImage(ctx context.Context, img v1.Image, tag string, written func(int64)) error {
+	var ref name.Reference
+	var err error
+	if tag != "" {
+		ref, err = name.NewTag(tag)
+	} else {
+		// An untagged load: a digest reference writes no RepoTags.
+		var id v1.Hash
+		if id, err = img.ConfigName(); err == nil {
+			ref, err = name.NewDigest("flavor.invalid/untagged@" + id.String())
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("loading an image into the engine: naming it %q: %w: %v", tag, oci.ErrBadReference, err)
+	}
+	pr, pw := io.Pipe()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		pw.CloseWithError(tarball.Write(ref, img, &countingWriter{w: pw, fn: written}))
+	}()
+	err = d.load(ctx, pr)
+	pr.CloseWithError(io.ErrClosedPipe) // stops the writer if the engine gave up early
+	<-done                              // no progress call after LoadImage returns
+	return err
+}
+
+// countingWriter calls fn with the bytes written so far.
+type countingWriter struct {
+	w  io.Writer
+	fn func(int64)
+	n  int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	if c.fn != nil {
+		c.fn(c.n)
+	}
+	return n, err
+}
+
+// load sends a docker-archive tar stream to the engine.
+func (d *Docker) load(ctx context.Context, tar io.Reader) error {
 	res, err := d.cli.ImageLoad(ctx, tar, client.ImageLoadWithQuiet(true))
 	if err != nil {
 		return d.wrap(err, nil, "loading an image into the engine")
@@ -192,14 +248,14 @@ func (d *Docker) LoadImage(ctx context.Context, tar io.Reader) error {
 
 // TagImage names the image src tag.
 func (d *Docker) TagImage(ctx context.Context, src, tag string) error {
-	return d.wrap(d.cli.ImageTag(ctx, src, tag), ErrImageNotFound, "tagging image %s as %s", src, tag)
+	return d.wrap(d.cli.ImageTag(ctx, src, tag), oci.ErrImageNotFound, "tagging image %s as %s", src, tag)
 }
 
 // RemoveImage removes an image by name or id; when other names point at it, only the name
 // goes. Children are pruned.
 func (d *Docker) RemoveImage(ctx context.Context, ref string) error {
 	_, err := d.cli.ImageRemove(ctx, ref, image.RemoveOptions{PruneChildren: true})
-	return d.wrap(err, ErrImageNotFound, "removing image %s from the engine", ref)
+	return d.wrap(err, oci.ErrImageNotFound, "removing image %s from the engine", ref)
 }
 
 // loadError returns the first error message in the engine's JSON message stream, if any.
@@ -226,14 +282,14 @@ func loadError(body []byte) string {
 
 // ImagesNamed lists the engine's images with a name in repository repo ("flavor.local/pkg"),
 // one entry per image, with every matching name in RepoTags.
-func (d *Docker) ImagesNamed(ctx context.Context, repo string) ([]ImageInfo, error) {
+func (d *Docker) ImagesNamed(ctx context.Context, repo string) ([]oci.ImageInfo, error) {
 	list, err := d.cli.ImageList(ctx, image.ListOptions{Filters: filters.NewArgs(filters.Arg("reference", repo))})
 	if err != nil {
 		return nil, d.wrap(err, nil, "listing images named %s", repo)
 	}
-	out := make([]ImageInfo, 0, len(list))
+	out := make([]oci.ImageInfo, 0, len(list))
 	for _, im := range list {
-		out = append(out, ImageInfo{ID: im.ID, Size: im.Size, RepoTags: im.RepoTags, RepoDigests: im.RepoDigests, Labels: im.Labels})
+		out = append(out, oci.ImageInfo{ID: im.ID, Size: im.Size, RepoTags: im.RepoTags, RepoDigests: im.RepoDigests, Labels: im.Labels})
 	}
 	return out, nil
 }

@@ -1,0 +1,33 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/flavor-dev/flavor/engine"
+	"github.com/flavor-dev/flavor/engine/docker"
+)
+
+// engineNames are the container engines --engine accepts, the default first. Adding one is a
+// package under engine/ and a case in openEngine.
+var engineNames = []string{"docker"}
+
+func engineFlag() cli.Flag {
+	return &cli.StringFlag{Name: "engine", Value: engineNames[0], EnvVars: []string{"FLAVOR_ENGINE"},
+		Usage: "container engine for builds: " + strings.Join(engineNames, "|") + " (docker is reached at $DOCKER_HOST, else the local socket)"}
+}
+
+// openEngine connects to the container engine --engine (or FLAVOR_ENGINE) names. It is the one
+// place an engine is made; callers close it.
+func openEngine(c *cli.Context, log *slog.Logger) (engine.Engine, error) {
+	switch name := c.String("engine"); name {
+	case "docker", "":
+		return docker.New(c.Context, docker.WithLogger(log))
+	default:
+		return nil, fmt.Errorf("--engine %q (or FLAVOR_ENGINE): not a container engine flavor knows; use one of %s",
+			name, strings.Join(engineNames, ", "))
+	}
+}

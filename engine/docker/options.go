@@ -1,0 +1,68 @@
+package docker
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+)
+
+// Option configures [New].
+type Option func(*options) error
+
+type options struct {
+	logger    *slog.Logger
+	host      string
+	runID     string
+	binfmtDir string
+}
+
+func makeOptions(opts []Option) (*options, error) {
+	o := &options{
+		logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
+		binfmtDir: "/proc/sys/fs/binfmt_misc",
+	}
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(o); err != nil {
+			return nil, err
+		}
+	}
+	return o, nil
+}
+
+// WithLogger logs through l (debug-level detail of engine calls). The default discards
+// everything.
+func WithLogger(l *slog.Logger) Option {
+	return func(o *options) error {
+		if l == nil {
+			return errors.New("WithLogger: nil logger")
+		}
+		o.logger = l
+		return nil
+	}
+}
+
+// WithHost connects to the engine at host ("unix:///var/run/docker.sock", "tcp://h:2376")
+// instead of $DOCKER_HOST.
+func WithHost(host string) Option {
+	return func(o *options) error { o.host = host; return nil }
+}
+
+// WithRunID labels every container [Docker] creates with this run id instead of a random one,
+// so one run's containers can be listed and removed together.
+func WithRunID(id string) Option {
+	return func(o *options) error {
+		if id == "" {
+			return errors.New("WithRunID: empty run id")
+		}
+		o.runID = id
+		return nil
+	}
+}
+
+// WithBinfmtDir reads binfmt_misc handlers from dir instead of /proc/sys/fs/binfmt_misc (tests).
+func WithBinfmtDir(dir string) Option {
+	return func(o *options) error { o.binfmtDir = dir; return nil }
+}
