@@ -19,13 +19,15 @@ var allowed = map[string][]string{
 	"packer":            {},
 	"oci":               {"specs"},
 	"delta":             {"specs", "oci"},
-	"launcher":          {"packer", "internal/testbin"},
+	"launcher":          {"packer", "internal/testbin", "internal/cachedir"},
+	"internal/cachedir": {}, // the cache directory rule, shared by the launcher and the build cache
 	"internal/testbin":  {}, // builds the launcher with `go build` for the launcher's own tests
 	"launcher/embedded": {},
 	"engine":            {"oci"},
-	"builder":           {"specs", "oci", "engine", "delta"},
+	"builder":           {"specs", "oci", "engine", "delta", "internal/cachedir"},
 	"lock":              {"specs", "oci", "engine", "builder"},
 	"bundle":            {"specs", "builder", "lock", "packer", "launcher/embedded"},
+	"pipeline":          {"specs", "oci", "engine", "builder", "lock", "bundle"},
 	"cmd":               {"*"},
 	"integration":       {"*"},
 	"internal":          {"*"},
