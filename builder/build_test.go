@@ -448,9 +448,9 @@ func TestBuildAllWithSubpackages(t *testing.T) {
 	if strings.Join(got, " ") != "test/a@1.0 test/sub@1.0 test/v@1.0" {
 		t.Errorf("--all built %v", got)
 	}
-	// unpack: the whole filesystem (busybox's bin, tmp, etc, minus the deleted passwd, plus the
-	// step's file), without /luetbuild.
-	if files := tarFiles(t, artifactOf(t, res, "test/a@1.0").Path); len(files) != 1 || files["opt/tool"] != "t\n" {
+	// unpack: the whole filesystem (busybox's bin/sh, tmp, etc, minus the deleted passwd, plus
+	// the step's file), without /luetbuild.
+	if files := tarFiles(t, artifactOf(t, res, "test/a@1.0").Path); len(files) != 2 || files["opt/tool"] != "t\n" || files["bin/sh"] == "" {
 		t.Errorf("a ships files %v", files)
 	}
 	sub := artifactOf(t, res, "test/sub@1.0")
@@ -462,5 +462,30 @@ func TestBuildAllWithSubpackages(t *testing.T) {
 	}
 	if created, _, _ := f.counts(); created != 1 {
 		t.Errorf("unpack started %d containers, want 1", created)
+	}
+}
+
+// TestJoinRootWithoutShell follows Luet's join fixture: a requires_final_images package with
+// nothing to run (no prelude, no steps) builds from a joined root that has no /bin/sh, its
+// containers never started; one with steps is refused naming the missing shell.
+func TestJoinRootWithoutShell(t *testing.T) {
+	f := newFakeEngine(t)
+	tree := fakeTree(t, map[string]string{
+		"test/a": "image: busybox\nsteps:\n- write /test3 t3\n",
+		"test/b": "image: busybox\nsteps:\n- write /test4 t4\n",
+		"test/c": "requires:\n- {category: test, name: a, version: '>=0'}\n- {category: test, name: b, version: '>=0'}\n" +
+			"requires_final_images: true\nunpack: true\nenv:\n- X=1\n",
+		"test/d": "requires:\n- {category: test, name: a, version: '>=0'}\nrequires_final_images: true\nsteps:\n- write /d d\n",
+	})
+	res, _, err := fakeBuild(t.Context(), t, f, t.TempDir(), tree, []string{"test/c"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if files := tarFiles(t, artifactOf(t, res, "test/c@1.0").Path); len(files) != 2 || files["test3"] != "t3\n" || files["test4"] != "t4\n" {
+		t.Errorf("c ships %v, want test3 and test4", files)
+	}
+	_, _, err = fakeBuild(t.Context(), t, f, t.TempDir(), tree, []string{"test/d"})
+	if !errors.Is(err, ErrNoShell) || !strings.Contains(err.Error(), "test/d@1.0") {
+		t.Fatalf("d: err = %v, want %v naming test/d", err, ErrNoShell)
 	}
 }

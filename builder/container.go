@@ -115,10 +115,11 @@ func (s *stage) cleanup() {
 	})
 }
 
-// create starts a build container of image with the stage's environment.
-func (s *stage) create(ctx context.Context, image string) (string, error) {
+// create starts a build container of image with the stage's environment. With run false
+// nothing will run in it (see engine.ContainerSpec.FilesOnly).
+func (s *stage) create(ctx context.Context, image string, run bool) (string, error) {
 	id, err := s.b.eng.Create(ctx, engine.ContainerSpec{
-		Image: image, Platform: s.n.platform, Env: s.env, WorkDir: workDir, Package: s.n.id(),
+		Image: image, Platform: s.n.platform, Env: s.env, WorkDir: workDir, Package: s.n.id(), FilesOnly: !run,
 	})
 	if err != nil {
 		return "", fmt.Errorf("building %s for %s: %w", s.n.id(), s.n.platform, err)
@@ -132,7 +133,9 @@ func (s *stage) builder(ctx context.Context, root string) error {
 	n, spec := s.n, s.n.pkg.Spec
 	s.env = fixedEnv(n)
 	var err error
-	if s.builderID, err = s.create(ctx, root); err != nil {
+	// The steps run in this container too when the build has one stage.
+	run := len(spec.Prelude) > 0 || envNeedsRoot(spec.Env) || (oneStage(spec) && len(spec.Steps) > 0)
+	if s.builderID, err = s.create(ctx, root, run); err != nil {
 		return err
 	}
 	if len(spec.Env) > 0 {
@@ -189,7 +192,7 @@ func (s *stage) commit(ctx context.Context, id, tag string) error {
 func (s *stage) steps(ctx context.Context) error {
 	if s.packageID == "" {
 		var err error
-		if s.packageID, err = s.create(ctx, s.builderImg); err != nil {
+		if s.packageID, err = s.create(ctx, s.builderImg, len(s.n.pkg.Spec.Steps) > 0); err != nil {
 			return err
 		}
 	}
@@ -260,19 +263,30 @@ func flavorEnvName(f string) string {
 	return strings.ToUpper(strings.ReplaceAll(f, "-", "_"))
 }
 
+// envNeedsRoot reports whether an env entry refers to a variable, which expandEnv reads from
+// the build root with its shell.
+func envNeedsRoot(entries []string) bool {
+	for _, e := range entries {
+		if strings.Contains(e, "$") {
+			return true
+		}
+	}
+	return false
+}
+
+// needsShell reports whether building spec runs commands in its build root, which then must
+// have /bin/sh: a prelude, steps, or env values that refer to variables.
+func needsShell(spec *specs.Spec) bool {
+	return len(spec.Prelude) > 0 || len(spec.Steps) > 0 || envNeedsRoot(spec.Env)
+}
+
 // expandEnv adds the spec's env entries to the stage's environment, expanding $VAR and ${VAR}
 // in each value against the root image's environment and the entries before it, as Docker's
 // ENV does. The root's environment is read from the builder container only when a value refers
 // to a variable.
 func (s *stage) expandEnv(ctx context.Context, entries []string) ([]string, error) {
 	vars := map[string]string{}
-	needRoot := false
-	for _, e := range entries {
-		if strings.Contains(e, "$") {
-			needRoot = true
-		}
-	}
-	if needRoot {
+	if envNeedsRoot(entries) {
 		var out bytes.Buffer
 		code, err := s.b.eng.Exec(ctx, s.builderID, engine.ExecSpec{Cmd: []string{"/bin/sh", "-c", "env"}, Stdout: &out})
 		if err != nil || code != 0 {

@@ -115,7 +115,7 @@ func (s *stage) copyEntry(ctx context.Context, i int, source, destination, image
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
-	id, err := s.create(ctx, from)
+	id, err := s.create(ctx, from, false) // only read from: an image without a shell serves too
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}

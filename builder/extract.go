@@ -116,7 +116,7 @@ func (c *changeSource) ReadBasePath(ctx context.Context, p string) (io.ReadClose
 		if base == "" {
 			base = c.s.root // the steps ran in the builder container: the root is the baseline
 		}
-		id, err := c.s.create(ctx, base)
+		id, err := c.s.create(ctx, base, false)
 		if err != nil {
 			return nil, err
 		}

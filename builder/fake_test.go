@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 
 	"github.com/flavor-dev/flavor/engine"
 	"github.com/flavor-dev/flavor/oci"
@@ -51,11 +52,12 @@ type fakeImage struct {
 }
 
 type fakeContainer struct {
-	id    string
-	image *fakeImage
-	upper string
-	env   []string
-	gone  bool
+	id      string
+	image   *fakeImage
+	upper   string
+	env     []string
+	gone    bool
+	started bool // false for a FilesOnly container: nothing can run in it
 }
 
 var (
@@ -83,6 +85,9 @@ func newFakeEngine(t *testing.T) *fakeEngine {
 	if err := os.WriteFile(filepath.Join(base, "etc", "passwd"), []byte("root:x:0:0::/root:/bin/sh\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.WriteFile(filepath.Join(base, "bin", "sh"), []byte("#!fake\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	img := &fakeImage{id: fakeID("busybox"), layers: []string{base}, platform: oci.MustParsePlatform("linux/amd64")}
 	f.images[img.id] = img
 	f.images["busybox"] = img
@@ -100,16 +105,30 @@ func (f *fakeEngine) Create(ctx context.Context, spec engine.ContainerSpec) (str
 	if img == nil {
 		return "", fmt.Errorf("%w: %s", oci.ErrImageNotFound, spec.Image)
 	}
+	if !spec.FilesOnly && !hasShellIn(img.layers) {
+		// Docker starts every other container with /bin/sh as its main process.
+		return "", fmt.Errorf("fake engine: starting a container of %s: exec: \"/bin/sh\": no such file or directory", spec.Image)
+	}
 	f.seq++
 	id := fmt.Sprintf("c%d", f.seq)
 	upper := filepath.Join(f.root, id)
 	if err := os.MkdirAll(upper, 0o755); err != nil {
 		return "", err
 	}
-	f.containers[id] = &fakeContainer{id: id, image: img, upper: upper, env: spec.Env}
+	f.containers[id] = &fakeContainer{id: id, image: img, upper: upper, env: spec.Env, started: !spec.FilesOnly}
 	f.created++
 	f.live++
 	return id, nil
+}
+
+// hasShellIn reports whether a stack of layers (top first) holds /bin/sh.
+func hasShellIn(layers []string) bool {
+	for _, l := range layers {
+		if _, err := os.Lstat(filepath.Join(l, "bin", "sh")); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 func (f *fakeEngine) container(id string) (*fakeContainer, error) {
@@ -137,6 +156,9 @@ func (f *fakeEngine) Exec(ctx context.Context, id string, spec engine.ExecSpec) 
 	c, err := f.container(id)
 	if err != nil {
 		return -1, err
+	}
+	if !c.started {
+		return -1, fmt.Errorf("fake engine: container %s is not running (it was created FilesOnly)", id)
 	}
 	line := strings.TrimPrefix(spec.Cmd[len(spec.Cmd)-1], "exec 2>&1\n")
 	f.mu.Lock()
@@ -307,8 +329,53 @@ func (f *fakeEngine) InspectImage(ctx context.Context, ref string) (oci.ImageInf
 	return oci.ImageInfo{ID: img.id, Platform: img.platform}, nil
 }
 
+// LoadImage keeps img's flattened filesystem as one layer, under its config digest and tag.
 func (f *fakeEngine) LoadImage(ctx context.Context, img v1.Image, tag string, written func(int64)) error {
-	return errors.New("fake engine: LoadImage is not supported")
+	id, err := img.ConfigName()
+	if err != nil {
+		return err
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return err
+	}
+	dir := filepath.Join(f.root, "image-"+id.Hex)
+	rc := mutate.Extract(img)
+	defer rc.Close()
+	tr := tar.NewReader(rc)
+	for {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		full := filepath.Join(dir, hdr.Name)
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			return err
+		}
+		switch hdr.Typeflag {
+		case tar.TypeDir:
+			err = os.MkdirAll(full, 0o755)
+		case tar.TypeReg:
+			b, _ := io.ReadAll(tr)
+			err = os.WriteFile(full, b, os.FileMode(hdr.Mode)&0o777)
+		case tar.TypeSymlink:
+			err = os.Symlink(hdr.Linkname, full)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	fi := &fakeImage{id: id.String(), layers: []string{dir}, platform: oci.Platform{OS: cf.OS, Arch: cf.Architecture, Variant: cf.Variant}}
+	f.images[fi.id] = fi
+	if tag != "" {
+		f.images[tag] = fi
+	}
+	return nil
 }
 
 func (f *fakeEngine) TagImage(ctx context.Context, src, tag string) error {

@@ -95,8 +95,8 @@ func (b *builder) joinImage(ctx context.Context, n *node) (string, error) {
 			return "", fmt.Errorf("%s: %w", what, err)
 		}
 	}
-	if !hasShell(dir) {
-		return "", fmt.Errorf("%s: %w: the artifacts of %s ship no /bin/sh for the build's commands; ship a shell in one of them (for example a package with image: and unpack: true), or give %s an image: instead",
+	if needsShell(n.pkg.Spec) && !hasShell(dir) {
+		return "", fmt.Errorf("%s: %w: the artifacts of %s ship no /bin/sh for the build's commands (prelude, steps, or env values with $); ship a shell in one of them (for example a package with image: and unpack: true), or give %s an image: instead",
 			what, ErrNoShell, strings.Join(names, ", "), n.id())
 	}
 	var iopts []oci.Option

@@ -25,9 +25,11 @@ import (
 // retrieve applies one `retrieve` entry as Docker's `ADD entry /luetbuild/` would: a local glob
 // is resolved against the destination directory (where earlier artifacts are written); each
 // match that is a tar archive (plain, gzip, bzip2, xz or, since our artifacts use it, zstd) is
-// extracted into /luetbuild, another file is copied there, a directory's contents too. An
-// http(s) URL is downloaded into /luetbuild under its base name, not extracted. A glob that
-// matches nothing is an error (Luet only warns, and then builds without the file).
+// extracted into /luetbuild, another file is copied there, a directory's contents too. A glob
+// that matches no file there is tried against Luet's names of the artifacts (luetMatches), so
+// trees written for Luet (`a-test-1.0.package.*`) find ours. An http(s) URL is downloaded into
+// /luetbuild under its base name, not extracted. A glob that matches nothing is an error (Luet
+// only warns, and then builds without the file).
 func (s *stage) retrieve(ctx context.Context, entry string) error {
 	what := fmt.Sprintf("building %s for %s: retrieve %q", s.n.id(), s.n.platform, entry)
 	if u, err := url.Parse(entry); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
@@ -41,7 +43,12 @@ func (s *stage) retrieve(ctx context.Context, entry string) error {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	if len(matches) == 0 {
-		return fmt.Errorf("%s: nothing in the destination %s matches it (retrieve globs are resolved against the destination directory, where artifacts built earlier are written)", what, s.b.dest)
+		if matches, err = s.luetMatches(entry); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+	}
+	if len(matches) == 0 {
+		return fmt.Errorf("%s: nothing in the destination %s matches it (retrieve globs are resolved against the destination directory, where artifacts built earlier are written, by flavor's names <name>-<category>-<version>-<os>-<arch>.package.tar.zst or Luet's <name>-<category>-<version>.package.tar.zst)", what, s.b.dest)
 	}
 	for _, m := range matches {
 		if err := s.retrieveFile(ctx, m); err != nil {
@@ -49,6 +56,69 @@ func (s *stage) retrieve(ctx context.Context, entry string) error {
 		}
 	}
 	return nil
+}
+
+// luetSuffixes are the artifact name endings Luet writes, one per compression it offers.
+var luetSuffixes = []string{".package.tar", ".package.tar.gz", ".package.tar.zst"}
+
+// luetMatches matches a glob written for Luet's artifact names, <name>-<category>-<version>
+// .package.tar[.gz|.zst] (no platform, no flavor, compression as Luet was told), against the
+// artifacts in the destination built for the stage's platform, by their metadata. Retrieve
+// extracts what it finds, so the compression in the glob does not matter. When one package has
+// artifacts of several flavors there, the one this package builds on is taken; with none of them
+// that is ambiguous, and flavor's own name must be written.
+func (s *stage) luetMatches(glob string) ([]string, error) {
+	if filepath.Base(glob) != glob {
+		return nil, nil
+	}
+	ents, err := os.ReadDir(s.b.dest)
+	if err != nil {
+		return nil, err
+	}
+	deps := map[string]bool{}
+	for _, d := range s.n.deps {
+		deps[d.key] = true
+	}
+	byFingerprint := map[string][]Metadata{}
+	var order []string
+	for _, e := range ents {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), metadataSuffix) {
+			continue
+		}
+		m, err := readMetadata(filepath.Join(s.b.dest, e.Name()))
+		if err != nil || m.Platform != s.n.platform.String() || m.Artifact == "" {
+			continue // not an artifact of ours for this platform
+		}
+		for _, suf := range luetSuffixes {
+			if ok, _ := path.Match(glob, m.Fingerprint+suf); ok {
+				if byFingerprint[m.Fingerprint] == nil {
+					order = append(order, m.Fingerprint)
+				}
+				byFingerprint[m.Fingerprint] = append(byFingerprint[m.Fingerprint], m)
+				break
+			}
+		}
+	}
+	var out []string
+	for _, fp := range order {
+		ms := byFingerprint[fp]
+		pick := ms[0]
+		if len(ms) > 1 {
+			var names []string
+			found := false
+			for _, m := range ms {
+				names = append(names, m.Artifact)
+				if deps[m.CacheKey] {
+					pick, found = m, true
+				}
+			}
+			if !found {
+				return nil, fmt.Errorf("the Luet name %s%s fits artifacts of several flavors in %s (%s): write flavor's name of the one wanted", fp, luetSuffixes[2], s.b.dest, strings.Join(names, ", "))
+			}
+		}
+		out = append(out, filepath.Join(s.b.dest, pick.Artifact))
+	}
+	return out, nil
 }
 
 // retrieveFile copies or extracts one local match into /luetbuild.

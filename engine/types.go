@@ -15,6 +15,9 @@ type ContainerSpec struct {
 	Package  string            // the package being built, recorded in a label
 	Labels   map[string]string // extra labels; the dev.flavor.* labels cannot be overridden
 	Name     string            // container name; the engine picks one when empty
+	// FilesOnly says nothing will run in the container: it only holds a filesystem to copy into,
+	// read, export or commit. It is created and not started, so its image needs no /bin/sh.
+	FilesOnly bool
 }
 
 // ExecSpec describes one command run in a container.

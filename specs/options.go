@@ -17,6 +17,7 @@ type options struct {
 	logger      *slog.Logger
 	progress    func(Update)
 	workers     int
+	strict      bool
 }
 
 func defaultOptions() options {
@@ -84,6 +85,17 @@ func WithLogger(l *slog.Logger) Option {
 func WithProgress(fn func(Update)) Option {
 	return func(o *options) error {
 		o.progress = fn
+		return nil
+	}
+}
+
+// WithStrict makes what luet ignores silently an error of the package that has it, instead of a
+// warning: unknown keys, extra keys in package references, a key written twice, names no
+// package can have in a reference, versions that cannot be ordered. For authors who want their
+// tree clean.
+func WithStrict(strict bool) Option {
+	return func(o *options) error {
+		o.strict = strict
 		return nil
 	}
 }

@@ -180,6 +180,14 @@ func (s *solver) options(req *requirement) ([]*Package, levels) {
 		all = []*Package{req.exact}
 	} else {
 		all = s.t.candidates(req.key, req.c)
+		var best *Package
+		if len(all) > 0 {
+			best = all[0]
+		}
+		if err := s.t.brokenErr(req.key, req.c, best); err != nil {
+			s.dead(s.chainErr(req, err))
+			return nil, nil
+		}
 	}
 	out := all[:0:0]
 	var blame levels

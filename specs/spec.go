@@ -94,7 +94,25 @@ type refYAML struct {
 	Version  string `yaml:"version"`
 }
 
-func (r refYAML) validate() error { return checkRef(r.ref()) }
+// validate refuses what no reading can use: no name, or a version selector that does not
+// parse.
+func (r refYAML) validate() error {
+	ref := r.ref()
+	if ref.Name == "" {
+		return fmt.Errorf("a package reference needs a name")
+	}
+	_, err := ref.Constraint()
+	return err
+}
+
+// oddity reports names luet accepts in a reference although no package can have them (a '/'
+// in the category, for example): nothing will match the reference.
+func (r refYAML) oddity() string {
+	if err := checkNames(r.ref()); err != nil {
+		return fmt.Sprintf("reference %s: %v; luet accepts it, but no package matches it", r.ref(), err)
+	}
+	return ""
+}
 
 func (r refYAML) ref() Ref {
 	return Ref{Name: strings.TrimSpace(r.Name), Category: strings.TrimSpace(r.Category), Version: strings.TrimSpace(r.Version)}

@@ -104,7 +104,7 @@ func TestVariantErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Load(context.Background(), []string{writeTree(t, map[string]string{"a/definition.yaml": tt.def})})
+			err := loadErr(t, writeTree(t, map[string]string{"a/definition.yaml": tt.def}))
 			var se *SpecError
 			if !errors.As(err, &se) || !errors.Is(err, ErrInvalidSpec) {
 				t.Fatalf("error %v; want a *SpecError", err)

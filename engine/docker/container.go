@@ -27,6 +27,8 @@ var keepAlive = []string{"/bin/sh", "-c", "read _"}
 
 // Create makes and starts a container of spec.Image for spec.Platform that idles until removed,
 // labelled as flavor's (see [engine.LabelManaged]) with this Docker's run id, its owner and the package.
+// A FilesOnly container is created and not started: its files can be copied, read, exported and
+// committed all the same, and its image needs no shell.
 func (d *Docker) Create(ctx context.Context, spec engine.ContainerSpec) (string, error) {
 	labels := map[string]string{}
 	for k, v := range spec.Labels {
@@ -55,6 +57,10 @@ func (d *Docker) Create(ctx context.Context, spec engine.ContainerSpec) (string,
 	}
 	for _, w := range res.Warnings {
 		d.log.Warn("engine warning creating a container", "image", spec.Image, "warning", w)
+	}
+	if spec.FilesOnly {
+		d.log.Debug("created container", "id", short(res.ID), "image", spec.Image, "package", spec.Package, "started", false)
+		return res.ID, nil
 	}
 	if err := d.cli.ContainerStart(ctx, res.ID, container.StartOptions{}); err != nil {
 		_ = d.Remove(ctx, res.ID)
