@@ -231,3 +231,23 @@ func readMetadata(path string) (Metadata, error) {
 	}
 	return m, nil
 }
+
+// CachedKeys lists the hex part of every cache key with an entry in the cache rooted at dir (as
+// OpenCache lays it out), without creating anything; a missing cache has none. The engine images
+// builds keep (package images, joined roots) are tagged with these keys.
+func CachedKeys(dir string) (map[string]bool, error) {
+	ents, err := os.ReadDir(filepath.Join(dir, "artifacts", "sha256"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return map[string]bool{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("listing the artifact cache %s: %w", dir, err)
+	}
+	keys := make(map[string]bool, len(ents))
+	for _, e := range ents {
+		if e.IsDir() && keyPattern.MatchString("sha256:"+e.Name()) {
+			keys[e.Name()] = true
+		}
+	}
+	return keys, nil
+}

@@ -47,11 +47,19 @@ type node struct {
 
 func (n *node) id() string { return n.pkg.ID() }
 
+// The engine repositories builds keep images in, as a cache: package images (the committed
+// package stage) and requires_final_images roots, each tagged with the hex of its package's
+// cache key (see CachedKeys).
+const (
+	PackageImageRepo = "flavor.local/pkg"
+	JoinImageRepo    = "flavor.local/join"
+)
+
 // pkgTag is the engine tag of a package image: flavor.local/pkg:<key hex>.
-func (n *node) pkgTag() string { return "flavor.local/pkg:" + n.hex }
+func (n *node) pkgTag() string { return PackageImageRepo + ":" + n.hex }
 
 // joinTag is the engine tag of a requires_final_images root: flavor.local/join:<key hex>.
-func (n *node) joinTag() string { return "flavor.local/join:" + n.hex }
+func (n *node) joinTag() string { return JoinImageRepo + ":" + n.hex }
 
 // makePlan loads the trees for platform, resolves the targets and computes every cache key.
 func (b *builder) makePlan(ctx context.Context, req Request, platform platform.Platform) (*plan, error) {

@@ -69,7 +69,8 @@ type Snapshotter interface {
 // ImageRemover removes images from the engine's store.
 type ImageRemover interface {
 	// RemoveImage removes an image by name or id (untagging only when other names remain); a
-	// missing image is an error wrapping oci.ErrImageNotFound.
+	// missing image is an error wrapping oci.ErrImageNotFound, one a container uses an error
+	// wrapping ErrImageInUse.
 	RemoveImage(ctx context.Context, ref string) error
 }
 

@@ -11,4 +11,6 @@ var (
 	ErrContainerNotFound = errors.New("container not found")
 	// ErrNoEmulation: the engine cannot run containers of a foreign architecture.
 	ErrNoEmulation = errors.New("no emulation for a foreign architecture")
+	// ErrImageInUse: an image cannot be removed because a container uses it.
+	ErrImageInUse = errors.New("image in use by a container")
 )

@@ -118,11 +118,17 @@ func Write(ctx context.Context, path string, spec Spec, opts ...Option) (*Result
 	if dir == "" {
 		dir = "."
 	}
+	if _, err := RemoveLeftovers(dir, base, false); err != nil {
+		o.logger.Warn("leftovers of a killed pack stay", "err", err)
+	}
 	spool, err := os.CreateTemp(dir, "."+base+".*.slots")
 	if err != nil {
 		return nil, fmt.Errorf("writing %s: %w", path, err)
 	}
 	defer func() { spool.Close(); os.Remove(spool.Name()) }()
+	if err := holdWorkingFile(spool); err != nil {
+		return nil, fmt.Errorf("writing %s: %w", path, err)
+	}
 
 	outs, spoolLen, err := encodeSlots(ctx, spool, spec.Slots, epoch, o)
 	if err != nil {
@@ -363,6 +369,11 @@ func writeAtomically(path string, head [][]byte, spool *os.File, n int64, traile
 	}
 	tmp, err := os.CreateTemp(dir, "."+base+".*.tmp")
 	if err != nil {
+		return sum, err
+	}
+	if err := holdWorkingFile(tmp); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
 		return sum, err
 	}
 	hashed := make(chan error, 1)

@@ -11,7 +11,9 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/flavor-dev/flavor/builder"
 	"github.com/flavor-dev/flavor/launcher"
+	"github.com/flavor-dev/flavor/packer"
 )
 
 // cleanCommand is `flavor clean`: remove what runs and builds left in the cache.
@@ -20,13 +22,20 @@ func cleanCommand() *cli.Command {
 		Name:  "clean",
 		Usage: "remove unused launcher workenvs (and, with --all, every workenv and the build caches)",
 		Description: "The cache is $FLAVOR_CACHE, else $XDG_CACHE_HOME/flavor, else ~/.cache/flavor (the\n" +
-			"launcher's). Always removed: staging and retired trees left by interrupted extractions, and\n" +
-			"workenvs whose extraction never completed. With --all: also complete workenvs (the launcher\n" +
+			"launcher's). Always removed: staging and retired trees left by interrupted extractions,\n" +
+			"workenvs whose extraction never completed, and the hidden working files of killed packs\n" +
+			"(.NAME.psp.N.slots, .NAME.psp.N.tmp) in the pack output directories (--output; default dist/).\n" +
+			"With --all: also complete workenvs (the launcher\n" +
 			"records no last use, so there is no \"unused for N days\"), launch records, the build artifact\n" +
-			"cache and build leftovers. A workenv whose lock is held (being extracted) is never touched.",
+			"cache and build leftovers: containers of killed builds, and the engine images (flavor.local/pkg,\n" +
+			"flavor.local/join) this cache's artifacts reference. The engine may be shared: other flavor.local\n" +
+			"images are kept and counted unless --engine-images, and an image a container uses is always kept.\n" +
+			"A workenv whose lock is held (being extracted) is never touched.",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "all", Usage: "also remove complete workenvs, build caches and build leftovers"},
+			&cli.BoolFlag{Name: "engine-images", Usage: "with --all, also remove the engine's flavor.local images no artifact of this cache references (made by other caches or users)"},
 			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "only say what would be removed"},
+			&cli.StringSliceFlag{Name: "output", Aliases: []string{"o"}, Usage: "pack output `DIR` to clear of killed packs' working files (repeat for several; default: dist/ in the current directory)"},
 		},
 		Action: cleanAction,
 	}
@@ -67,13 +76,35 @@ func cleanAction(c *cli.Context) error {
 	if err != nil {
 		return fmt.Errorf("clean: %w", err)
 	}
+	outputs := c.StringSlice("output")
+	if len(outputs) == 0 {
+		outputs = []string{"dist"}
+	}
+	for _, dir := range outputs {
+		left, err := packer.RemoveLeftovers(dir, "", cl.res.DryRun)
+		for _, l := range left {
+			cl.res.Removed = append(cl.res.Removed, cleanItem{Path: l.Path, Kind: "working file of a killed pack", Bytes: l.Size})
+		}
+		if err != nil {
+			return fmt.Errorf("clean: %w", err)
+		}
+	}
+	if c.Bool("engine-images") && !cl.all {
+		return errors.New("clean: --engine-images goes with --all (it prunes the engine's build images along with the build caches)")
+	}
 	if cl.all {
+		// The engine images to remove are those this cache's artifacts reference: read their keys
+		// before the cache goes.
+		keys, err := builder.CachedKeys(cache)
+		if err != nil {
+			return fmt.Errorf("clean: %w", err)
+		}
 		for _, name := range []string{"artifacts", "tmp"} {
 			if err := cl.remove(filepath.Join(cache, name), "build cache"); err != nil {
 				return fmt.Errorf("clean: %w", err)
 			}
 		}
-		for _, lc := range buildLeftovers(c) {
+		for _, lc := range buildLeftovers(c, keys, c.Bool("engine-images")) {
 			items, err := lc.Clean(c.Context, cl.res.DryRun)
 			for _, it := range items {
 				if it.Reason != "" { // a cleaner says why it kept something

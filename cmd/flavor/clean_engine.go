@@ -3,27 +3,38 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/flavor-dev/flavor/builder"
 	"github.com/flavor-dev/flavor/engine"
 	"github.com/flavor-dev/flavor/oci"
 )
 
 // cacheImageRepos are the engine repositories builds keep as a cache: package images (the
 // committed package stage, tagged by cache key) and requires_final_images roots.
-var cacheImageRepos = []string{"flavor.local/pkg", "flavor.local/join"}
+var cacheImageRepos = []string{builder.PackageImageRepo, builder.JoinImageRepo}
 
-// buildLeftovers returns the cleaners of what builds leave outside the cache directory.
-func buildLeftovers(c *cli.Context) []leftoverCleaner {
-	return []leftoverCleaner{engineLeftovers{c: c}}
+// buildLeftovers returns the cleaners of what builds leave outside the cache directory. keys are
+// the cache keys (hex) of this cache's artifacts, read before the cache was removed; with
+// everyImage, the engine's cached build images go whoever made them.
+func buildLeftovers(c *cli.Context, keys map[string]bool, everyImage bool) []leftoverCleaner {
+	return []leftoverCleaner{engineLeftovers{c: c, keys: keys, everyImage: everyImage}}
 }
 
 // engineLeftovers removes, from the container engine, the containers of flavor processes that
-// were killed (engine.RemoveStale) and the cached package and join images (engine.ImageLister), when
-// the engine has those capabilities. An engine that cannot be reached is reported as kept, not
-// as an error: clean must work where nothing is built.
-type engineLeftovers struct{ c *cli.Context }
+// were killed (engine.RemoveStale) and the cached package and join images (engine.ImageLister)
+// this cache's artifacts reference, when the engine has those capabilities. The engine may be
+// shared (CI runners): images of other caches are kept unless everyImage, and an image a
+// container uses is always kept; both are reported. An engine that cannot be reached is
+// reported as kept, not as an error: clean must work where nothing is built.
+type engineLeftovers struct {
+	c          *cli.Context
+	keys       map[string]bool
+	everyImage bool
+}
 
 func (e engineLeftovers) Clean(ctx context.Context, dryRun bool) ([]cleanItem, error) {
 	d, err := openEngine(e.c, buildLogger(e.c))
@@ -48,25 +59,47 @@ func (e engineLeftovers) Clean(ctx context.Context, dryRun bool) ([]cleanItem, e
 	if !ok {
 		return append(items, cleanItem{Path: d.Name(), Kind: "cached build images", Reason: "the engine cannot list its images; nothing checked"}), nil
 	}
+	others := cleanItem{Path: strings.Join(cacheImageRepos, ", "), Kind: "cached build images"}
+	var otherCount int
 	for _, repo := range cacheImageRepos {
 		images, err := lister.ImagesNamed(ctx, repo)
 		if err != nil {
 			return items, err
 		}
 		for _, im := range images {
-			for i, tag := range im.RepoTags {
+			first, counted := true, false // an image's bytes are counted once
+			for _, tag := range im.RepoTags {
+				r, hex, _ := strings.Cut(tag, ":")
+				if r != repo {
+					continue // another repository's name (listed with it), or one the user gave
+				}
+				if !e.everyImage && !e.keys[hex] {
+					otherCount++
+					if !counted {
+						others.Bytes, counted = others.Bytes+im.Size, true
+					}
+					continue
+				}
 				it := cleanItem{Path: tag, Kind: "cached build image"}
-				if i == 0 {
-					it.Bytes = im.Size // the image's bytes go with its last name; count them once
+				if first {
+					it.Bytes, first = im.Size, false
 				}
 				if !dryRun {
-					if err := d.RemoveImage(ctx, tag); err != nil && !errors.Is(err, oci.ErrImageNotFound) {
+					err := d.RemoveImage(ctx, tag)
+					switch {
+					case errors.Is(err, engine.ErrImageInUse):
+						it.Reason = "in use by a container"
+					case err != nil && !errors.Is(err, oci.ErrImageNotFound):
 						return items, err
 					}
 				}
 				items = append(items, it)
 			}
 		}
+	}
+	if otherCount > 0 {
+		others.Reason = fmt.Sprintf("%d not referenced by this cache's artifacts (another cache's, or another user's on a shared engine); --engine-images removes them", otherCount)
+		items = append(items, others)
 	}
 	return items, nil
 }

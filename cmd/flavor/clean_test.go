@@ -157,3 +157,44 @@ func TestCleanEmptyCache(t *testing.T) {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 }
+
+// --engine-images prunes the engine along with the build caches: alone it is refused, saying so.
+func TestCleanEngineImagesNeedsAll(t *testing.T) {
+	t.Setenv("FLAVOR_CACHE", filepath.Join(t.TempDir(), "none"))
+	_, stderr, code := runApp(t, "clean", "--engine-images")
+	if code == 0 || !strings.Contains(stderr, "--engine-images goes with --all") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+}
+
+// TestCleanKilledPackLeftovers: clean removes the hidden working files a killed pack left in the
+// output directory it is given (dist/ by default), listing each with its size, and nothing else.
+func TestCleanKilledPackLeftovers(t *testing.T) {
+	t.Setenv("FLAVOR_CACHE", filepath.Join(t.TempDir(), "none"))
+	out := t.TempDir()
+	left := filepath.Join(out, ".hello-1.0-linux-amd64.psp.31337.slots")
+	if err := os.WriteFile(left, []byte(strings.Repeat("s", 1000)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pkg := filepath.Join(out, "hello-1.0-linux-amd64.psp")
+	if err := os.WriteFile(pkg, []byte("package"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, code := runApp(t, "clean", "--dry-run", "--output", out)
+	if code != 0 || !strings.Contains(stdout, left) || !strings.Contains(stdout, "working file of a killed pack") {
+		t.Fatalf("dry run: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	if _, err := os.Stat(left); err != nil {
+		t.Fatalf("dry run removed %s", left)
+	}
+	stdout, stderr, code = runApp(t, "clean", "--output", out)
+	if code != 0 || !strings.Contains(stdout, "freed 1000 B") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	if _, err := os.Stat(left); err == nil {
+		t.Errorf("%s is still there", left)
+	}
+	if _, err := os.Stat(pkg); err != nil {
+		t.Errorf("clean removed the package: %v", err)
+	}
+}

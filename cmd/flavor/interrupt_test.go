@@ -9,8 +9,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // TestPackInterrupted runs the flavor binary on a slot too big to finish (4096 sparse files of
@@ -50,6 +52,29 @@ func TestPackInterrupted(t *testing.T) {
 			packInterrupted(t, bin, manifest, out, tc.sig, tc.want)
 		})
 	}
+	// SIGKILL leaves the slot spool; `flavor clean --output` removes it.
+	t.Run("killed", func(t *testing.T) {
+		out := filepath.Join(dir, "out-killed")
+		os.MkdirAll(out, 0o755)
+		packInterrupted(t, bin, manifest, out, syscall.SIGKILL, -1)
+		left, _ := filepath.Glob(filepath.Join(out, ".big-1-*.psp.*.slots"))
+		if len(left) != 1 {
+			t.Fatalf("a killed pack left %v; want its slot spool (the test shows its removal)", left)
+		}
+		if fi, err := os.Stat(left[0]); err == nil && fi.Size() == 0 {
+			// Killed before its first write: an empty file is given a minute (see packer.freshGrace).
+			old := time.Now().Add(-2 * time.Minute)
+			os.Chtimes(left[0], old, old)
+		}
+		cmd := exec.Command(bin, "clean", "--output", out)
+		cmd.Env = append(os.Environ(), "FLAVOR_CACHE="+filepath.Join(dir, "cache"))
+		if msg, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(msg), "working file of a killed pack") {
+			t.Fatalf("flavor clean: %v\n%s", err, msg)
+		}
+		if ents, _ := os.ReadDir(out); len(ents) != 0 {
+			t.Errorf("after clean the output holds %v", ents)
+		}
+	})
 }
 
 func packInterrupted(t *testing.T, bin, manifest, out string, sig syscall.Signal, want int) {
@@ -79,6 +104,9 @@ func packInterrupted(t *testing.T, bin, manifest, out string, sig syscall.Signal
 	cmd.Wait()
 	if code := cmd.ProcessState.ExitCode(); code != want {
 		t.Fatalf("exit %d after %v, want %d", code, sig, want)
+	}
+	if sig == syscall.SIGKILL {
+		return // nothing ran to clean up
 	}
 	ents, _ := os.ReadDir(out)
 	for _, e := range ents {

@@ -17,6 +17,7 @@ import (
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/client"
+	"github.com/docker/docker/errdefs"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
@@ -269,6 +270,9 @@ func (d *Docker) TagImage(ctx context.Context, src, tag string) error {
 // goes. Children are pruned.
 func (d *Docker) RemoveImage(ctx context.Context, ref string) error {
 	_, err := d.cli.ImageRemove(ctx, ref, image.RemoveOptions{PruneChildren: true})
+	if errdefs.IsConflict(err) {
+		return fmt.Errorf("removing image %s from the engine: %w: %v", ref, engine.ErrImageInUse, err)
+	}
 	return d.wrap(err, oci.ErrImageNotFound, "removing image %s from the engine", ref)
 }
 
