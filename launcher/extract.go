@@ -171,9 +171,25 @@ func (l *launch) extractTree(ctx context.Context, cmd *command) error {
 // (packer.WithStagingDest), so a damaged slot fails the launch and leaves nothing behind.
 func (l *launch) extractSlot(ctx context.Context, s slotPlan, dir string) error {
 	if _, err := l.pkg.ExtractSlot(ctx, s.pos, dir, packer.WithStagingDest(true)); err != nil {
-		return packageError(fmt.Sprintf("extracting slot %d (%s) of %s", s.num, s.id, l.name), err)
+		return l.slotError(fmt.Sprintf("extracting slot %d (%s) of %s", s.num, s.id, l.name), err)
 	}
 	return nil
+}
+
+// slotError is packageError for a failure while extracting a slot: one no sentinel explains (a
+// truncated tar entry, a decoder error) is a slot failure too (103). When the slot's bytes were
+// checked against the signed metadata, the packager made them so; below that level, nothing
+// tells damage from a package built that way.
+func (l *launch) slotError(op string, err error) *Error {
+	e := packageError(op, err)
+	if e.Category != CategoryOther {
+		return e
+	}
+	e.Category, e.Fix = CategorySlot, fixBuilt
+	if l.cfg.level < packer.LevelRelaxed {
+		e.Fix = EnvValidation + "=" + l.cfg.level.String() + " did not check the slot's bytes; run at standard to tell damage from a package built this way"
+	}
+	return e
 }
 
 // extractMerged extracts one slot into its own staging directory and merges it into dir,
@@ -189,7 +205,7 @@ func (l *launch) extractMerged(ctx context.Context, s slotPlan, dir string) ([]p
 	}
 	ps, err := merge(sub, dir)
 	if err != nil {
-		return nil, packageError(fmt.Sprintf("placing slot %d (%s) of %s", s.num, s.id, l.name), err)
+		return nil, l.slotError(fmt.Sprintf("placing slot %d (%s) of %s", s.num, s.id, l.name), err)
 	}
 	return ps, nil
 }

@@ -67,8 +67,8 @@ func TestHostileSlotsRefused(t *testing.T) {
 			})
 			r := newRunner(t)
 			res := r.run(pkg, nil)
-			if res.code != 103 || !strings.Contains(res.stderr, "unsafe archive entry") {
-				t.Fatalf("want exit 103 (unsafe archive entry), got %s", res)
+			if res.code != 103 || !strings.Contains(res.stderr, "unsafe archive entry") || !strings.Contains(res.stderr, "report it to its publisher") {
+				t.Fatalf("want exit 103 (unsafe archive entry) advising a report, got %s", res)
 			}
 			if pathExists(mark) {
 				t.Fatal("the command ran")

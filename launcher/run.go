@@ -141,6 +141,14 @@ func (l *launch) open(ctx context.Context) error {
 	return nil
 }
 
+// The advice of a failure depends on who caused it: bytes changed after signing are damage (a
+// fresh copy helps), while content the signature covers was made that way by the packager (a
+// fresh copy would be the same).
+const (
+	fixDamaged = "the package was changed or damaged after it was signed; get a fresh copy from its publisher"
+	fixBuilt   = "the package was built this way (its signature covers it); report it to its publisher"
+)
+
 // packageError turns an error of packer into an *Error with the category its sentinel implies.
 func packageError(op string, err error) *Error {
 	switch {
@@ -148,13 +156,15 @@ func packageError(op string, err error) *Error {
 		return fail(CategoryFormat, op, err, "this file is not a complete PSPF/2025 package; download or build it again")
 	case errors.Is(err, packer.ErrUntrusted):
 		return fail(CategoryOther, op, err, "run only packages signed by a key in "+EnvTrustedKeys+", or add the signer's key there")
-	case errors.Is(err, packer.ErrSlotChecksum), errors.Is(err, packer.ErrSlotTable), errors.Is(err, packer.ErrUnsafeEntry),
-		errors.Is(err, packer.ErrUnsupportedOperation), errors.Is(err, ErrHostileEntry):
-		return fail(CategorySlot, op, err, "the package's content is damaged or unsafe; get a fresh copy from its publisher")
+	case errors.Is(err, packer.ErrSlotChecksum), errors.Is(err, packer.ErrSlotTable):
+		return fail(CategorySlot, op, err, fixDamaged)
+	case errors.Is(err, packer.ErrUnsafeEntry), errors.Is(err, ErrHostileEntry), errors.Is(err, packer.ErrSlotSize),
+		errors.Is(err, packer.ErrUnsupportedOperation):
+		return fail(CategorySlot, op, err, fixBuilt)
 	case errors.Is(err, packer.ErrBadSignature), errors.Is(err, packer.ErrUnsigned), errors.Is(err, packer.ErrIndexChecksum),
 		errors.Is(err, packer.ErrPackageSize), errors.Is(err, packer.ErrMetadataChecksum),
 		errors.Is(err, packer.ErrLauncherChecksum), errors.Is(err, packer.ErrLayout):
-		return fail(CategoryOther, op, err, "the package was changed or damaged after it was signed; get a fresh copy from its publisher")
+		return fail(CategoryOther, op, err, fixDamaged)
 	}
 	var pe *os.PathError
 	var le *os.LinkError

@@ -37,6 +37,9 @@ var (
 	ErrMalformed = errors.New("malformed package")
 	// ErrUnsupportedOperation: an operation code this implementation does not encode or decode.
 	ErrUnsupportedOperation = errors.New("unsupported operation")
+	// ErrSlotSize: a slot decodes to more bytes than its descriptor's original_size declares, or
+	// its tar entries declare more (a decompression bomb is refused before it fills the disk).
+	ErrSlotSize = errors.New("slot is larger than its declared size")
 	// ErrUnsafeEntry: extraction refused an entry (absolute name, "..", a link leaving the
 	// destination, a path through a symlink, a device node or fifo).
 	ErrUnsafeEntry = errors.New("unsafe archive entry")

@@ -155,6 +155,19 @@ func TestExtractKeepsSafeLinksAndModes(t *testing.T) {
 		tarEntry{name: "./ro/file", typ: tar.TypeReg, body: "in a read-only dir", mode: 0o444},
 		tarEntry{name: "./up", link: "lib64/../bin", typ: tar.TypeSymlink},
 	)})
+	want := map[string]string{
+		"lib64": "dir|drwxr-xr-x", "lib64/libx.so": "-rwxr-xr-x|elf", "lib": "symlink|lib64",
+		"bin": "dir|drwxr-xr-x", "bin/tool": "-rwxr-xr-x|tool", "bin/tool2": "-rwxr-xr-x|tool",
+		"ro": "dir|dr-xr-xr-x", "ro/file": "-r--r--r--|in a read-only dir", "up": "symlink|lib64/../bin",
+	}
+	// WithSetuid keeps the setuid bit the default strips.
+	kept := t.TempDir()
+	if _, err := p.ExtractSlot(ctx, 0, kept, WithSetuid(true)); err != nil {
+		t.Fatal(err)
+	}
+	want["bin/tool"], want["bin/tool2"] = "urwxr-xr-x|tool", "urwxr-xr-x|tool"
+	sameTree(t, treeState(t, filepath.Join(kept, "opt")), want)
+	want["bin/tool"], want["bin/tool2"] = "-rwxr-xr-x|tool", "-rwxr-xr-x|tool"
 	dest := t.TempDir()
 	out, err := p.ExtractSlot(ctx, 0, dest)
 	if err != nil {
@@ -163,11 +176,7 @@ func TestExtractKeepsSafeLinksAndModes(t *testing.T) {
 	if out != filepath.Join(dest, "opt") {
 		t.Fatalf("tar with target opt/app unpacked into %s, want %s/opt", out, dest)
 	}
-	sameTree(t, treeState(t, filepath.Join(dest, "opt")), map[string]string{
-		"lib64": "dir|drwxr-xr-x", "lib64/libx.so": "-rwxr-xr-x|elf", "lib": "symlink|lib64",
-		"bin": "dir|drwxr-xr-x", "bin/tool": "urwxr-xr-x|tool", "bin/tool2": "urwxr-xr-x|tool",
-		"ro": "dir|dr-xr-xr-x", "ro/file": "-r--r--r--|in a read-only dir", "up": "symlink|lib64/../bin",
-	})
+	sameTree(t, treeState(t, filepath.Join(dest, "opt")), want)
 	a, _ := os.Stat(filepath.Join(dest, "opt/bin/tool"))
 	b, _ := os.Stat(filepath.Join(dest, "opt/bin/tool2"))
 	if !os.SameFile(a, b) {

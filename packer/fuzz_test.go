@@ -23,9 +23,9 @@ func fuzzSeeds(f *testing.F) [][]byte {
 	}
 	tarball := smallTar(f)
 	seeds = append(seeds, craft{align: 1, envKey: "env", hints: pythonHints, slots: []craftSlot{
-		{"a", "{workenv}", tarball, Chain{OpTar, OpZstd}, 0o600},
-		{"b", "b.txt", []byte("seventeen bytes!!"), Chain{OpXz}, 0o644},
-		{"c", "c.txt", []byte("bz"), Chain{OpBzip2}, 0o644},
+		{"a", "{workenv}", tarball, Chain{OpTar, OpZstd}, 0o600, 0},
+		{"b", "b.txt", []byte("seventeen bytes!!"), Chain{OpXz}, 0o644, 0},
+		{"c", "c.txt", []byte("bz"), Chain{OpBzip2}, 0o644, 0},
 	}}.build(f))
 	return seeds
 }
@@ -136,9 +136,9 @@ func unpackChecked(t *testing.T, data []byte, staged bool) {
 		}
 		defer root.Close()
 		if staged {
-			unpackTar(bytes.NewReader(data), root, newTarGuard(root, "."), false)
-		} else if err := scanTar(bytes.NewReader(data), newTarGuard(root, ".")); err == nil {
-			unpackTar(bytes.NewReader(data), root, newTarGuard(root, "."), false)
+			unpackTar(bytes.NewReader(data), root, newTarGuard(root, "."), unpackRules{})
+		} else if err := scanTar(bytes.NewReader(data), newTarGuard(root, "."), nil); err == nil {
+			unpackTar(bytes.NewReader(data), root, newTarGuard(root, "."), unpackRules{})
 		}
 		entries, _ := os.ReadDir(base)
 		if len(entries) != 2 {

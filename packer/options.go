@@ -30,6 +30,7 @@ type options struct {
 	concurrency int
 	epoch       *time.Time
 	chown       bool
+	setid       bool
 	staging     bool
 }
 
@@ -43,6 +44,9 @@ func makeOptions(opts []Option) (*options, error) {
 		if err := opt(o); err != nil {
 			return nil, err
 		}
+	}
+	if o.trustSet && o.level < LevelRelaxed {
+		return nil, fmt.Errorf("trusted keys need level relaxed or above: level %s does not check the signature they pin: %w", o.level, ErrInvalidInput)
 	}
 	return o, nil
 }
@@ -98,7 +102,9 @@ func WithLevel(l Level) Option {
 
 // WithTrustedKeys makes Open and Verify refuse (ErrUntrusted) a package signed by any key not in
 // keys. Several calls add up. With no keys given the option still turns trust checking on, so
-// every package is refused: an empty trust list never means "trust anything".
+// every package is refused: an empty trust list never means "trust anything". A pin is honoured
+// at every level or not at all: with a level below LevelRelaxed, which does not check the
+// signature, the options are refused (ErrInvalidInput).
 func WithTrustedKeys(keys ...ed25519.PublicKey) Option {
 	return func(o *options) error {
 		for _, k := range keys {
@@ -138,6 +144,13 @@ func WithSourceDateEpoch(t time.Time) Option {
 // WithChown makes extraction set owners from tar headers (numeric uid/gid). Off by default.
 func WithChown(on bool) Option {
 	return func(o *options) error { o.chown = on; return nil }
+}
+
+// WithSetuid makes extraction keep the setuid and setgid bits of tar entries and single-file
+// slots. Off by default: they are stripped (as tar does for a user other than root), so
+// extracting a package never creates a set-id program by itself.
+func WithSetuid(on bool) Option {
+	return func(o *options) error { o.setid = on; return nil }
 }
 
 // WithStagingDest declares that extraction writes into a private staging directory which the
