@@ -3,13 +3,13 @@ package engine
 import (
 	"io"
 
-	"github.com/flavor-dev/flavor/oci"
+	"github.com/flavor-dev/flavor/platform"
 )
 
 // ContainerSpec describes a build container.
 type ContainerSpec struct {
 	Image    string            // image id or name in the engine
-	Platform oci.Platform      // the image's platform; passed to the engine so it checks
+	Platform platform.Platform // the image's platform; passed to the engine so it checks
 	Env      []string          // KEY=VALUE, in order
 	WorkDir  string            // working directory; the image's when empty
 	Package  string            // the package being built, recorded in a label
@@ -77,4 +77,7 @@ const (
 	LabelRun     = "dev.flavor.run"     // the run id of the flavor process that made it
 	LabelPackage = "dev.flavor.package" // the package being built
 	LabelOwner   = "dev.flavor.owner"   // "hostname:pid" of the flavor process
+	// LabelOwnerNS names the kernel boot and PID namespace the owner's pid is in
+	// ("<boot id>/pid:[<inode>]", see [OwnerNamespace]): a pid means something only there.
+	LabelOwnerNS = "dev.flavor.owner-ns"
 )

@@ -196,9 +196,9 @@ func BenchmarkRender(b *testing.B) {
 	spec := "image: busybox\nsteps:\n{{- template \"t07\" . }}\n- echo {{ .Values.name | upper }}\n"
 	data := &templateData{Values: map[string]any{"name": "pkg", "files": []any{"a", "b", "c"}}}
 	b.Run("shared", func(b *testing.B) {
-		r, err := newRenderer(shared)
-		if err != nil {
-			b.Fatal(err)
+		r, errs := newRenderer(shared)
+		if len(errs) > 0 {
+			b.Fatal(errs[0])
 		}
 		w, err := r.worker()
 		if err != nil {

@@ -2,12 +2,14 @@ package specs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
 
-	"github.com/flavor-dev/flavor/specs/version"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/flavor-dev/flavor/specs/version"
 )
 
 // runtimeYAML is a package's identity and runtime fields, shared by definition.yaml (or a
@@ -70,85 +72,167 @@ type collectionKeys struct {
 	Packages []any `yaml:"packages"`
 }
 
-// entry is one package definition: a definition.yaml or one collection entry.
+// entry is one package definition: a definition.yaml or one collection entry. An entry that
+// cannot be used has err set, and id as far as it could be read.
 type entry struct {
 	file       string
 	line       int
 	def        definitionYAML
 	raw        map[string]any
 	collection bool
+	id         Ref
+	err        error
+	warns      []*SpecError
 }
 
-func readEntries(path string, collection bool) ([]entry, error) {
-	data, _, err := readOptional(path)
-	if err != nil {
-		return nil, err
-	}
-	return parseEntries(path, data, collection)
-}
-
-// parseEntries reads the packages a definition.yaml or collection.yaml defines.
-func parseEntries(path string, data []byte, collection bool) ([]entry, error) {
+// parseEntries reads the packages a definition.yaml or collection.yaml defines. An error about
+// the whole file (it is not YAML, a collection without packages) is returned as err; a problem
+// of one entry stays with that entry. warns are the file's own warnings (collection.yaml's top
+// level).
+func parseEntries(path string, data []byte, collection, strict bool) (entries []entry, warns []*SpecError, err error) {
 	root, err := yamlDoc(path, data)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if root == nil {
-		return nil, specErr(path, 0, nil, "empty file: a package needs at least a name")
+		return nil, nil, specErr(path, 0, nil, "empty file: a package needs at least a name")
 	}
 	if !collection {
-		e, err := readEntry(path, root)
-		if err != nil {
-			return nil, err
+		return []entry{readEntry(path, root, false, strict)}, nil, nil
+	}
+	c := &checker{file: path, strict: strict}
+	top := deref(root)
+	if top.Kind == yaml.MappingNode {
+		if top, err = c.expandMapping(top, "", false); err != nil {
+			return nil, c.warns, err
 		}
-		return []entry{e}, nil
 	}
-	c := &checker{file: path}
-	if err := c.check(root, typeOf[collectionKeys](), "", false); err != nil {
-		return nil, err
+	if err := c.check(top, typeOf[collectionKeys](), "", false); err != nil {
+		return nil, c.warns, err
 	}
-	var col collectionYAML
-	if err := root.Decode(&col); err != nil {
-		return nil, specErr(path, root.Line, nil, "decoding: %v", err)
-	}
-	if len(col.Packages) == 0 {
-		return nil, specErr(path, root.Line, nil, `a collection needs a "packages" list`)
-	}
-	out := make([]entry, 0, len(col.Packages))
-	for i := range col.Packages {
-		e, err := readEntry(path, &col.Packages[i])
-		if err != nil {
-			return nil, err
+	var list *yaml.Node
+	for i := 0; i+1 < len(top.Content); i += 2 {
+		if top.Content[i].Value == "packages" {
+			list = deref(top.Content[i+1])
 		}
+	}
+	if list == nil || len(list.Content) == 0 {
+		return nil, c.warns, specErr(path, top.Line, nil, `a collection needs a "packages" list`)
+	}
+	entries = make([]entry, 0, len(list.Content))
+	for _, n := range list.Content {
+		e := readEntry(path, n, true, strict)
 		e.collection = true
-		out = append(out, e)
+		entries = append(entries, e)
 	}
-	return out, nil
+	return entries, c.warns, nil
 }
 
-func readEntry(path string, n *yaml.Node) (entry, error) {
-	if n.Kind == yaml.AliasNode && n.Alias != nil {
-		n = n.Alias
+// readEntry reads one package definition, with merge keys applied and checked.
+func readEntry(path string, n *yaml.Node, inCollection, strict bool) (e entry) {
+	c := &checker{file: path, strict: strict, entry: inCollection}
+	e = entry{file: path, line: deref(n).Line}
+	defer func() { e.warns = c.warns }()
+	x, err := c.expand(n, "")
+	if err != nil {
+		e.err = err
+		return e
 	}
-	if n.Kind != yaml.MappingNode {
-		return entry{}, specErr(path, n.Line, nil, "a package definition must be a mapping with at least a name, not %s", kindName(n))
+	x = deref(x)
+	if x.Kind != yaml.MappingNode {
+		e.err = specErr(path, x.Line, nil, "a package definition must be a mapping with at least a name, not %s", kindName(x))
+		return e
 	}
-	c := &checker{file: path}
-	e := entry{file: path, line: n.Line}
-	if err := c.decode(n, &e.def, true); err != nil {
-		return entry{}, err
+	e.id = identity(x)
+	if err := c.check(x, typeOf[definitionYAML](), "", true); err != nil {
+		e.err = err
+		return e
 	}
-	if err := n.Decode(&e.raw); err != nil {
-		return entry{}, specErr(path, n.Line, nil, "decoding: %v", err)
+	if err := x.Decode(&e.def); err != nil {
+		e.err = specErr(path, x.Line, nil, "decoding: %v", err)
+		return e
+	}
+	if err := x.Decode(&e.raw); err != nil {
+		e.err = specErr(path, x.Line, nil, "decoding: %v", err)
+		return e
 	}
 	e.raw = normalizeMap(e.raw)
-	return e, nil
+	return e
 }
 
-// loadDir reads one package directory and renders each of its packages.
-func (l *loader) loadDir(ctx context.Context, w *worker, d pkgDir) ([]*Package, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
+// identity reads name, category and version from a definition mapping without checking
+// anything else, to name a package whose definition has a problem.
+func identity(m *yaml.Node) Ref {
+	var r Ref
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		v := deref(m.Content[i+1])
+		if v.Kind != yaml.ScalarNode {
+			continue
+		}
+		switch m.Content[i].Value {
+		case "name":
+			r.Name = strings.TrimSpace(v.Value)
+		case "category":
+			r.Category = strings.TrimSpace(v.Value)
+		case "version":
+			r.Version = strings.TrimSpace(v.Value)
+		}
+	}
+	return r
+}
+
+// dirResult is what loading one package directory gives: the packages that loaded, and the
+// problems found.
+type dirResult struct {
+	pkgs     []*Package
+	problems []problem
+}
+
+// problem is one problem found while loading, before the tree dedupes and sorts them.
+type problem struct {
+	err     *SpecError
+	warning bool
+	pkg     string // the package concerned ("cat/name@version"), or ""
+	// broken is the identity of the package the error makes unusable; nil for warnings and
+	// for errors in a file no package could be read from.
+	broken *Ref
+}
+
+func (r *dirResult) warn(pkg string, warns []*SpecError) {
+	for _, w := range warns {
+		r.problems = append(r.problems, problem{err: w, warning: true, pkg: pkg})
+	}
+}
+
+// fail records err, which makes the package id names unusable (id nil or without a name: a
+// package that could not be named).
+func (r *dirResult) fail(id *Ref, file string, err error) {
+	pr := problem{err: asSpecError(file, err)}
+	if id != nil && id.Name != "" {
+		pr.broken = id
+		pr.pkg = refID(*id)
+	}
+	r.problems = append(r.problems, pr)
+}
+
+// refID renders an identity as Package.ID does.
+func refID(r Ref) string { return r.Category + "/" + r.Name + "@" + r.Version }
+
+// asSpecError returns err as a *SpecError, naming file when it is another error.
+func asSpecError(file string, err error) *SpecError {
+	var se *SpecError
+	if errors.As(err, &se) {
+		return se
+	}
+	return specErr(file, 0, err, "reading")
+}
+
+// loadDir reads one package directory and renders each of its packages. A problem stays with
+// the packages it concerns: the others of the directory load.
+func (l *loader) loadDir(ctx context.Context, w *worker, d pkgDir) dirResult {
+	var res dirResult
+	if ctx.Err() != nil {
+		return res
 	}
 	var entries []entry
 	for _, f := range []struct {
@@ -158,29 +242,47 @@ func (l *loader) loadDir(ctx context.Context, w *worker, d pkgDir) ([]*Package, 
 		if !f.on {
 			continue
 		}
-		es, err := readEntries(filepath.Join(d.dir, f.name), f.name == collectionFile)
+		path := filepath.Join(d.dir, f.name)
+		data, _, err := readOptional(path)
 		if err != nil {
-			return nil, err
+			res.fail(nil, path, err)
+			continue
+		}
+		es, warns, err := parseEntries(path, data, f.name == collectionFile, l.opts.strict)
+		res.warn("", warns)
+		if err != nil {
+			res.fail(nil, path, err)
+			continue
 		}
 		entries = append(entries, es...)
 	}
-	build, err := parseOptional(w, filepath.Join(d.dir, buildFile))
-	if err != nil {
-		return nil, err
-	}
-	final, err := parseOptional(w, filepath.Join(d.dir, finalizeFile))
-	if err != nil {
-		return nil, err
-	}
-	var out []*Package
+	buildPath, finalPath := filepath.Join(d.dir, buildFile), filepath.Join(d.dir, finalizeFile)
+	build, buildErr := parseOptional(w, buildPath)
+	final, finalErr := parseOptional(w, finalPath)
 	for _, e := range entries {
-		pkgs, err := l.makePackage(d, e, build, final)
-		if err != nil {
-			return nil, err
+		id := ""
+		if e.id.Name != "" {
+			id = refID(e.id)
 		}
-		out = append(out, pkgs...)
+		res.warn(id, e.warns)
+		switch {
+		case e.err != nil:
+			res.fail(&e.id, e.file, e.err)
+		case buildErr != nil:
+			res.fail(&e.id, buildPath, buildErr)
+		case finalErr != nil:
+			res.fail(&e.id, finalPath, finalErr)
+		default:
+			pkgs, warns, err := l.makePackage(d, e, build, final)
+			res.warn(id, warns)
+			if err != nil {
+				res.fail(&e.id, e.file, err)
+				continue
+			}
+			res.pkgs = append(res.pkgs, pkgs...)
+		}
 	}
-	return out, nil
+	return res
 }
 
 // source is a parsed template file and whether its text holds template actions (so line
@@ -206,12 +308,12 @@ func parseOptional(w *worker, path string) (*source, error) {
 
 // render executes a template for one package and returns its YAML root and a checker that
 // reports lines of the source file.
-func (s *source) render(data *templateData, hints keyHints) (*yaml.Node, *checker, error) {
+func (s *source) render(data *templateData, hints keyHints, strict bool) (*yaml.Node, *checker, error) {
 	out, prefix, err := s.c.execute(data)
 	if err != nil {
 		return nil, nil, err
 	}
-	c := &checker{file: s.path, hints: hints, lineOffset: prefix, rendered: s.actions || len(s.c.w.roots) > 0}
+	c := &checker{file: s.path, hints: hints, strict: strict, lineOffset: prefix, rendered: s.actions || len(s.c.w.roots) > 0}
 	root, err := yamlDoc(s.path, out)
 	if err != nil {
 		if se, ok := err.(*SpecError); ok && c.rendered {
@@ -224,8 +326,9 @@ func (s *source) render(data *templateData, hints keyHints) (*yaml.Node, *checke
 }
 
 // makePackage turns one entry into its package (and its subpackages), rendering build.yaml and
-// finalize.yaml with the entry's values.
-func (l *loader) makePackage(d pkgDir, e entry, build, final *source) ([]*Package, error) {
+// finalize.yaml with the entry's values. It returns the warnings found on the way.
+func (l *loader) makePackage(d pkgDir, e entry, build, final *source) ([]*Package, []*SpecError, error) {
+	var warns []*SpecError
 	p := e.def.newPackage()
 	p.Flags = map[string]bool(e.def.Flags)
 	p.Dir, p.Tree, p.File, p.Line = d.dir, d.tree, e.file, e.line
@@ -235,14 +338,20 @@ func (l *loader) makePackage(d pkgDir, e entry, build, final *source) ([]*Packag
 	}
 	variants, err := checkVariants(p.Flags, e.def.Variants)
 	if err != nil {
-		return nil, specErr(e.file, e.line, nil, "%v", err)
+		return nil, nil, specErr(e.file, e.line, nil, "%v", err)
 	}
 	p.Variants = variants
-	p.version, _ = version.Parse(p.Version)
+	var verr *SpecError
+	if p.version, verr = l.parseVersion(p, e.file, e.line); verr != nil {
+		if l.opts.strict {
+			return nil, nil, verr
+		}
+		warns = append(warns, verr)
+	}
 	p.platform = l.opts.platform
 	flavor, err := flavorFlags(p.Name, p.Flags, l.opts.flavor)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	p.Flavor = flavor
 	p.Values = mergeValues(e.raw, l.values)
@@ -252,32 +361,32 @@ func (l *loader) makePackage(d pkgDir, e entry, build, final *source) ([]*Packag
 		Platform: l.opts.platform,
 		Package:  packageInfo{Name: p.Name, Category: p.Category, Version: p.Version},
 	}
-	for_ := ""
-	if e.collection {
-		for_ = " (for " + p.ID() + ")"
-	}
 	p.Spec = &Spec{Delta: DeltaChanged}
 	var subs []subpackageYAML
 	if build != nil {
-		root, c, err := build.render(data, buildHints)
+		root, c, err := build.render(data, buildHints, l.opts.strict)
 		if err != nil {
-			return nil, annotate(err, for_)
+			return nil, nil, err
 		}
 		var b buildYAML
-		if err := c.decode(root, &b, false); err != nil {
-			return nil, annotate(err, for_)
+		err = c.decode(root, &b, false)
+		warns = append(warns, c.warns...)
+		if err != nil {
+			return nil, warns, err
 		}
 		p.Spec = b.spec()
 		subs = b.Subpackages
 	}
 	if final != nil {
-		root, c, err := final.render(data, nil)
+		root, c, err := final.render(data, nil, l.opts.strict)
 		if err != nil {
-			return nil, annotate(err, for_)
+			return nil, warns, err
 		}
 		var f finalizeYAML
-		if err := c.decode(root, &f, false); err != nil {
-			return nil, annotate(err, for_)
+		err = c.decode(root, &f, false)
+		warns = append(warns, c.warns...)
+		if err != nil {
+			return nil, warns, err
 		}
 		p.Finalizer = &Finalizer{Install: f.Install, Shell: f.Shell, Uninstall: f.Uninstall}
 	}
@@ -294,18 +403,26 @@ func (l *loader) makePackage(d pkgDir, e entry, build, final *source) ([]*Packag
 		if sp.Version == "" {
 			sp.Version = p.Version
 		}
-		sp.version, _ = version.Parse(sp.Version)
+		if sp.version, verr = l.parseVersion(sp, build.path, 0); verr != nil {
+			if l.opts.strict {
+				return nil, warns, verr
+			}
+			warns = append(warns, verr)
+		}
 		out = append(out, sp)
 	}
-	return out, nil
+	return out, warns, nil
 }
 
-// annotate appends which collection entry was being rendered to a SpecError.
-func annotate(err error, suffix string) error {
-	if se, ok := err.(*SpecError); ok && suffix != "" {
-		cp := *se
-		cp.Msg += suffix
-		return &cp
+// parseVersion parses p's version. One that is not a Debian version (it does not start with a
+// digit, say) cannot be ordered: luet loads it, but no selector such as ">=0" ever matches it,
+// so a requirement on the package fails later with "no version satisfies". Say so at load time.
+func (l *loader) parseVersion(p *Package, file string, line int) (version.Version, *SpecError) {
+	v, err := version.Parse(p.Version)
+	if err == nil {
+		return v, nil
 	}
-	return err
+	why := strings.TrimPrefix(err.Error(), fmt.Sprintf("parsing version %q: %v: ", p.Version, version.ErrInvalid))
+	return v, specErr(file, line, nil, "version %q cannot be ordered (%s): no selector such as \">=0\" selects it, only the exact %s does; make it a version that starts with a digit",
+		p.Version, why, p.ID())
 }

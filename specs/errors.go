@@ -3,10 +3,7 @@ package specs
 import (
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
-
-	"github.com/flavor-dev/flavor/specs/internal/suggest"
 )
 
 // Sentinel errors callers branch on. Every error Load returns about the content of a tree wraps
@@ -54,14 +51,4 @@ func (e *SpecError) Unwrap() []error {
 
 func specErr(file string, line int, err error, format string, args ...any) *SpecError {
 	return &SpecError{File: file, Line: line, Msg: fmt.Sprintf(format, args...), Err: err}
-}
-
-// didYouMean formats a hint for w, or "" when nothing is close.
-func didYouMean(w string, known []string) string {
-	if s := suggest.Nearest(w, known); s != "" {
-		return fmt.Sprintf(" (did you mean %q?)", s)
-	}
-	k := append([]string(nil), known...)
-	sort.Strings(k)
-	return fmt.Sprintf(" (known: %s)", strings.Join(k, ", "))
 }

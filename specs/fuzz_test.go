@@ -3,6 +3,8 @@ package specs
 import (
 	"errors"
 	"testing"
+
+	"github.com/flavor-dev/flavor/platform"
 )
 
 // FuzzParseEntries feeds arbitrary bytes to the definition.yaml and collection.yaml reader: it
@@ -22,15 +24,22 @@ func FuzzParseEntries(f *testing.F) {
 		f.Add([]byte(s), true)
 	}
 	f.Fuzz(func(t *testing.T, data []byte, collection bool) {
-		entries, err := parseEntries("fuzz.yaml", data, collection)
-		if err != nil {
+		entries, _, err := parseEntries("fuzz.yaml", data, collection, false)
+		isFileErr := func(err error) {
 			var se *SpecError
 			if !errors.As(err, &se) || se.File != "fuzz.yaml" || !errors.Is(err, ErrInvalidSpec) {
 				t.Fatalf("error %v is not a SpecError about fuzz.yaml", err)
 			}
+		}
+		if err != nil {
+			isFileErr(err)
 			return
 		}
 		for _, e := range entries {
+			if e.err != nil {
+				isFileErr(e.err)
+				continue
+			}
 			if e.def.Name == "" {
 				t.Fatalf("accepted an entry without a name: %q", data)
 			}
@@ -53,9 +62,9 @@ func FuzzRenderBuild(f *testing.F) {
 	} {
 		f.Add(s)
 	}
-	r, err := newRenderer(nil)
-	if err != nil {
-		f.Fatal(err)
+	r, errs := newRenderer(nil)
+	if len(errs) > 0 {
+		f.Fatal(errs[0])
 	}
 	f.Fuzz(func(t *testing.T, text string) {
 		w, err := r.worker()
@@ -71,8 +80,8 @@ func FuzzRenderBuild(f *testing.F) {
 			return
 		}
 		s := &source{c: src, path: "build.yaml", actions: true}
-		data := &templateData{Values: map[string]any{"name": "a"}, Flavor: map[string]bool{}, Platform: Platform{OS: "linux", Arch: "amd64"}}
-		root, c, err := s.render(data, buildHints)
+		data := &templateData{Values: map[string]any{"name": "a"}, Flavor: map[string]bool{}, Platform: platform.Platform{OS: "linux", Arch: "amd64"}}
+		root, c, err := s.render(data, buildHints, false)
 		if err != nil {
 			var se *SpecError
 			if !errors.As(err, &se) {

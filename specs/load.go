@@ -20,9 +20,6 @@ const (
 	templatesDir   = "templates"
 )
 
-// maxErrors is how many load errors are reported at once.
-const maxErrors = 10
-
 // pkgDir is a directory holding a definition.yaml and/or a collection.yaml.
 type pkgDir struct {
 	tree       string
@@ -42,8 +39,12 @@ type pkgDir struct {
 //   - directories named .git are skipped; symbolic links to directories are not followed;
 //   - when trees define the same package, the first tree wins; twice in one tree is an error.
 //
-// Mistakes in the files are *SpecError values (wrapping ErrInvalidSpec) naming the file and
-// line; up to ten are returned together.
+// A mistake in the files is the problem of the packages it concerns, never of the whole tree:
+// every package that loads is in the tree and usable, and each problem is reported once by
+// Tree.Problems, naming the file and line (as a *SpecError wrapping ErrInvalidSpec). A package
+// with an error is left out; looking it up, or resolving something that needs it, fails
+// naming the problem. What luet ignores silently is a warning (an error with WithStrict).
+// Load itself fails only when a tree cannot be read at all, or ctx ends.
 func Load(ctx context.Context, trees []string, opts ...Option) (*Tree, error) {
 	o := defaultOptions()
 	for _, opt := range opts {
@@ -69,21 +70,18 @@ func Load(ctx context.Context, trees []string, opts ...Option) (*Tree, error) {
 		dirs = append(dirs, d...)
 		tmpls = append(tmpls, t...)
 	}
-	r, err := newRenderer(tmpls)
-	if err != nil {
-		return nil, err
-	}
+	r, tmplErrs := newRenderer(tmpls)
 	l := &loader{opts: &o, values: values, r: r}
 	results, err := l.loadAll(ctx, dirs)
 	if err != nil {
 		return nil, err
 	}
-	t, err := newTree(trees, &o, results)
-	if err != nil {
-		return nil, err
+	for _, e := range tmplErrs {
+		results = append(results, dirResult{problems: []problem{{err: e}}})
 	}
+	t := newTree(trees, &o, results)
 	o.logger.Debug("loaded spec trees", "trees", trees, "directories", len(dirs), "templates", len(tmpls),
-		"packages", len(t.packages), "platform", o.platform.String(), "flavor", o.flavor)
+		"packages", len(t.packages), "problems", len(t.problems), "platform", o.platform.String(), "flavor", o.flavor)
 	return t, nil
 }
 
@@ -164,11 +162,10 @@ type loader struct {
 	r      *renderer
 }
 
-// loadAll loads every package directory on a pool of workers and returns the packages in the
-// order of dirs, or the first maxErrors errors in that order.
-func (l *loader) loadAll(ctx context.Context, dirs []pkgDir) ([][]*Package, error) {
-	results := make([][]*Package, len(dirs))
-	errs := make([]error, len(dirs))
+// loadAll loads every package directory on a pool of workers and returns what each gave, in
+// the order of dirs.
+func (l *loader) loadAll(ctx context.Context, dirs []pkgDir) ([]dirResult, error) {
+	results := make([]dirResult, len(dirs))
 	jobs := make(chan int)
 	done := make(chan int)
 	var wg sync.WaitGroup
@@ -180,9 +177,9 @@ func (l *loader) loadAll(ctx context.Context, dirs []pkgDir) ([][]*Package, erro
 			w, err := l.r.worker()
 			for i := range jobs {
 				if err != nil {
-					errs[i] = err
+					results[i].fail(nil, dirs[i].dir, err)
 				} else {
-					results[i], errs[i] = l.loadDir(ctx, w, dirs[i])
+					results[i] = l.loadDir(ctx, w, dirs[i])
 				}
 				done <- i
 			}
@@ -211,15 +208,6 @@ func (l *loader) loadAll(ctx context.Context, dirs []pkgDir) ([][]*Package, erro
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("loading spec trees: %w", err)
-	}
-	var all []error
-	for _, err := range errs {
-		if err != nil && len(all) < maxErrors {
-			all = append(all, err)
-		}
-	}
-	if len(all) > 0 {
-		return nil, errors.Join(all...)
 	}
 	return results, nil
 }

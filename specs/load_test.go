@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/flavor-dev/flavor/platform"
 )
 
 // writeTree creates files (path → content) under a new temporary directory and returns it.
@@ -28,13 +30,24 @@ func writeTree(t testing.TB, files map[string]string) string {
 
 const defA = "name: a\ncategory: test\nversion: \"1.0\"\n"
 
+// loadErr loads root and returns the errors among its problems (nil when there are none).
+func loadErr(t testing.TB, root string, opts ...Option) error {
+	t.Helper()
+	tr, err := Load(context.Background(), []string{root}, opts...)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	return tr.Err()
+}
+
 func TestLoadErrors(t *testing.T) {
 	tests := []struct {
-		name  string
-		files map[string]string
-		file  string // the file the error must name
-		line  int
-		msg   []string
+		name   string
+		files  map[string]string
+		file   string // the file the error must name
+		line   int
+		msg    []string
+		strict bool
 	}{
 		{
 			name:  "unknown key with hint",
@@ -157,9 +170,9 @@ func TestLoadErrors(t *testing.T) {
 			file:  "a/finalize.yaml", line: 1, msg: []string{`unknown key "instal"`, `did you mean "install"?`},
 		},
 		{
-			name:  "duplicate key",
+			name:  "duplicate key, strict",
 			files: map[string]string{"a/definition.yaml": defA, "a/build.yaml": "image: a\nimage: b\n"},
-			file:  "a/build.yaml", msg: []string{"image"},
+			file:  "a/build.yaml", line: 2, msg: []string{`key "image" appears twice`, "strict"}, strict: true,
 		},
 		{
 			name:  "defined twice in one tree",
@@ -169,15 +182,15 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "collection entry named in the message",
 			files: map[string]string{"c/collection.yaml": "packages:\n- name: x\n  category: t\n  version: \"1\"\n- name: y\n  category: t\n  version: \"1\"\n  bad: true\n", "c/build.yaml": "image: busybox\n{{ if .Values.bad }}stepz: []{{ end }}\n"},
-			file:  "c/build.yaml", line: 2, msg: []string{`unknown key "stepz"`, "for t/y@1", "rendered"},
+			file:  "c/build.yaml", line: 2, msg: []string{`unknown key "stepz"`, "rendered"},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			root := writeTree(t, tt.files)
-			_, err := Load(context.Background(), []string{root})
+			err := loadErr(t, root, WithStrict(tt.strict))
 			if err == nil {
-				t.Fatal("Load succeeded")
+				t.Fatal("Load found no error")
 			}
 			if !errors.Is(err, ErrInvalidSpec) {
 				t.Fatalf("error %v does not wrap ErrInvalidSpec", err)
@@ -206,7 +219,7 @@ func TestLoadReportsSeveralErrors(t *testing.T) {
 		"a/definition.yaml": defA, "a/build.yaml": "step: []\n",
 		"b/definition.yaml": "name: b\nversion: \"1\"\n", "b/build.yaml": "imag: x\n",
 	})
-	_, err := Load(context.Background(), []string{root})
+	err := loadErr(t, root)
 	if err == nil || !strings.Contains(err.Error(), `"step"`) || !strings.Contains(err.Error(), `"imag"`) {
 		t.Fatalf("want both mistakes reported, got %v", err)
 	}
@@ -238,7 +251,7 @@ env:
 {{ define "inner" }}{{ .Package.Name }}-inner{{ end }}
 `,
 	})
-	tr, err := Load(context.Background(), []string{root}, WithPlatform(Platform{OS: "linux", Arch: "arm", Variant: "v7"}), WithFlavor("!ssl,~debug,other"))
+	tr, err := Load(context.Background(), []string{root}, WithPlatform(platform.Platform{OS: "linux", Arch: "arm", Variant: "v7"}), WithFlavor("!ssl,~debug,other"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,7 +277,7 @@ func TestIncludeRecursionLimit(t *testing.T) {
 		"a/definition.yaml": defA,
 		"a/build.yaml":      "{{ define \"loop\" }}{{ include \"loop\" . }}{{ end }}image: {{ include \"loop\" . }}\n",
 	})
-	_, err := Load(context.Background(), []string{root})
+	err := loadErr(t, root)
 	if !errors.Is(err, ErrInvalidSpec) || !strings.Contains(err.Error(), "more than 1000 nested includes") {
 		t.Fatalf("want the include limit, got %v", err)
 	}
@@ -280,7 +293,7 @@ func TestSharedTemplateText(t *testing.T) {
 		"b/definition.yaml":   "name: b\ncategory: test\nversion: \"1.0\"\n",
 		"b/build.yaml":        "steps:\n- ok\nsteppes: []\n",
 	})
-	_, err := Load(context.Background(), []string{root})
+	err := loadErr(t, root)
 	var se *SpecError
 	if !errors.As(err, &se) || se.Line != 3 || !strings.HasSuffix(se.File, filepath.Join("b", "build.yaml")) {
 		t.Fatalf("want b/build.yaml:3, got %v", err)
@@ -344,7 +357,7 @@ func TestPlatformsAndDelta(t *testing.T) {
 		ok       bool
 	}{{"linux/amd64", true}, {"linux/arm/v7", true}, {"linux/arm/v6", false}, {"linux/arm64", false}} {
 		t.Run(tt.platform, func(t *testing.T) {
-			pl, err := ParsePlatform(tt.platform)
+			pl, err := platform.Parse(tt.platform)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -383,7 +396,7 @@ func TestLoadOptionsErrors(t *testing.T) {
 	root := writeTree(t, map[string]string{"a/definition.yaml": defA})
 	for name, opt := range map[string]Option{
 		"bad flavor":  WithFlavor("ssl,,x y"),
-		"no platform": WithPlatform(Platform{}),
+		"no platform": WithPlatform(platform.Platform{}),
 		"nil logger":  WithLogger(nil),
 		"values file": WithValuesFiles(filepath.Join(root, "missing.yaml")),
 	} {

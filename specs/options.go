@@ -5,6 +5,8 @@ import (
 	"io"
 	"log/slog"
 	"runtime"
+
+	"github.com/flavor-dev/flavor/platform"
 )
 
 // Option configures Load.
@@ -12,16 +14,17 @@ type Option func(*options) error
 
 type options struct {
 	valuesFiles []string
-	platform    Platform
+	platform    platform.Platform
 	flavor      string
 	logger      *slog.Logger
 	progress    func(Update)
 	workers     int
+	strict      bool
 }
 
 func defaultOptions() options {
 	return options{
-		platform: HostPlatform(),
+		platform: platform.HostLinux(),
 		logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
 		workers:  runtime.GOMAXPROCS(0),
 	}
@@ -46,7 +49,7 @@ func WithValuesFiles(files ...string) Option {
 
 // WithPlatform sets the target platform the specs are rendered for (.Platform, `platforms:`
 // checks). The default is linux on the host's architecture.
-func WithPlatform(p Platform) Option {
+func WithPlatform(p platform.Platform) Option {
 	return func(o *options) error {
 		if p.OS == "" || p.Arch == "" {
 			return fmt.Errorf("setting platform %q: want os/arch", p.String())
@@ -84,6 +87,17 @@ func WithLogger(l *slog.Logger) Option {
 func WithProgress(fn func(Update)) Option {
 	return func(o *options) error {
 		o.progress = fn
+		return nil
+	}
+}
+
+// WithStrict makes what luet ignores silently an error of the package that has it, instead of a
+// warning: unknown keys, extra keys in package references, a key written twice, names no
+// package can have in a reference, versions that cannot be ordered. For authors who want their
+// tree clean.
+func WithStrict(strict bool) Option {
+	return func(o *options) error {
+		o.strict = strict
 		return nil
 	}
 }

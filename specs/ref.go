@@ -84,14 +84,22 @@ func checkRef(r Ref) error {
 	if r.Name == "" {
 		return fmt.Errorf("no package name")
 	}
+	if err := checkNames(r); err != nil {
+		return err
+	}
+	if _, err := version.ParseConstraint(r.Version); err != nil {
+		return err
+	}
+	return nil
+}
+
+// checkNames checks the characters of a reference's name and category.
+func checkNames(r Ref) error {
 	if !nameChars.MatchString(r.Name) {
 		return fmt.Errorf("package name %q: use letters, digits and . _ + - (not first), no '/', '@' or space", r.Name)
 	}
 	if r.Category != "" && !nameChars.MatchString(r.Category) {
 		return fmt.Errorf("category %q: use letters, digits and . _ + - (not first), no '/', '@' or space", r.Category)
-	}
-	if _, err := version.ParseConstraint(r.Version); err != nil {
-		return err
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/flavor-dev/flavor/platform"
 	"github.com/flavor-dev/flavor/specs/version"
 )
 
@@ -180,6 +181,14 @@ func (s *solver) options(req *requirement) ([]*Package, levels) {
 		all = []*Package{req.exact}
 	} else {
 		all = s.t.candidates(req.key, req.c)
+		var best *Package
+		if len(all) > 0 {
+			best = all[0]
+		}
+		if err := s.t.brokenErr(req.key, req.c, best); err != nil {
+			s.dead(s.chainErr(req, err))
+			return nil, nil
+		}
 	}
 	out := all[:0:0]
 	var blame levels
@@ -234,7 +243,7 @@ func (s *solver) alreadySelected(q *Package) func() string {
 	}
 }
 
-func platformList(ps []Platform) string {
+func platformList(ps []platform.Platform) string {
 	out := make([]string, len(ps))
 	for i, p := range ps {
 		out[i] = p.String()

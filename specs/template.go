@@ -11,6 +11,8 @@ import (
 	"github.com/BurntSushi/toml"
 	"github.com/Masterminds/sprig/v3"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/flavor-dev/flavor/platform"
 )
 
 // includeLimit is how deeply `include` may nest, as in Luet and Helm.
@@ -20,7 +22,7 @@ const includeLimit = 1000
 type templateData struct {
 	Values   map[string]any
 	Flavor   map[string]bool
-	Platform Platform
+	Platform platform.Platform
 	Package  packageInfo
 }
 
@@ -59,19 +61,28 @@ func baseFuncs() template.FuncMap {
 	return f
 }
 
-func newRenderer(files []templateFile) (*renderer, error) {
+// A shared template that does not parse is left out and returned as a problem: the specs
+// that use its definitions fail to render, naming them; the others are not concerned.
+func newRenderer(files []templateFile) (*renderer, []*SpecError) {
 	r := &renderer{funcs: baseFuncs()}
 	r.shared = template.New("").Funcs(r.funcs).Option("missingkey=zero")
+	var errs []*SpecError
 	for _, f := range files {
+		// Parse into a scratch set first: a failed Parse may leave definitions behind.
+		if _, err := template.New(f.path).Funcs(r.funcs).Parse(f.text); err != nil {
+			errs = append(errs, specErr(f.path, templateLine(err), nil, "%s (this shared template is left out)", cleanTemplateError(err)))
+			continue
+		}
 		t, err := r.shared.New(f.path).Parse(f.text)
 		if err != nil {
-			return nil, specErr(f.path, templateLine(err), nil, "%s", cleanTemplateError(err))
+			errs = append(errs, specErr(f.path, templateLine(err), nil, "%s (this shared template is left out)", cleanTemplateError(err)))
+			continue
 		}
 		if !blankRoot(t.Tree) {
 			r.roots = append(r.roots, f.path)
 		}
 	}
-	return r, nil
+	return r, errs
 }
 
 // blankRoot reports whether a template's text outside define blocks is only whitespace.

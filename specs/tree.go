@@ -1,13 +1,13 @@
 package specs
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"sort"
 	"strings"
 	"sync"
 
+	"github.com/flavor-dev/flavor/platform"
 	"github.com/flavor-dev/flavor/specs/internal/suggest"
 	"github.com/flavor-dev/flavor/specs/version"
 )
@@ -16,7 +16,7 @@ import (
 // It is read-only: every method is safe for concurrent use.
 type Tree struct {
 	roots    []string
-	platform Platform
+	platform platform.Platform
 	flavor   string
 	logger   *slog.Logger
 
@@ -26,6 +26,11 @@ type Tree struct {
 	providers map[string][]provider // "cat/name" → packages that provide it
 
 	constraints sync.Map // version selector → version.Constraint (or error)
+
+	problems  []*Problem              // sorted by file and line
+	problemAt map[problemKey]*Problem // for deduplication while loading
+	broken    map[string][]brokenPkg  // "cat/name" → versions left out because of an error, newest first
+	unnamed   []*SpecError            // errors in files no package could be named from
 }
 
 // provider is one `provides` entry of a package.
@@ -36,7 +41,7 @@ type provider struct {
 	exact      bool // provided.Version is one version, not a selector
 }
 
-func newTree(roots []string, o *options, results [][]*Package) (*Tree, error) {
+func newTree(roots []string, o *options, results []dirResult) *Tree {
 	t := &Tree{
 		roots:     append([]string(nil), roots...),
 		platform:  o.platform,
@@ -45,26 +50,43 @@ func newTree(roots []string, o *options, results [][]*Package) (*Tree, error) {
 		byKey:     map[string][]*Package{},
 		byName:    map[string][]string{},
 		providers: map[string][]provider{},
+		broken:    map[string][]brokenPkg{},
+		problemAt: map[problemKey]*Problem{},
 	}
 	seen := map[string]*Package{}
-	var errs []error
-	for _, pkgs := range results {
-		for _, p := range pkgs {
+	dropped := map[*Package]*SpecError{}
+	var problems []problem
+	for _, res := range results {
+		problems = append(problems, res.problems...)
+		for _, p := range res.pkgs {
 			fp := p.ID()
+			if err, ok := dropped[p.Parent]; ok && p.Parent != nil {
+				// built with its parent, which has an error
+				ref := p.Ref()
+				dropped[p] = err
+				problems = append(problems, problem{pkg: fp, broken: &ref, err: err})
+				continue
+			}
 			if first, dup := seen[fp]; dup {
 				if first.Tree != p.Tree {
 					t.logger.Debug("package defined again in a later tree; the first wins", "package", fp, "first", first.File, "ignored", p.File)
 					continue
 				}
-				errs = append(errs, specErr(p.File, p.Line, nil, "%s is defined twice in tree %s (first in %s)", fp, p.Tree, location(first)))
+				ref := p.Ref()
+				err := specErr(p.File, p.Line, nil, "%s is defined twice in tree %s (first in %s); rename or remove one", fp, p.Tree, location(first))
+				dropped[p] = err
+				problems = append(problems, problem{pkg: fp, broken: &ref, err: err})
+				continue
+			}
+			if err := checkProvides(p); err != nil {
+				ref := p.Ref()
+				dropped[p] = err
+				problems = append(problems, problem{pkg: fp, broken: &ref, err: err})
 				continue
 			}
 			seen[fp] = p
 			t.packages = append(t.packages, p)
 		}
-	}
-	if len(errs) > 0 {
-		return nil, joinErrors(errs)
 	}
 	for i, p := range t.packages {
 		p.index = i
@@ -84,12 +106,13 @@ func newTree(roots []string, o *options, results [][]*Package) (*Tree, error) {
 			vs[i], vs[j] = vs[j], vs[i]
 		}
 	}
+	for _, pr := range problems {
+		t.addProblem(pr)
+	}
+	t.sortProblems()
 	for _, p := range t.packages {
 		for _, r := range p.Provides {
-			c, err := r.Constraint()
-			if err != nil {
-				return nil, specErr(p.File, p.Line, err, "provides %s", r)
-			}
+			c, _ := r.Constraint() // checked by checkProvides
 			t.providers[r.Key()] = append(t.providers[r.Key()], provider{pkg: p, provided: r, constraint: c, exact: !version.IsSelector(r.Version)})
 		}
 	}
@@ -105,7 +128,17 @@ func newTree(roots []string, o *options, results [][]*Package) (*Tree, error) {
 			return a.version.Compare(b.version) > 0
 		})
 	}
-	return t, nil
+	return t
+}
+
+// checkProvides parses the selectors of p's provides.
+func checkProvides(p *Package) *SpecError {
+	for _, r := range p.Provides {
+		if _, err := r.Constraint(); err != nil {
+			return specErr(p.File, p.Line, err, "provides %s", r)
+		}
+	}
+	return nil
 }
 
 func location(p *Package) string {
@@ -119,7 +152,7 @@ func location(p *Package) string {
 func (t *Tree) Packages() []*Package { return append([]*Package(nil), t.packages...) }
 
 // Platform returns the platform the specs were rendered for.
-func (t *Tree) Platform() Platform { return t.platform }
+func (t *Tree) Platform() platform.Platform { return t.platform }
 
 // Flavor returns the requested flavor the specs were rendered for.
 func (t *Tree) Flavor() string { return t.flavor }
@@ -141,10 +174,17 @@ func (t *Tree) Lookup(r Ref) (*Package, error) {
 		return nil, fmt.Errorf("looking up %s: %w", r, err)
 	}
 	cands := t.candidates(key, c)
-	if len(cands) == 0 {
+	var best *Package
+	if len(cands) > 0 {
+		best = cands[0]
+	}
+	if err := t.brokenErr(key, c, best); err != nil {
+		return nil, fmt.Errorf("looking up %s: %w", r, err)
+	}
+	if best == nil {
 		return nil, fmt.Errorf("looking up %s: %w", r, t.noMatch(key, r, c))
 	}
-	return cands[0], nil
+	return best, nil
 }
 
 // resolveKey finds "cat/name" for a reference, applying the rule for references without a
@@ -208,7 +248,7 @@ func (t *Tree) noMatch(key string, r Ref, c version.Constraint) error {
 		if s := suggest.Nearest(key, known); s != "" {
 			hint = fmt.Sprintf(" (did you mean %s?)", s)
 		}
-		return fmt.Errorf("%w: no package %s in the tree%s", ErrNotFound, strings.TrimPrefix(key, "/"), hint)
+		return fmt.Errorf("%w: no package %s in the tree%s%s", ErrNotFound, strings.TrimPrefix(key, "/"), hint, t.unreadNote())
 	}
 	return fmt.Errorf("%w: no version of %s satisfies %q; known versions: %s", ErrNotFound, strings.TrimPrefix(key, "/"), c.String(), t.knownVersions(key))
 }
@@ -218,7 +258,11 @@ func (t *Tree) knownVersions(key string) string {
 	vs := t.byKey[key]
 	var out []string
 	for i := len(vs) - 1; i >= 0; i-- {
-		out = append(out, vs[i].Version)
+		if vs[i].version.Valid() {
+			out = append(out, vs[i].Version)
+		} else {
+			out = append(out, vs[i].Version+" (cannot be ordered)")
+		}
 	}
 	for _, pr := range t.providers[key] {
 		out = append(out, fmt.Sprintf("%s (provided by %s)", orAny(pr.provided.Version), pr.pkg.ID()))
@@ -234,13 +278,6 @@ func orAny(v string) string {
 		return "any"
 	}
 	return v
-}
-
-func joinErrors(errs []error) error {
-	if len(errs) > maxErrors {
-		errs = errs[:maxErrors]
-	}
-	return errors.Join(errs...)
 }
 
 // constraint parses r's selector, caching the result: resolutions parse the same few selectors

@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/flavor-dev/flavor/platform"
 )
 
 func TestCandidates(t *testing.T) {
@@ -58,7 +60,7 @@ func TestVariantFlavorMatchesLoad(t *testing.T) {
 		"b/definition.yaml": "name: b\ncategory: test\nversion: \"1\"\nflags: {ssl: true, debug: false}\n",
 	}
 	root := writeTree(t, files)
-	amd := Platform{OS: "linux", Arch: "amd64"}
+	amd := platform.Platform{OS: "linux", Arch: "amd64"}
 	base, err := Load(context.Background(), []string{root}, WithPlatform(amd))
 	if err != nil {
 		t.Fatal(err)
@@ -104,7 +106,7 @@ func TestVariantErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Load(context.Background(), []string{writeTree(t, map[string]string{"a/definition.yaml": tt.def})})
+			err := loadErr(t, writeTree(t, map[string]string{"a/definition.yaml": tt.def}))
 			var se *SpecError
 			if !errors.As(err, &se) || !errors.Is(err, ErrInvalidSpec) {
 				t.Fatalf("error %v; want a *SpecError", err)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/flavor-dev/flavor/specs/internal/suggest"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -135,10 +136,33 @@ func structFields(t reflect.Type) []yamlField {
 type checker struct {
 	file  string
 	hints keyHints
+	// entry says the checked node is one entry of collection.yaml, not the whole file.
+	entry bool
+	// strict makes what luet ignores (see warn) an error.
+	strict bool
+	// warns are the warnings found so far, in the order found.
+	warns []*SpecError
+	// expanded memoises expand per node, so an anchor used many times is expanded (and
+	// reported) once; expanding marks the nodes being expanded, to catch an anchor that
+	// contains itself.
+	expanded  map[*yaml.Node]*yaml.Node
+	expanding map[*yaml.Node]bool
 	// lineOffset is subtracted from node lines (text prepended by shared templates).
 	lineOffset int
 	// rendered notes that line numbers are those of the rendered text.
 	rendered bool
+}
+
+// warn records something luet ignores silently: a warning, or, when strict, an error.
+func (c *checker) warn(n *yaml.Node, format string, args ...any) error {
+	err := c.errf(n, format, args...)
+	if c.strict {
+		se := err.(*SpecError)
+		se.Msg += " (an error because loading is strict)"
+		return se
+	}
+	c.warns = append(c.warns, err.(*SpecError))
+	return nil
 }
 
 func (c *checker) line(n *yaml.Node) int {
@@ -188,8 +212,17 @@ func (c *checker) validate(n *yaml.Node, t reflect.Type) error {
 	if err := v.Elem().Interface().(validator).validate(); err != nil {
 		return c.errf(n, "%v", err)
 	}
+	if o, ok := v.Elem().Interface().(oddity); ok {
+		if msg := o.oddity(); msg != "" {
+			return c.warn(n, "%s", msg)
+		}
+	}
 	return nil
 }
+
+// oddity is implemented by the YAML shapes holding values luet accepts although they are
+// wrong (a '/' in a reference's category); the message is a warning (an error when strict).
+type oddity interface{ oddity() string }
 
 func (c *checker) checkKind(n *yaml.Node, t reflect.Type, path string, open bool) error {
 	if n == nil {
@@ -209,12 +242,12 @@ func (c *checker) checkKind(n *yaml.Node, t reflect.Type, path string, open bool
 		return nil
 	case reflect.Struct:
 		if n.Kind != yaml.MappingNode {
-			return c.errf(n, "%s must be a mapping, not %s", describePath(path), kindName(n))
+			return c.errf(n, "%s must be a mapping, not %s", c.describe(path), kindName(n))
 		}
 		return c.checkStruct(n, t, path, open)
 	case reflect.Map:
 		if n.Kind != yaml.MappingNode {
-			return c.errf(n, "%s must be a mapping, not %s", describePath(path), kindName(n))
+			return c.errf(n, "%s must be a mapping, not %s", c.describe(path), kindName(n))
 		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
@@ -225,7 +258,7 @@ func (c *checker) checkKind(n *yaml.Node, t reflect.Type, path string, open bool
 		return nil
 	case reflect.Slice:
 		if n.Kind != yaml.SequenceNode {
-			return c.errf(n, "%s must be a list, not %s", describePath(path), kindName(n))
+			return c.errf(n, "%s must be a list, not %s", c.describe(path), kindName(n))
 		}
 		for i, e := range n.Content {
 			if err := c.check(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i), false); err != nil {
@@ -235,7 +268,7 @@ func (c *checker) checkKind(n *yaml.Node, t reflect.Type, path string, open bool
 		return nil
 	case reflect.String:
 		if n.Kind != yaml.ScalarNode {
-			return c.errf(n, "%s must be a string, not %s", describePath(path), kindName(n))
+			return c.errf(n, "%s must be a string, not %s", c.describe(path), kindName(n))
 		}
 		if lastKey(path) == "version" && n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) == 0 &&
 			(n.Tag == "!!float" || n.Tag == "!!int") {
@@ -244,43 +277,80 @@ func (c *checker) checkKind(n *yaml.Node, t reflect.Type, path string, open bool
 		return nil
 	case reflect.Bool:
 		if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
-			return c.errf(n, "%s must be true or false, not %s", describePath(path), describeScalar(n))
+			return c.errf(n, "%s must be true or false, not %s", c.describe(path), describeScalar(n))
 		}
 		return nil
 	case reflect.Int, reflect.Int64:
 		if n.Kind != yaml.ScalarNode || n.Tag != "!!int" {
-			return c.errf(n, "%s must be a whole number, not %s", describePath(path), describeScalar(n))
+			return c.errf(n, "%s must be a whole number, not %s", c.describe(path), describeScalar(n))
 		}
 		return nil
 	}
 	return nil
 }
 
-func (c *checker) checkStruct(n *yaml.Node, t reflect.Type, path string, open bool) error {
+func (c *checker) checkStruct(n *yaml.Node, t reflect.Type, path string, open bool) (err error) {
 	si := infoOf(t)
 	byName, names := si.byName, si.names
+	var ignored []*yaml.Node
+	defer func() {
+		if len(ignored) > 0 && err == nil {
+			err = c.ignoredKeys(n, ignored, path, names)
+		}
+	}()
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
-		for j := 0; j < i; j += 2 {
-			if n.Content[j].Value == k.Value {
-				return c.errf(k, "key %q appears twice in %s", k.Value, describePath(path))
-			}
-		}
 		f, ok := byName[k.Value]
 		if !ok {
 			if open {
 				continue
 			}
-			if h, ok := c.hints[k.Value]; ok && path == "" {
-				return c.errf(k, "%s", h)
+			if err := c.typo(k, path, names); err != nil {
+				return err
 			}
-			return c.errf(k, "unknown key %q in %s%s", k.Value, describePath(path), didYouMean(k.Value, names))
+			ignored = append(ignored, k)
+			continue
 		}
 		if err := c.check(v, f.typ, join(path, f.name), false); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// typo reports an unknown key that is close to a known one: a likely typo, and an error
+// ("stpes" would build without its steps). It returns nil for any other key.
+func (c *checker) typo(k *yaml.Node, path string, names []string) error {
+	if h, ok := c.hints[k.Value]; ok && path == "" {
+		return c.errf(k, "%s", h)
+	}
+	if s := suggest.Nearest(k.Value, names); s != "" {
+		return c.errf(k, "unknown key %q in %s (did you mean %q?)", k.Value, c.describe(path), s)
+	}
+	return nil
+}
+
+// ignoredKeys warns, once per mapping, about its unknown keys that are not typos: luet ignores
+// them (a whole package merged into a reference brings a dozen). The warning names the
+// nearest known key when one is related ("environment" → "env"), else the known keys. Keys
+// merged from an anchor defined earlier are reported at the mapping that merges them.
+func (c *checker) ignoredKeys(n *yaml.Node, keys []*yaml.Node, path string, names []string) error {
+	at := keys[0]
+	if at.Line < n.Line {
+		at = n
+	}
+	quoted := make([]string, len(keys))
+	for i, k := range keys {
+		quoted[i] = fmt.Sprintf("%q", k.Value)
+	}
+	hint := fmt.Sprintf(" (known: %s)", strings.Join(names, ", "))
+	if len(keys) == 1 {
+		if s := suggest.Related(keys[0].Value, names); s != "" {
+			hint = fmt.Sprintf(" (did you mean %q?)", s)
+		}
+		return c.warn(at, "unknown key %s in %s is ignored, as luet ignores it%s", quoted[0], c.describe(path), hint)
+	}
+	return c.warn(at, "unknown keys %s in %s are ignored, as luet ignores them%s", strings.Join(quoted, ", "), c.describe(path), hint)
 }
 
 func join(path, key string) string {
@@ -297,8 +367,13 @@ func lastKey(path string) string {
 	return path
 }
 
-func describePath(path string) string {
+// describe names the place path is at: its dotted path, or the whole file (or collection
+// entry).
+func (c *checker) describe(path string) string {
 	if path == "" {
+		if c.entry {
+			return "the collection entry"
+		}
 		return "the file"
 	}
 	return fmt.Sprintf("%q", path)
@@ -329,10 +404,15 @@ func describeScalar(n *yaml.Node) string {
 	return fmt.Sprintf("%q", v)
 }
 
-// decodeNode checks n against out's type and decodes it.
+// decode expands n (merge keys, repeated keys), checks the result against out's type and
+// decodes it.
 func (c *checker) decode(n *yaml.Node, out any, open bool) error {
 	if n == nil {
 		return nil
+	}
+	n, err := c.expand(n, "")
+	if err != nil {
+		return err
 	}
 	if err := c.check(n, reflect.TypeOf(out), "", open); err != nil {
 		return err

@@ -5,8 +5,10 @@ import (
 	"io"
 	"strings"
 
-	"github.com/flavor-dev/flavor/specs"
 	"github.com/urfave/cli/v2"
+
+	"github.com/flavor-dev/flavor/platform"
+	"github.com/flavor-dev/flavor/specs"
 )
 
 // treeCommand is `flavor tree list|deps|order`: queries on spec trees.
@@ -46,6 +48,7 @@ func treeFlags() []cli.Flag {
 		&cli.StringFlag{Name: "platform", Usage: "target `PLATFORM` the specs are rendered for, e.g. linux/arm64 (default: linux on this machine's architecture)"},
 		&cli.StringFlag{Name: "flavor", Usage: "requested `FLAVOR` flags, e.g. \"ssl,!debug\""},
 		&cli.BoolFlag{Name: "flavors", Usage: "show each package's flavor"},
+		&cli.BoolFlag{Name: "strict", Usage: "make what luet ignores (unknown keys, repeated keys, odd names, unorderable versions) errors, and fail when the trees have any problem"},
 	}
 }
 
@@ -56,7 +59,7 @@ func treeOptions(c *cli.Context) ([]specs.Option, error) {
 		opts = append(opts, specs.WithValuesFiles(v...))
 	}
 	if p := c.String("platform"); p != "" {
-		pl, err := specs.ParsePlatform(p)
+		pl, err := platform.Parse(p)
 		if err != nil {
 			return nil, fmt.Errorf("--platform: %w", err)
 		}
@@ -65,16 +68,59 @@ func treeOptions(c *cli.Context) ([]specs.Option, error) {
 	if f := c.String("flavor"); f != "" {
 		opts = append(opts, specs.WithFlavor(f))
 	}
+	if c.Bool("strict") {
+		opts = append(opts, specs.WithStrict(true))
+	}
 	return opts, nil
 }
 
-// treeLoad loads the trees the flags name.
-func treeLoad(c *cli.Context) (*specs.Tree, error) {
+// treeLoad loads the trees the flags name and reports their problems on the error writer. A
+// problem is the problem of the packages it concerns: the command goes on with the others (and
+// fails when it needs one of them), unless --strict asks for a tree without problems.
+func treeLoad(c *cli.Context, o *output) (*specs.Tree, error) {
 	opts, err := treeOptions(c)
 	if err != nil {
 		return nil, err
 	}
-	return specs.Load(c.Context, c.StringSlice("tree"), opts...)
+	tr, err := specs.Load(c.Context, c.StringSlice("tree"), opts...)
+	if err != nil {
+		return nil, err
+	}
+	problems := tr.Problems()
+	reportProblems(o, problems)
+	if c.Bool("strict") && len(problems) > 0 {
+		return nil, fmt.Errorf("the trees have %d problem(s), listed above (--strict)", len(problems))
+	}
+	return tr, nil
+}
+
+// reportProblems prints a tree's problems, each once, and how many packages they leave out.
+func reportProblems(o *output, problems []specs.Problem) {
+	if len(problems) == 0 {
+		return
+	}
+	warnings, errs := 0, 0
+	left := map[string]bool{}
+	for _, p := range problems {
+		if p.Warning {
+			warnings++
+			o.warnf("%v%s", p.Err, packagesNote(p.Packages, ""))
+			continue
+		}
+		errs++
+		for _, id := range p.Packages {
+			left[id] = true
+		}
+		fmt.Fprintf(o.err, "flavor: error: %v%s\n", p.Err, packagesNote(p.Packages, "left out: "))
+	}
+	fmt.Fprintf(o.err, "flavor: %d error(s) leaving out %d package(s), %d warning(s); the other packages loaded (--strict makes warnings errors and fails)\n", errs, len(left), warnings)
+}
+
+func packagesNote(ids []string, prefix string) string {
+	if len(ids) == 0 {
+		return ""
+	}
+	return " [" + prefix + strings.Join(ids, ", ") + "]"
 }
 
 // treeRefs parses the package arguments.
@@ -114,7 +160,7 @@ func treeList(c *cli.Context) error {
 	if c.NArg() > 0 {
 		return fmt.Errorf("flavor tree list takes no arguments (got %q)", c.Args().Slice())
 	}
-	tr, err := treeLoad(c)
+	tr, err := treeLoad(c, o)
 	if err != nil {
 		return err
 	}
@@ -170,7 +216,7 @@ func treeDeps(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	tr, err := treeLoad(c)
+	tr, err := treeLoad(c, o)
 	if err != nil {
 		return err
 	}
@@ -241,7 +287,7 @@ func treeOrder(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	tr, err := treeLoad(c)
+	tr, err := treeLoad(c, o)
 	if err != nil {
 		return err
 	}

@@ -177,8 +177,58 @@ func TestTreeSpecErrorNamesFileAndLine(t *testing.T) {
 	os.MkdirAll(filepath.Join(dir, "a"), 0o755)
 	os.WriteFile(filepath.Join(dir, "a/definition.yaml"), []byte("name: a\ncategory: t\nversion: \"1\"\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "a/build.yaml"), []byte("image: busybox\njoin:\n- {name: b}\n"), 0o644)
-	_, stderr, code := runApp(t, "tree", "list", "--tree", dir)
-	if code != 1 || !strings.Contains(stderr, filepath.Join(dir, "a", "build.yaml")+":2:") || !strings.Contains(stderr, "requires_final_images") {
-		t.Fatalf("exit %d: %s", code, stderr)
+	where := filepath.Join(dir, "a", "build.yaml") + ":2:"
+	// The problem is t/a's: listing reports it and succeeds; naming t/a fails.
+	out, stderr, code := runApp(t, "tree", "list", "--tree", dir)
+	if code != 0 || out != "" || !strings.Contains(stderr, where) || !strings.Contains(stderr, "requires_final_images") || !strings.Contains(stderr, "left out: t/a@1") {
+		t.Fatalf("list: exit %d, out %q: %s", code, out, stderr)
+	}
+	_, stderr, code = runApp(t, "tree", "deps", "t/a", "--tree", dir)
+	if code != 1 || !strings.Contains(stderr, "flavor: error: looking up t/a@>=0: invalid spec: t/a@1 cannot be used: "+where) {
+		t.Fatalf("deps: exit %d: %s", code, stderr)
+	}
+}
+
+func TestTreeMixed(t *testing.T) {
+	mixed := filepath.Join("..", "..", "specs", "testdata", "mixed")
+	out, stderr, code := runApp(t, "tree", "list", "--tree", mixed)
+	if code != 0 {
+		t.Fatalf("list: exit %d: %s", code, stderr)
+	}
+	want := "test/app@1.0\ntest/base@1.0\ntest/environment@1.0\ntest/extra-keys@1.0\ntest/extra-keys-lib@1.0\n" +
+		"test/needs-rpi@1.0\ntest/needs-typo@1.0\ntest/odd-names@1.0\ntest/repeated@1.0\ntest/rpi@rpi-6.6.y-1\n"
+	if out != want {
+		t.Fatalf("list =\n%s\nwant\n%s", out, want)
+	}
+	for _, w := range []string{
+		"warning: " + filepath.Join(mixed, "environment", "build.yaml") + `:2: unknown key "environment" in the file is ignored, as luet ignores it (did you mean "env"?)`,
+		"warning: " + filepath.Join(mixed, "extra-keys", "collection.yaml") + `:14: unknown keys "branch", "labels", "upx" in "requires[0]" are ignored`,
+		"warning: " + filepath.Join(mixed, "repeated", "collection.yaml") + `:6: key "requires" appears twice in the collection entry (first on line 5); the last one is used`,
+		"warning: " + filepath.Join(mixed, "odd-names", "definition.yaml") + `:5: reference other/dd/dd@>=0: category "other/dd"`,
+		"warning: " + filepath.Join(mixed, "rpi", "definition.yaml") + `:1: version "rpi-6.6.y-1" cannot be ordered`,
+		"error: " + filepath.Join(mixed, "typo", "build.yaml") + `:2: unknown key "stpes" in the file (did you mean "steps"?) [left out: test/typo@1.0]`,
+		"error: " + filepath.Join(mixed, "unreadable", "definition.yaml") + ":3: not valid YAML",
+		"2 error(s) leaving out 1 package(s), 6 warning(s)",
+	} {
+		if strings.Count(stderr, w) != 1 {
+			t.Errorf("stderr does not say once %q:\n%s", w, stderr)
+		}
+	}
+	// A good target resolves; one that needs a package with an error fails, naming it and the chain.
+	if _, stderr, code := runApp(t, "tree", "order", "test/app", "--tree", mixed); code != 0 {
+		t.Fatalf("order test/app: exit %d: %s", code, stderr)
+	}
+	_, stderr, code = runApp(t, "tree", "order", "test/needs-typo", "--tree", mixed)
+	if code != 1 || !strings.Contains(stderr, "test/needs-typo@1.0 → test/typo@>=0: invalid spec: test/typo@1.0 cannot be used: "+filepath.Join(mixed, "typo", "build.yaml")+`:2: unknown key "stpes"`) {
+		t.Fatalf("order test/needs-typo: exit %d: %s", code, stderr)
+	}
+	_, stderr, code = runApp(t, "tree", "deps", "test/needs-rpi", "--tree", mixed)
+	if code != 1 || !strings.Contains(stderr, `no version of test/rpi satisfies ">=0"; known versions: rpi-6.6.y-1 (cannot be ordered)`) {
+		t.Fatalf("deps test/needs-rpi: exit %d: %s", code, stderr)
+	}
+	// --strict: warnings are errors, and any problem fails.
+	out, stderr, code = runApp(t, "tree", "list", "--strict", "--tree", mixed)
+	if code != 1 || out != "" || !strings.Contains(stderr, "(an error because loading is strict)") || !strings.Contains(stderr, "--strict") {
+		t.Fatalf("list --strict: exit %d, out %q: %s", code, out, stderr)
 	}
 }

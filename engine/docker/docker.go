@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/docker/docker/api/types/filters"
@@ -22,19 +23,22 @@ import (
 
 	"github.com/flavor-dev/flavor/engine"
 	"github.com/flavor-dev/flavor/oci"
+	"github.com/flavor-dev/flavor/platform"
 )
 
 // Docker is the container engine reached through the Docker API (a local dockerd, or a remote one
 // through DOCKER_HOST=tcp://…). It is safe for concurrent use.
 type Docker struct {
-	cli    *client.Client
-	host   string
-	local  bool
-	arch   string // the engine's architecture, GOARCH-style
-	runID  string
-	owner  string
-	log    *slog.Logger
-	binfmt string
+	cli     *client.Client
+	host    string
+	local   bool
+	arch    string // the engine's architecture, GOARCH-style
+	runID   string
+	owner   string
+	ownerNS string
+	leases  sync.Map // container id → the attach connection whose end ends the container
+	log     *slog.Logger
+	binfmt  string
 }
 
 var (
@@ -81,13 +85,14 @@ func New(ctx context.Context, opts ...Option) (*Docker, error) {
 		cli.Close()
 		return nil, d.wrap(err, nil, "asking the container engine at %s for its platform", d.host)
 	}
-	d.arch = oci.Platform{OS: "linux", Arch: info.Architecture}.Normalize().Arch
+	d.arch = platform.Platform{OS: "linux", Arch: info.Architecture}.Normalize().Arch
 	d.runID = o.runID
 	if d.runID == "" {
 		d.runID = newRunID()
 	}
 	hostname, _ := os.Hostname()
 	d.owner = fmt.Sprintf("%s:%d", hostname, os.Getpid())
+	d.ownerNS = engine.OwnerNamespace()
 	d.log.Debug("connected to the container engine", "host", d.host, "api", cli.ClientVersion(),
 		"server", info.ServerVersion, "arch", d.arch, "driver", info.Driver)
 	return d, nil
@@ -118,7 +123,14 @@ func newRunID() string {
 }
 
 // Close releases the connection to the engine.
-func (d *Docker) Close() error { return d.cli.Close() }
+func (d *Docker) Close() error {
+	d.leases.Range(func(id, conn any) bool {
+		conn.(io.Closer).Close()
+		d.leases.Delete(id)
+		return true
+	})
+	return d.cli.Close()
+}
 
 // Host is the engine's address, e.g. "unix:///var/run/docker.sock".
 func (d *Docker) Host() string { return d.host }
@@ -131,7 +143,9 @@ func (d *Docker) IsLocal() bool { return d.local }
 func (d *Docker) RunID() string { return d.runID }
 
 // Platform is the engine's native platform.
-func (d *Docker) Platform() oci.Platform { return oci.Platform{OS: "linux", Arch: d.arch}.Normalize() }
+func (d *Docker) Platform() platform.Platform {
+	return platform.Platform{OS: "linux", Arch: d.arch}.Normalize()
+}
 
 // Name says which engine this is and where it runs.
 func (d *Docker) Name() string { return "docker at " + d.host }
@@ -163,7 +177,7 @@ func (d *Docker) InspectImage(ctx context.Context, ref string) (oci.ImageInfo, e
 	}
 	info := oci.ImageInfo{
 		ID:          res.ID,
-		Platform:    oci.Platform{OS: res.Os, Arch: res.Architecture, Variant: res.Variant}.Normalize(),
+		Platform:    platform.Platform{OS: res.Os, Arch: res.Architecture, Variant: res.Variant}.Normalize(),
 		Size:        res.Size,
 		RepoTags:    res.RepoTags,
 		RepoDigests: res.RepoDigests,

@@ -15,17 +15,20 @@ const module = "github.com/flavor-dev/flavor"
 // allowed maps a folder (relative to the module root) to the folders its packages may import.
 // A folder's own subpackages are always allowed. Folders not listed may import nothing of ours.
 var allowed = map[string][]string{
-	"specs":             {},
+	"platform":          {}, // the one platform model; a leaf every layer may use
+	"specs":             {"platform"},
 	"packer":            {},
-	"oci":               {"specs"},
-	"delta":             {"specs", "oci"},
-	"launcher":          {"packer", "internal/testbin"},
+	"oci":               {"specs", "platform"},
+	"delta":             {"specs", "oci", "platform"},
+	"launcher":          {"packer", "internal/testbin", "internal/cachedir"},
+	"internal/cachedir": {}, // the cache directory rule, shared by the launcher and the build cache
 	"internal/testbin":  {}, // builds the launcher with `go build` for the launcher's own tests
-	"launcher/embedded": {},
-	"engine":            {"oci"},
-	"builder":           {"specs", "oci", "engine", "delta"},
-	"lock":              {"specs", "oci", "engine", "builder"},
-	"bundle":            {"specs", "builder", "lock", "packer", "launcher/embedded"},
+	"launcher/embedded": {"platform"},
+	"engine":            {"oci", "platform"},
+	"builder":           {"specs", "oci", "engine", "delta", "platform", "internal/cachedir"},
+	"lock":              {"specs", "oci", "engine", "builder", "platform"},
+	"bundle":            {"specs", "builder", "lock", "packer", "launcher/embedded", "platform"},
+	"pipeline":          {"specs", "oci", "engine", "builder", "lock", "bundle", "platform"},
 	"cmd":               {"*"},
 	"integration":       {"*"},
 	"internal":          {"*"},

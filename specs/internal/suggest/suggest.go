@@ -32,6 +32,26 @@ func Nearest(word string, known []string) string {
 	return best
 }
 
+// Related returns the known word that word most likely stands for when it is not a typo of
+// one (Nearest finds none) but a longer or shorter spelling of it: "environment" for "env",
+// "require" for "requires_final_images". The known word must be at least 3 letters; the longest
+// one wins. It returns "" when none is related.
+func Related(word string, known []string) string {
+	norm := func(s string) string { return strings.ReplaceAll(strings.ToLower(s), "_", "-") }
+	w := norm(word)
+	best := ""
+	for _, k := range known {
+		nk := norm(k)
+		if len(nk) < 3 || len(w) < 3 {
+			continue
+		}
+		if (strings.HasPrefix(w, nk) || strings.HasPrefix(nk, w)) && (len(k) > len(best) || len(k) == len(best) && k < best) {
+			best = k
+		}
+	}
+	return best
+}
+
 // Distance is the Levenshtein distance between a and b in runes, counting an adjacent
 // transposition as one edit (optimal string alignment).
 func Distance(a, b string) int {

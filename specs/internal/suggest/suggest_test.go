@@ -41,3 +41,20 @@ func TestNearestTieIsOrderIndependent(t *testing.T) {
 		}
 	}
 }
+
+func TestRelated(t *testing.T) {
+	known := []string{"env", "steps", "requires", "requires_final_images", "image", "id"}
+	tests := []struct{ word, want string }{
+		{"environment", "env"},
+		{"images", "image"},
+		{"require", "requires_final_images"},
+		{"identity", ""}, // "id" is too short to stand for anything
+		{"branch", ""},
+		{"en", ""},
+	}
+	for _, tt := range tests {
+		if got := Related(tt.word, known); got != tt.want {
+			t.Errorf("Related(%q) = %q, want %q", tt.word, got, tt.want)
+		}
+	}
+}
