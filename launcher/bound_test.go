@@ -91,11 +91,12 @@ func TestSetuidStripped(t *testing.T) {
 func TestTruncatedTarEntry(t *testing.T) {
 	whole := tarOf(t, &tar.Header{Name: "bin/", Typeflag: tar.TypeDir, Mode: 0o755}, &tar.Header{Name: "bin/tool", Typeflag: tar.TypeReg})
 	truncated := whole[:512+512+2] // the directory, the file's header and two bytes of its content
-	pkg := writePackage(t, packer.Spec{
-		Name:      "truncated",
-		Execution: packer.Execution{Command: "sh -c 'echo ran'"},
-		Slots:     []packer.Slot{{ID: "cut", Reader: bytes.NewReader(truncated), Operations: packer.Chain{packer.OpTar, packer.OpGzip}}},
-	})
+	stored := gzipped(truncated) // written by hand: our writer refuses a truncated tar
+	js := `{"format": "PSPF/2025", "format_version": "1.0.0", "package": {"name": "truncated", "version": "1"},
+  "slots": [{"slot": 0, "id": "cut", "source": "cut.tar.gz", "target": "{workenv}", "size": ` + strconv.Itoa(len(stored)) + `,
+    "checksum": "` + sha(stored) + `", "operations": "tgz", "purpose": "code", "lifecycle": "runtime"}],
+  "execution": {"primary_slot": 0, "command": "sh -c 'echo ran'"}}`
+	pkg := assemble(t, []byte(js), []foreignSlot{{stored: stored, ops: 0x1001, perm: 0o644}}, shape{align: 8})
 	res := newRunner(t).run(pkg, nil)
 	if res.code != 103 || !strings.Contains(res.stderr, "slot 0 (cut)") || !strings.Contains(res.stderr, "report it to its publisher") ||
 		strings.Contains(res.stderr, "fresh copy") || res.stdout != "" {

@@ -31,6 +31,10 @@ func (l *launch) ensureTree(ctx context.Context, cmd *command) error {
 	if err := os.MkdirAll(l.lay.side, 0o700); err != nil {
 		return l.ioError("creating the cache directory", err)
 	}
+	if err := l.lay.checkState(); err != nil {
+		return fail(CategoryIO, "checking the cache of "+l.name, err,
+			"remove it (flavor clean cleans the cache) or set "+EnvCache+" to a directory of your own")
+	}
 	unlock, err := lockFile(l.lay.lockPath())
 	if err != nil {
 		return l.ioError("locking the workenv", err)
@@ -41,6 +45,12 @@ func (l *launch) ensureTree(ctx context.Context, cmd *command) error {
 	}
 	done("")
 
+	if l.lay.treeMissing() {
+		l.o.emit(Event{Kind: EventWarning, Phase: "check", Message: "the workenv " + l.lay.workenv +
+			" was removed but not its completion marker; extracting it again (flavor clean removes a workenv with its marker; " +
+			EnvWorkenvCache + "=0 extracts afresh on every run)"})
+		return l.extractTree(ctx, cmd)
+	}
 	if l.cfg.fresh || !l.lay.complete() {
 		return l.extractTree(ctx, cmd)
 	}
@@ -68,7 +78,7 @@ func (l *launch) ensureTree(ctx context.Context, cmd *command) error {
 // extract afresh on every run, every lazy slot the placeholders name present, and no forced
 // re-extraction.
 func (l *launch) warm() bool {
-	return !l.cfg.fresh && len(l.freshSlots()) == 0 && l.lay.complete() && l.lazyPresent()
+	return !l.cfg.fresh && len(l.freshSlots()) == 0 && l.lay.stateDirsOK() && l.lay.complete() && l.lazyPresent()
 }
 
 func (l *launch) freshSlots() []slotPlan {

@@ -208,7 +208,7 @@ func decodeRecord(b []byte) (*launchRecord, error) {
 // writeRecord stores a record under a temporary name and renames it into place. It is a cache:
 // a failure to write it is not an error of the launch.
 func writeRecord(path string, rec *launchRecord) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil || checkStateDir(filepath.Dir(path)) != nil {
 		return
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-")
