@@ -16,17 +16,18 @@ const module = "github.com/flavor-dev/flavor"
 // A folder's own subpackages are always allowed. Folders not listed may import nothing of ours.
 var allowed = map[string][]string{
 	"platform":          {}, // the one platform model; a leaf every layer may use
-	"specs":             {"platform"},
-	"packer":            {},
+	"ops":               {}, // the slot operations vocabulary and codecs; a leaf
+	"specs":             {"platform", "ops"},
+	"packer":            {"ops"},
 	"oci":               {"specs", "platform"},
 	"delta":             {"specs", "oci", "platform"},
-	"launcher":          {"packer", "internal/testbin"},
+	"launcher":          {"packer", "ops", "internal/testbin"},
 	"internal/testbin":  {}, // builds the launcher with `go build` for the launcher's own tests
 	"launcher/embedded": {"platform"},
 	"engine":            {"oci", "platform"},
 	"builder":           {"specs", "oci", "engine", "delta", "platform"},
 	"lock":              {"specs", "oci", "engine", "builder", "platform"},
-	"bundle":            {"specs", "builder", "lock", "packer", "launcher/embedded", "platform"},
+	"bundle":            {"specs", "builder", "lock", "packer", "launcher/embedded", "platform", "ops"},
 	"cmd":               {"*"},
 	"integration":       {"*"},
 	"internal":          {"*"},
