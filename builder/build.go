@@ -13,17 +13,18 @@ import (
 
 	"github.com/flavor-dev/flavor/engine"
 	"github.com/flavor-dev/flavor/oci"
+	"github.com/flavor-dev/flavor/platform"
 )
 
 // Request says what to build.
 type Request struct {
-	Trees       []string       // spec tree roots (the current directory when empty)
-	Packages    []string       // references: cat/name, cat/name@1.0, cat/name@>=1, =cat/name-1.0
-	All         bool           // build every package of the trees (subpackages come with parents)
-	Platforms   []oci.Platform // target platforms; the engine's own when empty
-	Flavor      string         // requested flavor flags, "ssl,!debug"
-	Values      []string       // values files, the rightmost winning
-	Destination string         // where artifacts and metadata files are written
+	Trees       []string            // spec tree roots (the current directory when empty)
+	Packages    []string            // references: cat/name, cat/name@1.0, cat/name@>=1, =cat/name-1.0
+	All         bool                // build every package of the trees (subpackages come with parents)
+	Platforms   []platform.Platform // target platforms; the engine's own when empty
+	Flavor      string              // requested flavor flags, "ssl,!debug"
+	Values      []string            // values files, the rightmost winning
+	Destination string              // where artifacts and metadata files are written
 	// Strict makes what luet ignores in the trees an error of the package that has it (see
 	// specs.WithStrict), so a build that needs such a package fails.
 	Strict bool
@@ -41,11 +42,11 @@ const (
 
 // Artifact is one artifact written to the destination.
 type Artifact struct {
-	Package  string       // "category/name@version"
-	Platform oci.Platform //
-	Source   Source       // of the build it came from (a subpackage shares its parent's)
-	Path     string       // the .package.tar.zst at the destination
-	MetaPath string       // its .metadata.json
+	Package  string            // "category/name@version"
+	Platform platform.Platform //
+	Source   Source            // of the build it came from (a subpackage shares its parent's)
+	Path     string            // the .package.tar.zst at the destination
+	MetaPath string            // its .metadata.json
 	Metadata Metadata
 }
 
@@ -107,9 +108,9 @@ func Build(ctx context.Context, eng engine.Engine, req Request, opts ...Option) 
 	defer b.cleanups.Wait() // containers are gone when Build returns, whatever happened
 	platforms := req.Platforms
 	if len(platforms) == 0 {
-		platforms = []oci.Platform{oci.HostPlatform()}
+		platforms = []platform.Platform{platform.HostLinux()}
 		if p := eng.Platform(); !p.IsZero() {
-			platforms = []oci.Platform{p} // a remote engine's own architecture
+			platforms = []platform.Platform{p} // a remote engine's own architecture
 		}
 	}
 	result := &Result{}
@@ -181,7 +182,7 @@ func (b *builder) background(fn func()) {
 }
 
 // makePlans plans every platform and reports the totals.
-func (b *builder) makePlans(ctx context.Context, req Request, platforms []oci.Platform) ([]*plan, error) {
+func (b *builder) makePlans(ctx context.Context, req Request, platforms []platform.Platform) ([]*plan, error) {
 	var plans []*plan
 	seen := map[string]bool{}
 	for _, p := range platforms {

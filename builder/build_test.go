@@ -15,7 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/flavor-dev/flavor/engine"
-	"github.com/flavor-dev/flavor/oci"
+	"github.com/flavor-dev/flavor/platform"
 	"github.com/flavor-dev/flavor/specs"
 )
 
@@ -272,11 +272,11 @@ func TestBuildSeedImageMadeForDependent(t *testing.T) {
 func TestBuildEmulationCheckedBeforeContainers(t *testing.T) {
 	f := newFakeEngine(t)
 	f.noEmulate = true
-	arm := oci.MustParsePlatform("linux/arm64")
+	arm := platform.MustParse("linux/arm64")
 	f.images["busybox-arm"] = &fakeImage{id: fakeID("arm"), layers: f.images["busybox"].layers, platform: arm}
 	tree := fakeTree(t, map[string]string{"test/a": "image: busybox-arm\nsteps:\n- write /a a\n"})
 	_, err := Build(t.Context(), f, Request{Trees: []string{tree}, Packages: []string{"test/a"}, Destination: t.TempDir(),
-		Platforms: []oci.Platform{arm}}, WithCacheDir(t.TempDir()))
+		Platforms: []platform.Platform{arm}}, WithCacheDir(t.TempDir()))
 	if !errors.Is(err, engine.ErrNoEmulation) || !strings.Contains(err.Error(), "building for linux/arm64") {
 		t.Fatalf("error %v", err)
 	}
@@ -377,11 +377,11 @@ func TestArtifactNames(t *testing.T) {
 		"linux/arm/v7": "x-app-1.0-linux-arm-v7.package.tar.zst",
 	}
 	for plat, want := range cases {
-		if got := ArtifactName(p, oci.MustParsePlatform(plat)); got != want {
+		if got := ArtifactName(p, platform.MustParse(plat)); got != want {
 			t.Errorf("%s: %s, want %s", plat, got, want)
 		}
 	}
-	if got := MetadataName(p, oci.MustParsePlatform("linux/arm64")); got != "x-app-1.0-linux-arm64.metadata.json" {
+	if got := MetadataName(p, platform.MustParse("linux/arm64")); got != "x-app-1.0-linux-arm64.metadata.json" {
 		t.Errorf("metadata name %s", got)
 	}
 	if got := fileFlavor(map[string]bool{"ssl": false, "debug": true, "x-y": false}); got != "debug,-ssl,-x-y" {

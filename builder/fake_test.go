@@ -21,6 +21,7 @@ import (
 
 	"github.com/flavor-dev/flavor/engine"
 	"github.com/flavor-dev/flavor/oci"
+	"github.com/flavor-dev/flavor/platform"
 )
 
 // fakeEngine is an in-memory container engine over directories: each container has an upper
@@ -48,7 +49,7 @@ type fakeEngine struct {
 type fakeImage struct {
 	id       string
 	layers   []string // top first
-	platform oci.Platform
+	platform platform.Platform
 }
 
 type fakeContainer struct {
@@ -70,7 +71,7 @@ var (
 func (f *fakeEngine) Name() string { return "fake engine" }
 
 // Platform is zero: builds default to the host platform, as on a local engine.
-func (f *fakeEngine) Platform() oci.Platform { return oci.Platform{} }
+func (f *fakeEngine) Platform() platform.Platform { return platform.Platform{} }
 
 func (f *fakeEngine) Close() error { return nil }
 
@@ -88,7 +89,7 @@ func newFakeEngine(t *testing.T) *fakeEngine {
 	if err := os.WriteFile(filepath.Join(base, "bin", "sh"), []byte("#!fake\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	img := &fakeImage{id: fakeID("busybox"), layers: []string{base}, platform: oci.MustParsePlatform("linux/amd64")}
+	img := &fakeImage{id: fakeID("busybox"), layers: []string{base}, platform: platform.MustParse("linux/amd64")}
 	f.images[img.id] = img
 	f.images["busybox"] = img
 	return f
@@ -370,7 +371,7 @@ func (f *fakeEngine) LoadImage(ctx context.Context, img v1.Image, tag string, wr
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	fi := &fakeImage{id: id.String(), layers: []string{dir}, platform: oci.Platform{OS: cf.OS, Arch: cf.Architecture, Variant: cf.Variant}}
+	fi := &fakeImage{id: id.String(), layers: []string{dir}, platform: platform.Platform{OS: cf.OS, Arch: cf.Architecture, Variant: cf.Variant}}
 	f.images[fi.id] = fi
 	if tag != "" {
 		f.images[tag] = fi
@@ -470,7 +471,7 @@ func (f *fakeEngine) Export(ctx context.Context, id string) (io.ReadCloser, erro
 	return pr, nil
 }
 
-func (f *fakeEngine) CanRun(ctx context.Context, p oci.Platform, probe string) error {
+func (f *fakeEngine) CanRun(ctx context.Context, p platform.Platform, probe string) error {
 	if f.noEmulate && p.Arch != "amd64" {
 		return fmt.Errorf("%w: no binfmt handler for %s", engine.ErrNoEmulation, p)
 	}

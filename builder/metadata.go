@@ -8,7 +8,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/flavor-dev/flavor/oci"
+	"github.com/flavor-dev/flavor/platform"
 	"github.com/flavor-dev/flavor/specs"
 )
 
@@ -78,16 +78,16 @@ type BuildDep struct {
 // <name>-<category>-<version>-<os>-<arch>[-<variant>][-<flavor>].package.tar.zst, where the
 // flavor lists the package's flags Gentoo-style ("debug,-ssl", off flags with a "-") so the name
 // needs no quoting; the metadata has the Conary form.
-func ArtifactName(p *specs.Package, platform oci.Platform) string {
+func ArtifactName(p *specs.Package, platform platform.Platform) string {
 	return stem(p, platform) + artifactSuffix
 }
 
 // MetadataName is the metadata file name that goes with ArtifactName.
-func MetadataName(p *specs.Package, platform oci.Platform) string {
+func MetadataName(p *specs.Package, platform platform.Platform) string {
 	return stem(p, platform) + metadataSuffix
 }
 
-func stem(p *specs.Package, platform oci.Platform) string {
+func stem(p *specs.Package, platform platform.Platform) string {
 	s := p.Fingerprint() + "-" + strings.ReplaceAll(platform.String(), "/", "-")
 	if f := fileFlavor(p.Flavor); f != "" {
 		s += "-" + f
@@ -121,7 +121,7 @@ func refs(rs []specs.Ref) []Ref {
 
 // newMetadata fills in what metadata takes from the package; the caller adds the artifact's
 // file, digest, size and lists.
-func newMetadata(p *specs.Package, platform oci.Platform, key string) Metadata {
+func newMetadata(p *specs.Package, platform platform.Platform, key string) Metadata {
 	m := Metadata{
 		Fingerprint: p.Fingerprint(), Name: p.Name, Category: p.Category, Version: p.Version,
 		Platform: platform.String(), Flavor: p.FlavorString(), CacheKey: key,

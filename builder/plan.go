@@ -7,13 +7,14 @@ import (
 	"sync"
 
 	"github.com/flavor-dev/flavor/oci"
+	"github.com/flavor-dev/flavor/platform"
 	"github.com/flavor-dev/flavor/specs"
 )
 
 // plan is the build graph of one platform: the tree rendered for it, the resolution of the
 // targets and a node per package to build.
 type plan struct {
-	platform oci.Platform
+	platform platform.Platform
 	tree     *specs.Tree
 	res      *specs.Resolution
 	nodes    map[*specs.Package]*node
@@ -24,7 +25,7 @@ type plan struct {
 // node is one package of a plan and the state of its build.
 type node struct {
 	pkg      *specs.Package
-	platform oci.Platform
+	platform platform.Platform
 	key      string // cache key, "sha256:<hex>"
 	hex      string
 	deps     []*node          // direct build dependencies (Resolution.Deps)
@@ -52,19 +53,10 @@ func (n *node) pkgTag() string { return "flavor.local/pkg:" + n.hex }
 // joinTag is the engine tag of a requires_final_images root: flavor.local/join:<key hex>.
 func (n *node) joinTag() string { return "flavor.local/join:" + n.hex }
 
-// specsPlatform converts between the two packages' identical platform types.
-func specsPlatform(p oci.Platform) specs.Platform {
-	return specs.Platform{OS: p.OS, Arch: p.Arch, Variant: p.Variant}
-}
-
-func ociPlatform(p specs.Platform) oci.Platform {
-	return oci.Platform{OS: p.OS, Arch: p.Arch, Variant: p.Variant}.Normalize()
-}
-
 // makePlan loads the trees for platform, resolves the targets and computes every cache key.
-func (b *builder) makePlan(ctx context.Context, req Request, platform oci.Platform) (*plan, error) {
+func (b *builder) makePlan(ctx context.Context, req Request, platform platform.Platform) (*plan, error) {
 	tree, err := specs.Load(ctx, req.Trees,
-		specs.WithPlatform(specsPlatform(platform)),
+		specs.WithPlatform(platform),
 		specs.WithFlavor(req.Flavor),
 		specs.WithValuesFiles(req.Values...),
 		specs.WithStrict(req.Strict),
@@ -94,7 +86,7 @@ func (b *builder) makePlan(ctx context.Context, req Request, platform oci.Platfo
 		targets[t] = true
 	}
 	for _, p := range res.Order() {
-		if !p.Spec.Supports(specsPlatform(platform)) {
+		if !p.Spec.Supports(platform) {
 			return nil, fmt.Errorf("planning the build for %s: %s: %w (build.yaml platforms: %s); it is needed by the packages asked for",
 				platform, p.ID(), ErrUnsupportedPlatform, platformList(p.Spec.Platforms))
 		}
@@ -148,7 +140,7 @@ func (pl *plan) targets(req Request) ([]specs.Ref, error) {
 		if err != nil {
 			return nil, fmt.Errorf("planning the build for %s: %w", pl.platform, err)
 		}
-		if p.Spec != nil && !p.Spec.Supports(specsPlatform(pl.platform)) {
+		if p.Spec != nil && !p.Spec.Supports(pl.platform) {
 			pl.skipped = append(pl.skipped, p.ID())
 			continue
 		}
@@ -157,7 +149,7 @@ func (pl *plan) targets(req Request) ([]specs.Ref, error) {
 	return out, nil
 }
 
-func platformList(ps []specs.Platform) string {
+func platformList(ps []platform.Platform) string {
 	s := make([]string, len(ps))
 	for i, p := range ps {
 		s[i] = p.String()
@@ -261,7 +253,7 @@ func satisfier(tree *specs.Tree, deps []*specs.Package, r specs.Ref) *specs.Pack
 
 // resolve resolves an image for a platform once per build and remembers the result for
 // Provide.
-func (b *builder) resolve(ctx context.Context, image string, p oci.Platform) (oci.Resolved, error) {
+func (b *builder) resolve(ctx context.Context, image string, p platform.Platform) (oci.Resolved, error) {
 	k := image + "\x00" + p.String()
 	b.mu.Lock()
 	res, ok := b.resolved[k]
@@ -280,8 +272,8 @@ func (b *builder) resolve(ctx context.Context, image string, p oci.Platform) (oc
 }
 
 // digest is the specs.ImageDigester cache keys are computed with.
-func (b *builder) digest(ctx context.Context, image string, p specs.Platform) (string, error) {
-	res, err := b.resolve(ctx, image, ociPlatform(p))
+func (b *builder) digest(ctx context.Context, image string, p platform.Platform) (string, error) {
+	res, err := b.resolve(ctx, image, p)
 	if err != nil {
 		return "", err
 	}

@@ -7,16 +7,16 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/flavor-dev/flavor/oci"
+	"github.com/flavor-dev/flavor/platform"
 )
 
 // TestLuetRetrieveNames: a retrieve glob written for Luet's artifact names (no platform, Luet's
 // compression) finds our artifact of the stage's platform by its metadata, never one of another
 // platform; several flavors of one package resolve to the one the package builds on, or fail.
 func TestLuetRetrieveNames(t *testing.T) {
-	amd64, arm64 := oci.MustParsePlatform("linux/amd64"), oci.MustParsePlatform("linux/arm64")
+	amd64, arm64 := platform.MustParse("linux/amd64"), platform.MustParse("linux/arm64")
 	dest := t.TempDir()
-	write := func(artifact, fingerprint string, p oci.Platform, key string) {
+	write := func(artifact, fingerprint string, p platform.Platform, key string) {
 		t.Helper()
 		m := Metadata{Fingerprint: fingerprint, Platform: p.String(), Artifact: artifact, CacheKey: key}
 		b, err := json.Marshal(m)
@@ -37,7 +37,7 @@ func TestLuetRetrieveNames(t *testing.T) {
 	write("b-test-1.0-linux-amd64--ssl.package.tar.zst", "b-test-1.0", amd64, "sha256:b-nossl")
 	os.WriteFile(filepath.Join(dest, "notes.metadata.json"), []byte("{not json"), 0o644) // not ours: ignored
 
-	stageFor := func(p oci.Platform, deps ...string) *stage {
+	stageFor := func(p platform.Platform, deps ...string) *stage {
 		n := &node{platform: p}
 		for _, k := range deps {
 			n.deps = append(n.deps, &node{key: k})

@@ -7,13 +7,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/flavor-dev/flavor/packer"
+	"github.com/flavor-dev/flavor/platform"
 	"github.com/flavor-dev/flavor/specs/manifest"
 )
 
@@ -106,7 +106,7 @@ func (o *options) choosePlatforms(m *manifest.Manifest) ([]string, error) {
 	if l, ok := o.launchers.(platformLister); ok && len(l.Platforms()) > 0 {
 		return l.Platforms(), nil
 	}
-	host, err := NormalizePlatform(runtime.GOOS + "/" + runtime.GOARCH)
+	host, err := NormalizePlatform(platform.Host().String())
 	if err != nil {
 		return nil, fmt.Errorf("no platform given and the host cannot be packed for: %w", err)
 	}

@@ -105,7 +105,7 @@ func (s manifestSlots) slot(ctx context.Context, m *manifest.Manifest, ms manife
 		if target != "" {
 			// Tar slots always unpack at {workenv} (pspf-2025.md §13.5); the target becomes the
 			// entries' prefix.
-			ps.Path = ""
+			ps.Path, ps.TreeRoot = "", target
 			ps.Reader = &prefixedTar{ctx: ctx, dir: src, prefix: target, mode: st.Mode(), epoch: s.epoch}
 			if ps.Permissions == 0 {
 				ps.Permissions = st.Mode() & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)

@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/flavor-dev/flavor/oci"
+	"github.com/flavor-dev/flavor/platform"
 )
 
 // Engine is what a build needs from a container engine: containers to run steps in, a way to
@@ -21,7 +22,7 @@ type Engine interface {
 	// Name is the engine kind and where it runs, for messages: "docker at unix:///var/run/docker.sock".
 	Name() string
 	// Platform is the platform the engine's containers run natively.
-	Platform() oci.Platform
+	Platform() platform.Platform
 	// Close releases the connection to the engine.
 	Close() error
 }
@@ -86,7 +87,7 @@ type OverlayReader interface {
 type EmulationChecker interface {
 	// CanRun returns an error wrapping [ErrNoEmulation], with the command that fixes it, when
 	// containers of p cannot run; probeImage is an image of p the check may start.
-	CanRun(ctx context.Context, p oci.Platform, probeImage string) error
+	CanRun(ctx context.Context, p platform.Platform, probeImage string) error
 }
 
 // ImageLister is the optional listing of the engine's images by repository, used to clean the

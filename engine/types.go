@@ -3,13 +3,13 @@ package engine
 import (
 	"io"
 
-	"github.com/flavor-dev/flavor/oci"
+	"github.com/flavor-dev/flavor/platform"
 )
 
 // ContainerSpec describes a build container.
 type ContainerSpec struct {
 	Image    string            // image id or name in the engine
-	Platform oci.Platform      // the image's platform; passed to the engine so it checks
+	Platform platform.Platform // the image's platform; passed to the engine so it checks
 	Env      []string          // KEY=VALUE, in order
 	WorkDir  string            // working directory; the image's when empty
 	Package  string            // the package being built, recorded in a label

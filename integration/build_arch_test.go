@@ -4,13 +4,15 @@ import (
 	"context"
 	"debug/elf"
 	"errors"
-	"github.com/flavor-dev/flavor/engine"
-	"github.com/flavor-dev/flavor/engine/docker"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/flavor-dev/flavor/engine"
+	"github.com/flavor-dev/flavor/engine/docker"
+	"github.com/flavor-dev/flavor/platform"
 
 	"github.com/flavor-dev/flavor/builder"
 	"github.com/flavor-dev/flavor/oci"
@@ -24,7 +26,7 @@ func ensureArchBases(t *testing.T, d *docker.Docker) {
 	t.Helper()
 	var err error
 	archBases.Do(func() {
-		for _, p := range []oci.Platform{amd64, arm64} {
+		for _, p := range []platform.Platform{amd64, arm64} {
 			var img *oci.BaseImage
 			if img, err = oci.NewBaseImage(context.Background(), filepath.Join(setupDir(), "rootfs", "busybox-"+p.Arch), p); err != nil {
 				return
@@ -48,7 +50,7 @@ func TestBuildCrossArch(t *testing.T) {
 	d := dockerEngine(t)
 	ensureArchBases(t, d)
 	r := runBuild(t, d, t.TempDir(), builder.Request{Trees: []string{buildTrees("arch")}, Packages: []string{"test/a"},
-		Platforms: []oci.Platform{amd64, arm64}}).must(t)
+		Platforms: []platform.Platform{amd64, arm64}}).must(t)
 	want := map[string]struct {
 		machine string
 		elf     elf.Machine
@@ -99,7 +101,7 @@ func TestBuildCrossArchWithoutEmulation(t *testing.T) {
 	defer noBinfmt.Close()
 	eng := &counting{Engine: noBinfmt}
 	r := runBuild(t, eng, t.TempDir(), builder.Request{Trees: []string{buildTrees("arch")}, Packages: []string{"test/a"},
-		Platforms: []oci.Platform{arm64}})
+		Platforms: []platform.Platform{arm64}})
 	if !errors.Is(r.err, engine.ErrNoEmulation) || !strings.Contains(r.err.Error(), "qemu-user-static") {
 		t.Fatalf("error %v; want ErrNoEmulation with the fix", r.err)
 	}
@@ -122,7 +124,7 @@ func TestBuildOverTCPEngine(t *testing.T) {
 	}
 	defer d.Close()
 	r := runBuild(t, d, t.TempDir(), builder.Request{Trees: []string{buildTrees("arch")}, Packages: []string{"test/a"},
-		Platforms: []oci.Platform{arm64}}).must(t)
+		Platforms: []platform.Platform{arm64}}).must(t)
 	if got := readArtifact(t, r.artifact(t, "test/a@1.0").Path)["machine"].Body; got != "aarch64\n" {
 		t.Errorf("arm64 over tcp: uname -m %q", got)
 	}

@@ -4,8 +4,6 @@ import (
 	"archive/tar"
 	"context"
 	"errors"
-	"github.com/flavor-dev/flavor/engine"
-	"github.com/flavor-dev/flavor/engine/docker"
 	"io"
 	"os"
 	"path/filepath"
@@ -14,6 +12,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/flavor-dev/flavor/engine"
+	"github.com/flavor-dev/flavor/engine/docker"
+	"github.com/flavor-dev/flavor/platform"
 
 	"github.com/klauspost/compress/zstd"
 
@@ -75,7 +77,7 @@ func (c *counting) Create(ctx context.Context, spec engine.ContainerSpec) (strin
 }
 
 // The optional capabilities pass through, so the build sees what the wrapped engine can do.
-func (c *counting) CanRun(ctx context.Context, p oci.Platform, probe string) error {
+func (c *counting) CanRun(ctx context.Context, p platform.Platform, probe string) error {
 	if e, ok := c.Engine.(engine.EmulationChecker); ok {
 		return e.CanRun(ctx, p, probe)
 	}

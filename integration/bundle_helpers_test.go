@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"github.com/flavor-dev/flavor/engine/docker"
 	"io"
 	"io/fs"
 	"os"
@@ -18,6 +17,9 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+
+	"github.com/flavor-dev/flavor/engine/docker"
+	"github.com/flavor-dev/flavor/platform"
 
 	"github.com/flavor-dev/flavor/internal/testbin"
 	"github.com/flavor-dev/flavor/oci"
@@ -101,7 +103,7 @@ func ensureExampleBases(t testing.TB, d *docker.Docker) {
 // importBusybox loads the busybox root filesystem of each architecture as name:<arch>; with
 // extra set, a file /extra holding it is added first (another image of the same name).
 func importBusybox(d *docker.Docker, name, extra string) error {
-	for _, p := range []oci.Platform{amd64, arm64} {
+	for _, p := range []platform.Platform{amd64, arm64} {
 		src := filepath.Join(setupDir(), "rootfs", "busybox-"+p.Arch)
 		if extra != "" {
 			tmp, err := os.MkdirTemp("", "rootfs-")

@@ -5,8 +5,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"github.com/flavor-dev/flavor/engine"
-	"github.com/flavor-dev/flavor/engine/docker"
 	"io"
 	"os"
 	"os/exec"
@@ -16,11 +14,13 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/flavor-dev/flavor/oci"
+	"github.com/flavor-dev/flavor/engine"
+	"github.com/flavor-dev/flavor/engine/docker"
+	"github.com/flavor-dev/flavor/platform"
 )
 
 // run creates a container of busybox for p and returns it with a helper running shell lines.
-func run(t *testing.T, d *docker.Docker, p oci.Platform) (string, func(line string) (string, int)) {
+func run(t *testing.T, d *docker.Docker, p platform.Platform) (string, func(line string) (string, int)) {
 	t.Helper()
 	ctx := context.Background()
 	tag, _ := busybox(t, d, p)

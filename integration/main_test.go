@@ -3,13 +3,15 @@ package integration
 import (
 	"context"
 	"fmt"
-	"github.com/flavor-dev/flavor/engine/docker"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/flavor-dev/flavor/engine/docker"
+	"github.com/flavor-dev/flavor/platform"
 
 	"github.com/flavor-dev/flavor/oci"
 )
@@ -76,7 +78,7 @@ type baseResult struct {
 
 // busybox imports setup.sh's busybox root filesystem for p into the engine (once per test
 // binary) and returns its tag and engine id.
-func busybox(t testing.TB, d *docker.Docker, p oci.Platform) (tag, id string) {
+func busybox(t testing.TB, d *docker.Docker, p platform.Platform) (tag, id string) {
 	t.Helper()
 	v, _ := baseOnce.LoadOrStore(p.String(), &baseResult{})
 	r := v.(*baseResult)
@@ -98,6 +100,6 @@ func busybox(t testing.TB, d *docker.Docker, p oci.Platform) (tag, id string) {
 }
 
 var (
-	amd64 = oci.MustParsePlatform("linux/amd64")
-	arm64 = oci.MustParsePlatform("linux/arm64")
+	amd64 = platform.MustParse("linux/amd64")
+	arm64 = platform.MustParse("linux/arm64")
 )

@@ -64,7 +64,7 @@ func TestHostileSlotsRefused(t *testing.T) {
 				Execution: packer.Execution{Command: "sh -c ': > " + mark + "'"},
 				Slots: []packer.Slot{{ID: "evil", Reader: bytes.NewReader(tarOf(t, tt.hdrs...)),
 					Operations: packer.Chain{packer.OpTar, packer.OpGzip}, Target: "{workenv}"}},
-			})
+			}, packer.WithoutSlotRule())
 			r := newRunner(t)
 			res := r.run(pkg, nil)
 			if res.code != 103 || !strings.Contains(res.stderr, "unsafe archive entry") {

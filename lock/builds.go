@@ -13,6 +13,7 @@ import (
 	"github.com/flavor-dev/flavor/builder"
 	"github.com/flavor-dev/flavor/engine"
 	"github.com/flavor-dev/flavor/oci"
+	"github.com/flavor-dev/flavor/platform"
 	"github.com/flavor-dev/flavor/specs"
 )
 
@@ -87,7 +88,7 @@ func (r *resolver) buildSystem(ctx context.Context, sp *systemPlan) (int, error)
 		bopts := append([]builder.Option{builder.WithLogger(r.o.logger)}, r.o.buildOpts...)
 		bopts = append(bopts, builder.WithProgress(func(u builder.Update) { r.send(Update{Stage: StageBuild, System: sp.system, Build: u}) }))
 		res, err := builder.Build(ctx, eng, builder.Request{
-			Trees: r.trees, Packages: refs, Platforms: []oci.Platform{sp.oplat}, Flavor: flavorReq,
+			Trees: r.trees, Packages: refs, Platforms: []platform.Platform{sp.platform}, Flavor: flavorReq,
 			Values: r.values, Destination: dest, Strict: r.m.Options().StrictTrees,
 		}, bopts...)
 		if res != nil {
@@ -207,7 +208,7 @@ func (r *resolver) resolveImages(ctx context.Context, sp *systemPlan, eng *pinne
 		}
 		locked, pinned := eng.pins[name]
 		if !pinned {
-			res, err := resolver.Resolve(ctx, name, sp.oplat)
+			res, err := resolver.Resolve(ctx, name, sp.platform)
 			if err != nil {
 				return fmt.Errorf("%s: resolving base images for %s: %w", r.m.File(), sp.system, err)
 			}
@@ -216,7 +217,7 @@ func (r *resolver) resolveImages(ctx context.Context, sp *systemPlan, eng *pinne
 		}
 		h, err := parseHash(locked)
 		if err == nil {
-			_, err = resolver.ResolvePinned(ctx, name, sp.oplat, h)
+			_, err = resolver.ResolvePinned(ctx, name, sp.platform, h)
 		}
 		if err != nil {
 			if ctx.Err() != nil {
@@ -310,7 +311,7 @@ func (e *pinnedEngine) OverlayDirs(ctx context.Context, id string) (engine.Overl
 	return engine.OverlayDirs{}, false, nil
 }
 
-func (e *pinnedEngine) CanRun(ctx context.Context, p oci.Platform, probe string) error {
+func (e *pinnedEngine) CanRun(ctx context.Context, p platform.Platform, probe string) error {
 	if c, ok := e.Engine.(engine.EmulationChecker); ok {
 		return c.CanRun(ctx, p, probe)
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/flavor-dev/flavor/builder"
+	"github.com/flavor-dev/flavor/platform"
 	"github.com/flavor-dev/flavor/specs"
 	"github.com/flavor-dev/flavor/specs/flavor"
 	"github.com/flavor-dev/flavor/specs/manifest"
@@ -137,7 +138,7 @@ func (r *resolver) checkSupports(sp *systemPlan, in manifest.Install, p, neededB
 	}
 	var supported []string
 	for _, s := range r.entrySystems(in) {
-		if sp, err := specs.ParsePlatform(s); err == nil && p.Spec.Supports(sp) {
+		if sp, err := platform.Parse(s); err == nil && p.Spec.Supports(sp) {
 			supported = append(supported, s)
 		}
 	}

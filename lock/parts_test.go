@@ -10,6 +10,7 @@ import (
 	"github.com/flavor-dev/flavor/builder"
 	"github.com/flavor-dev/flavor/engine"
 	"github.com/flavor-dev/flavor/oci"
+	"github.com/flavor-dev/flavor/platform"
 	"github.com/flavor-dev/flavor/specs"
 	"github.com/flavor-dev/flavor/specs/flavor"
 	"github.com/flavor-dev/flavor/specs/manifest"
@@ -20,7 +21,7 @@ func loadPkg(t *testing.T, def string) *specs.Package {
 	t.Helper()
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{"p/definition.yaml": "name: p\ncategory: c\nversion: \"1\"\n" + def})
-	tr, err := specs.Load(context.Background(), []string{dir}, specs.WithPlatform(specs.Platform{OS: "linux", Arch: "amd64"}))
+	tr, err := specs.Load(context.Background(), []string{dir}, specs.WithPlatform(platform.Platform{OS: "linux", Arch: "amd64"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,11 +217,11 @@ func (f *fakeStore) InspectImage(_ context.Context, ref string) (oci.ImageInfo, 
 	return oci.ImageInfo{}, oci.ErrImageNotFound
 }
 
-func (f *fakeStore) Platform() oci.Platform { return oci.MustParsePlatform("linux/arm64") }
+func (f *fakeStore) Platform() platform.Platform { return platform.MustParse("linux/arm64") }
 
 func TestPinnedEngine(t *testing.T) {
-	old := oci.ImageInfo{ID: "sha256:" + strings.Repeat("1", 64), Platform: oci.MustParsePlatform("linux/amd64")}
-	moved := oci.ImageInfo{ID: "sha256:" + strings.Repeat("2", 64), Platform: oci.MustParsePlatform("linux/amd64")}
+	old := oci.ImageInfo{ID: "sha256:" + strings.Repeat("1", 64), Platform: platform.MustParse("linux/amd64")}
+	moved := oci.ImageInfo{ID: "sha256:" + strings.Repeat("2", 64), Platform: platform.MustParse("linux/amd64")}
 	store := &fakeStore{images: map[string]oci.ImageInfo{"base:1": moved, old.ID: old, moved.ID: moved}}
 	eng := &pinnedEngine{Engine: store, pins: map[string]string{"base:1": old.ID}}
 	got, err := eng.InspectImage(context.Background(), "base:1")
@@ -235,10 +236,10 @@ func TestPinnedEngine(t *testing.T) {
 		t.Fatal(err)
 	}
 	h, _ := parseHash(old.ID)
-	if _, err := res.ResolvePinned(context.Background(), "base:1", oci.MustParsePlatform("linux/amd64"), h); err != nil {
+	if _, err := res.ResolvePinned(context.Background(), "base:1", platform.MustParse("linux/amd64"), h); err != nil {
 		t.Fatalf("pinned resolution: %v", err)
 	}
-	if p := eng.Platform(); p != oci.MustParsePlatform("linux/arm64") {
+	if p := eng.Platform(); p != platform.MustParse("linux/arm64") {
 		t.Fatalf("pinned engine's platform %v, want the engine's linux/arm64", p)
 	}
 	if _, ok, err := eng.OverlayDirs(context.Background(), "c"); ok || err != nil {

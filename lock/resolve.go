@@ -10,7 +10,7 @@ import (
 	"sync"
 
 	"github.com/flavor-dev/flavor/engine"
-	"github.com/flavor-dev/flavor/oci"
+	"github.com/flavor-dev/flavor/platform"
 	"github.com/flavor-dev/flavor/specs"
 	"github.com/flavor-dev/flavor/specs/manifest"
 )
@@ -31,8 +31,7 @@ type resolver struct {
 // systemPlan is everything resolved for one system.
 type systemPlan struct {
 	system   string
-	platform specs.Platform
-	oplat    oci.Platform
+	platform platform.Platform
 	tree     *specs.Tree // rendered with every flag at its default
 	entries  []*entryPlan
 	images   map[string]string // image name → digest, for every image the builds use
@@ -233,11 +232,11 @@ func (r *resolver) plan(ctx context.Context) ([]*systemPlan, []Change, error) {
 
 // loadSystem loads the trees rendered for one system with every flag at its default.
 func (r *resolver) loadSystem(ctx context.Context, system string) (*systemPlan, error) {
-	op, err := oci.ParsePlatform(system)
+	op, err := platform.Parse(system)
 	if err != nil {
 		return nil, fmt.Errorf("resolving %s: system %s: %w", r.m.File(), system, err)
 	}
-	sp := &systemPlan{system: system, oplat: op, platform: specs.Platform{OS: op.OS, Arch: op.Arch, Variant: op.Variant}, images: map[string]string{}}
+	sp := &systemPlan{system: system, platform: op, images: map[string]string{}}
 	if r.m.PackOnly() {
 		return sp, nil
 	}
@@ -270,7 +269,7 @@ func (r *resolver) chooseSystems() ([]string, error) {
 	if len(listed) > 0 {
 		return listed, nil
 	}
-	host, err := manifest.NormalizeSystem(oci.HostPlatform().String())
+	host, err := manifest.NormalizeSystem(platform.HostLinux().String())
 	if err != nil {
 		return nil, fmt.Errorf("no system given and the host's cannot be packed for: %w", err)
 	}

@@ -14,6 +14,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/flavor-dev/flavor/platform"
 )
 
 func writeFile(t *testing.T, dir, name string, b []byte) string {
@@ -125,7 +127,7 @@ func TestPullArtifactRejects(t *testing.T) {
 		}
 	})
 	t.Run("not an artifact", func(t *testing.T) {
-		img := testImage(t, MustParsePlatform("linux/amd64"), "x")
+		img := testImage(t, platform.MustParse("linux/amd64"), "x")
 		if _, err := Push(ctx, img, host+"/cache/image:1"); err != nil {
 			t.Fatal(err)
 		}

@@ -4,8 +4,6 @@
 //
 // The pieces, by file:
 //
-//   - platform.go: [Platform], parsing and normalising "os/arch[/variant]", the host platform and
-//     the platforms flavor builds for.
 //   - resolve*.go: [Resolver] turns an image reference and a target platform into a [Resolved]
 //     image (config digest, manifest digest, platform, source). A plain name is looked up in the
 //     local engine first and then in its registry, so an image already in the engine is used

@@ -14,6 +14,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/match"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/flavor-dev/flavor/platform"
 )
 
 // Load makes img available to the engine behind store and returns the engine's image id: when
@@ -34,7 +36,7 @@ func Load(ctx context.Context, store ImageStore, img v1.Image, tag string, opts 
 	if err != nil {
 		return "", fmt.Errorf("loading image %s into the engine: %w", id, err)
 	}
-	want := Platform{OS: cf.OS, Arch: cf.Architecture, Variant: cf.Variant}.Normalize()
+	want := platform.Platform{OS: cf.OS, Arch: cf.Architecture, Variant: cf.Variant}.Normalize()
 	what := fmt.Sprintf("loading image %s (%s) into the engine", shortID(id.String()), want)
 	info, err := store.InspectImage(ctx, id.String())
 	switch {

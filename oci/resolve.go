@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/flavor-dev/flavor/platform"
 )
 
 // Source says where a resolved image was found.
@@ -39,7 +41,7 @@ type Resolved struct {
 	Ref      string  // the reference as given
 	ImageID  v1.Hash // the config digest: the image id on the classic engine store
 	Manifest v1.Hash // the platform manifest's digest; zero when unknown (engine, docker-archive)
-	Platform Platform
+	Platform platform.Platform
 	Source   Source
 	image    v1.Image // the image, for every source but the engine
 }
@@ -92,7 +94,7 @@ type attempt struct {
 // Resolve finds ref for platform p. When nothing has it, the error wraps [ErrImageNotFound]
 // (and [ErrPlatformMismatch] when an image of another platform was found), names the
 // reference, the platform and every place tried, and says how to make the image available.
-func (r *Resolver) Resolve(ctx context.Context, ref string, p Platform) (Resolved, error) {
+func (r *Resolver) Resolve(ctx context.Context, ref string, p platform.Platform) (Resolved, error) {
 	if p.IsZero() {
 		return Resolved{}, fmt.Errorf("resolving %s: %w (no platform given)", ref, ErrBadPlatform)
 	}
@@ -135,7 +137,7 @@ func (r *Resolver) Resolve(ctx context.Context, ref string, p Platform) (Resolve
 }
 
 // notFound builds the error of a failed resolution from what was tried.
-func notFound(ref string, p Platform, tried []attempt) error {
+func notFound(ref string, p platform.Platform, tried []attempt) error {
 	var parts []string
 	mismatch, bad := false, false
 	for _, a := range tried {
@@ -178,7 +180,7 @@ func splitTransport(ref string) (kind, rest string) {
 // ResolvePinned resolves ref like Resolve and checks it is still the image locked as locked
 // (a config digest, or a manifest digest). When ref now points elsewhere the error wraps
 // [ErrDigestMismatch] and names both digests.
-func (r *Resolver) ResolvePinned(ctx context.Context, ref string, p Platform, locked v1.Hash) (Resolved, error) {
+func (r *Resolver) ResolvePinned(ctx context.Context, ref string, p platform.Platform, locked v1.Hash) (Resolved, error) {
 	res, err := r.Resolve(ctx, ref, p)
 	if err != nil {
 		return Resolved{}, err
@@ -217,7 +219,7 @@ func (r *Resolver) Provide(ctx context.Context, res Resolved, tag string) (strin
 }
 
 // resolveEngine looks ref (a name or id) up in the engine's store.
-func (r *Resolver) resolveEngine(ctx context.Context, ref, name string, p Platform) (Resolved, error) {
+func (r *Resolver) resolveEngine(ctx context.Context, ref, name string, p platform.Platform) (Resolved, error) {
 	if r.store == nil {
 		return Resolved{}, errors.New("no engine")
 	}
@@ -239,14 +241,14 @@ func (r *Resolver) resolveEngine(ctx context.Context, ref, name string, p Platfo
 }
 
 // checkPlatform fails when img's config is for another platform than p.
-func checkPlatform(img v1.Image, what string, p Platform) (Platform, error) {
+func checkPlatform(img v1.Image, what string, p platform.Platform) (platform.Platform, error) {
 	cf, err := img.ConfigFile()
 	if err != nil {
-		return Platform{}, fmt.Errorf("reading the config of %s: %w", what, err)
+		return platform.Platform{}, fmt.Errorf("reading the config of %s: %w", what, err)
 	}
-	have := Platform{OS: cf.OS, Arch: cf.Architecture, Variant: cf.Variant}.Normalize()
+	have := platform.Platform{OS: cf.OS, Arch: cf.Architecture, Variant: cf.Variant}.Normalize()
 	if !p.Matches(have) {
-		return Platform{}, fmt.Errorf("%w: %s is for %s, not %s", ErrPlatformMismatch, what, have, p)
+		return platform.Platform{}, fmt.Errorf("%w: %s is for %s, not %s", ErrPlatformMismatch, what, have, p)
 	}
 	return have, nil
 }

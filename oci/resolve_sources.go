@@ -11,10 +11,12 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/flavor-dev/flavor/platform"
 )
 
 // resolveRegistry looks ref up in its registry, choosing p's manifest from an index.
-func (r *Resolver) resolveRegistry(ctx context.Context, ref, plain string, p Platform) (Resolved, error) {
+func (r *Resolver) resolveRegistry(ctx context.Context, ref, plain string, p platform.Platform) (Resolved, error) {
 	nr, err := parseRegistryRef(plain)
 	if err != nil {
 		return Resolved{}, err
@@ -41,7 +43,7 @@ func (r *Resolver) resolveRegistry(ctx context.Context, ref, plain string, p Pla
 }
 
 // describe checks img is for p and fills in a Resolved for it.
-func describe(ref string, img v1.Image, what string, p Platform, src Source, manifestKnown bool) (Resolved, error) {
+func describe(ref string, img v1.Image, what string, p platform.Platform, src Source, manifestKnown bool) (Resolved, error) {
 	have, err := checkPlatform(img, what, p)
 	if err != nil {
 		return Resolved{}, err
@@ -61,7 +63,7 @@ func describe(ref string, img v1.Image, what string, p Platform, src Source, man
 
 // imageFromIndex picks p's image from idx (descending into nested indexes), or fails listing
 // the platforms idx has.
-func imageFromIndex(idx v1.ImageIndex, what string, p Platform) (v1.Image, error) {
+func imageFromIndex(idx v1.ImageIndex, what string, p platform.Platform) (v1.Image, error) {
 	im, err := idx.IndexManifest()
 	if err != nil {
 		return nil, fmt.Errorf("reading index %s: %w", what, err)
@@ -88,7 +90,7 @@ func imageFromIndex(idx v1.ImageIndex, what string, p Platform) (v1.Image, error
 				}
 				continue
 			}
-			dp := Platform{OS: d.Platform.OS, Arch: d.Platform.Architecture, Variant: d.Platform.Variant}
+			dp := platform.Platform{OS: d.Platform.OS, Arch: d.Platform.Architecture, Variant: d.Platform.Variant}
 			if p.Matches(dp) {
 				return idx.Image(d.Digest)
 			}
@@ -99,7 +101,7 @@ func imageFromIndex(idx v1.ImageIndex, what string, p Platform) (v1.Image, error
 }
 
 // resolveLayout resolves "DIR", "DIR:TAG" or "DIR@DIGEST" in an OCI image layout.
-func resolveLayout(ref, rest string, p Platform) (Resolved, error) {
+func resolveLayout(ref, rest string, p platform.Platform) (Resolved, error) {
 	dir, tag, digest, err := splitLayoutRef(rest)
 	if err != nil {
 		return Resolved{}, err
@@ -172,7 +174,7 @@ func splitLayoutRef(s string) (dir, tag string, digest v1.Hash, err error) {
 }
 
 // resolveArchive resolves "FILE" or "FILE:NAME:TAG" in a docker-archive tarball.
-func resolveArchive(ref, rest string, p Platform) (Resolved, error) {
+func resolveArchive(ref, rest string, p platform.Platform) (Resolved, error) {
 	file, tagText := rest, ""
 	if _, err := os.Stat(rest); err != nil {
 		if f, t, ok := strings.Cut(rest, ":"); ok {

@@ -20,6 +20,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/flavor-dev/flavor/platform"
 )
 
 // fakeStore is an in-memory ImageStore: LoadImage reads the image's config and layers through
@@ -70,7 +72,7 @@ func (f *fakeStore) LoadImage(_ context.Context, src v1.Image, tag string, writt
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.loads++
-	f.images[id.String()] = ImageInfo{ID: id.String(), Platform: Platform{OS: cf.OS, Arch: cf.Architecture, Variant: cf.Variant}}
+	f.images[id.String()] = ImageInfo{ID: id.String(), Platform: platform.Platform{OS: cf.OS, Arch: cf.Architecture, Variant: cf.Variant}}
 	return nil
 }
 
@@ -93,7 +95,7 @@ func (f *fakeStore) RemoveImage(_ context.Context, ref string) error {
 }
 
 // testImage is a tiny image for p, distinct per seed.
-func testImage(t *testing.T, p Platform, seed string) v1.Image {
+func testImage(t *testing.T, p platform.Platform, seed string) v1.Image {
 	t.Helper()
 	cf, err := empty.Image.ConfigFile()
 	if err != nil {
@@ -132,7 +134,7 @@ func mustDigest(t *testing.T, img v1.Image) (config, manifest v1.Hash) {
 func TestResolveRegistryIndex(t *testing.T) {
 	ctx := context.Background()
 	host := startRegistry(t)
-	amd, arm := testImage(t, MustParsePlatform("linux/amd64"), "a"), testImage(t, MustParsePlatform("linux/arm64"), "b")
+	amd, arm := testImage(t, platform.MustParse("linux/amd64"), "a"), testImage(t, platform.MustParse("linux/arm64"), "b")
 	idx := mutate.AppendManifests(empty.Index,
 		mutate.IndexAddendum{Add: amd, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "amd64"}}},
 		mutate.IndexAddendum{Add: arm, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "arm64", Variant: "v8"}}},
@@ -169,7 +171,7 @@ func TestResolveRegistryIndex(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.ref+"@"+tc.p, func(t *testing.T) {
-			p := MustParsePlatform(tc.p)
+			p := platform.MustParse(tc.p)
 			res, err := r.Resolve(ctx, tc.ref, p)
 			if tc.err != nil {
 				if !errors.Is(err, tc.err) || !errors.Is(err, ErrImageNotFound) {
@@ -196,7 +198,7 @@ func TestResolveRegistryIndex(t *testing.T) {
 func TestResolveEngineFirstThenRegistry(t *testing.T) {
 	ctx := context.Background()
 	host := startRegistry(t)
-	amd64, arm64 := MustParsePlatform("linux/amd64"), MustParsePlatform("linux/arm64")
+	amd64, arm64 := platform.MustParse("linux/amd64"), platform.MustParse("linux/arm64")
 	inRegistry := testImage(t, arm64, "registry")
 	ref := host + "/base/busybox:1"
 	if _, err := Push(ctx, inRegistry, ref); err != nil {
@@ -243,7 +245,7 @@ func TestResolveEngineFirstThenRegistry(t *testing.T) {
 func TestResolvePinned(t *testing.T) {
 	ctx := context.Background()
 	host := startRegistry(t)
-	p := MustParsePlatform("linux/amd64")
+	p := platform.MustParse("linux/amd64")
 	ref := host + "/base/pinned:1"
 	first := testImage(t, p, "first")
 	if _, err := Push(ctx, first, ref); err != nil {
@@ -269,7 +271,7 @@ func TestResolvePinned(t *testing.T) {
 
 func TestResolveLayoutAndArchive(t *testing.T) {
 	ctx := context.Background()
-	amd64, arm64 := MustParsePlatform("linux/amd64"), MustParsePlatform("linux/arm64")
+	amd64, arm64 := platform.MustParse("linux/amd64"), platform.MustParse("linux/arm64")
 	a, b := testImage(t, amd64, "a"), testImage(t, arm64, "b")
 	dir := filepath.Join(t.TempDir(), "layout")
 	if _, err := WriteLayout(dir, a, "base-amd64"); err != nil {
@@ -287,7 +289,7 @@ func TestResolveLayoutAndArchive(t *testing.T) {
 	r, _ := NewResolver(nil)
 	tests := []struct {
 		ref  string
-		p    Platform
+		p    platform.Platform
 		want v1.Hash
 		src  Source
 		err  error

@@ -19,6 +19,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/klauspost/compress/gzip"
+
+	"github.com/flavor-dev/flavor/platform"
 )
 
 // DefaultPath is the PATH of base images made by [NewBaseImage] (Docker's default).
@@ -51,7 +53,7 @@ func (b *BaseImage) Close() error {
 // filesystem therefore gives the same digests.
 //
 // Options: [WithSourceDateEpoch], [WithProgress], [WithLogger].
-func NewBaseImage(ctx context.Context, src string, p Platform, opts ...Option) (*BaseImage, error) {
+func NewBaseImage(ctx context.Context, src string, p platform.Platform, opts ...Option) (*BaseImage, error) {
 	o, err := makeOptions(opts)
 	if err != nil {
 		return nil, fmt.Errorf("making a base image of %s: %w", src, err)
@@ -144,7 +146,7 @@ func writeRootFSLayer(ctx context.Context, path string, fill func(*tar.Writer) e
 }
 
 // baseImageConfig wraps layer in an OCI image for p, created at epoch.
-func baseImageConfig(layer v1.Layer, p Platform, epoch time.Time) (v1.Image, error) {
+func baseImageConfig(layer v1.Layer, p platform.Platform, epoch time.Time) (v1.Image, error) {
 	base := mutate.ConfigMediaType(mutate.MediaType(empty.Image, types.OCIManifestSchema1), types.OCIConfigJSON)
 	img, err := mutate.Append(base, mutate.Addendum{
 		Layer:     layer,

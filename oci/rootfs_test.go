@@ -14,6 +14,8 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
+
+	"github.com/flavor-dev/flavor/platform"
 )
 
 // makeRootFS writes a small root filesystem with a file, a symlink, a hard link, a setuid file,
@@ -79,7 +81,7 @@ func layerEntries(t *testing.T, img v1.Image) []*tar.Header {
 func TestNewBaseImageIsDeterministic(t *testing.T) {
 	ctx := context.Background()
 	root := makeRootFS(t)
-	p := MustParsePlatform("linux/arm64")
+	p := platform.MustParse("linux/arm64")
 	a, err := NewBaseImage(ctx, root, p)
 	if err != nil {
 		t.Fatal(err)
@@ -118,7 +120,7 @@ func TestNewBaseImageIsDeterministic(t *testing.T) {
 	}
 
 	// A different epoch, platform or content gives a different image.
-	d, err := NewBaseImage(ctx, root, MustParsePlatform("linux/amd64"))
+	d, err := NewBaseImage(ctx, root, platform.MustParse("linux/amd64"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +140,7 @@ func TestNewBaseImageIsDeterministic(t *testing.T) {
 
 func TestNewBaseImageContent(t *testing.T) {
 	root := makeRootFS(t)
-	img, err := NewBaseImage(context.Background(), root, MustParsePlatform("linux/arm64/v8"), WithSourceDateEpoch(time.Unix(1000, 0)))
+	img, err := NewBaseImage(context.Background(), root, platform.MustParse("linux/arm64/v8"), WithSourceDateEpoch(time.Unix(1000, 0)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,12 +203,12 @@ func TestNewBaseImageRejects(t *testing.T) {
 	f.Close()
 	tests := []struct {
 		name, src string
-		p         Platform
+		p         platform.Platform
 		want      string
 	}{
-		{"missing source", "/nonexistent/rootfs", MustParsePlatform("linux/amd64"), "no such file"},
-		{"no platform", t.TempDir(), Platform{}, "no platform"},
-		{"escaping tar", evil, MustParsePlatform("linux/amd64"), "unsafe path"},
+		{"missing source", "/nonexistent/rootfs", platform.MustParse("linux/amd64"), "no such file"},
+		{"no platform", t.TempDir(), platform.Platform{}, "no platform"},
+		{"escaping tar", evil, platform.MustParse("linux/amd64"), "unsafe path"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -224,7 +226,7 @@ func TestNewBaseImageRejects(t *testing.T) {
 
 func TestSourceDateEpochFromEnv(t *testing.T) {
 	t.Setenv("SOURCE_DATE_EPOCH", "86400")
-	img, err := NewBaseImage(context.Background(), makeRootFS(t), MustParsePlatform("linux/amd64"))
+	img, err := NewBaseImage(context.Background(), makeRootFS(t), platform.MustParse("linux/amd64"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +236,7 @@ func TestSourceDateEpochFromEnv(t *testing.T) {
 		t.Fatalf("created %s, want SOURCE_DATE_EPOCH", cf.Created.Time)
 	}
 	t.Setenv("SOURCE_DATE_EPOCH", "yesterday")
-	if _, err := NewBaseImage(context.Background(), makeRootFS(t), MustParsePlatform("linux/amd64")); err == nil || !strings.Contains(err.Error(), "SOURCE_DATE_EPOCH") {
+	if _, err := NewBaseImage(context.Background(), makeRootFS(t), platform.MustParse("linux/amd64")); err == nil || !strings.Contains(err.Error(), "SOURCE_DATE_EPOCH") {
 		t.Fatalf("bad SOURCE_DATE_EPOCH accepted: %v", err)
 	}
 }

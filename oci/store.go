@@ -4,6 +4,8 @@ import (
 	"context"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/flavor-dev/flavor/platform"
 )
 
 // ImageStore is a container engine's image store as the resolver and [Load] need it. Every
@@ -23,7 +25,7 @@ type ImageStore interface {
 // ImageInfo describes an image in the engine.
 type ImageInfo struct {
 	ID          string // the engine's image id (the config digest on the classic image store)
-	Platform    Platform
+	Platform    platform.Platform
 	Size        int64
 	RepoTags    []string
 	RepoDigests []string

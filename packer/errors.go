@@ -40,6 +40,9 @@ var (
 	// ErrUnsafeEntry: extraction refused an entry (absolute name, "..", a link leaving the
 	// destination, a path through a symlink, a device node or fifo).
 	ErrUnsafeEntry = errors.New("unsafe archive entry")
+	// ErrSlotRule: a slot's content breaks the slot rule (see Slot.TreeRoot): an entry the launcher
+	// would refuse, found when writing the package.
+	ErrSlotRule = errors.New("slot content the launcher cannot unpack")
 	// ErrInvalidInput: the description of a package to write is incomplete or inconsistent.
 	ErrInvalidInput = errors.New("invalid package description")
 )

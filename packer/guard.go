@@ -55,6 +55,8 @@ func localPath(entry, p string) (string, error) {
 	return clean, nil
 }
 
+// A guard with a nil root checks the archive alone (pack time, verify): nothing is on disk.
+
 // check returns the root-relative name to write h at, "" to skip it (the archive root entry), or
 // an error wrapping ErrUnsafeEntry.
 func (g *tarGuard) check(h *tar.Header) (string, error) {
@@ -126,7 +128,7 @@ func (g *tarGuard) viaArchiveSymlink(name string, self bool) string {
 // parentOnDisk refuses a parent directory that, on disk, resolves outside the root (through a
 // symlink already there) or is not a directory. Results are cached per directory.
 func (g *tarGuard) parentOnDisk(entry, dir string) error {
-	if dir == "." {
+	if dir == "." || g.root == nil {
 		return nil
 	}
 	err, seen := g.dirOK[dir]
@@ -187,7 +189,7 @@ func (g *tarGuard) resolvesInside(dir, target string) bool {
 		stack = append(stack, c)
 		cur := strings.Join(stack, "/")
 		link, ok := g.symlinks[cur]
-		if !ok {
+		if !ok && g.root != nil {
 			if fi, err := g.root.Lstat(cur); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
 				if link, err = g.root.Readlink(cur); err != nil {
 					return false

@@ -31,6 +31,7 @@ type options struct {
 	epoch       *time.Time
 	chown       bool
 	staging     bool
+	noSlotRule  bool
 }
 
 func makeOptions(opts []Option) (*options, error) {
@@ -149,6 +150,14 @@ func WithChown(on bool) Option {
 // so read two more times: once to hash it, once to check every entry.
 func WithStagingDest(on bool) Option {
 	return func(o *options) error { o.staging = on; return nil }
+}
+
+// WithoutSlotRule makes Write copy tar slots as given, without the slot rule (see Slot.TreeRoot):
+// absolute links stay absolute, and entries the launcher refuses are written. It exists to make
+// the packages a foreign or hostile writer could make, for tests of the readers; a package written
+// with it may fail every later check.
+func WithoutSlotRule() Option {
+	return func(o *options) error { o.noSlotRule = true; return nil }
 }
 
 // sourceDateEpoch returns the configured epoch, or SOURCE_DATE_EPOCH from the environment, or nil.

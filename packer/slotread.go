@@ -141,7 +141,8 @@ type Report struct {
 }
 
 // Verify opens the package at path and checks everything its level asks for (see Level), header
-// and content. Options: WithLevel, WithTrustedKeys, WithLogger.
+// and content, and then decodes every tar slot and checks its entries as extraction would (the
+// slot rule; see CheckEntries). Options: WithLevel, WithTrustedKeys, WithLogger.
 func Verify(ctx context.Context, path string, opts ...Option) (*Report, error) {
 	p, err := Open(ctx, path, opts...)
 	if err != nil {
@@ -150,6 +151,11 @@ func Verify(ctx context.Context, path string, opts ...Option) (*Report, error) {
 	defer p.Close()
 	if err := p.VerifyContent(ctx); err != nil {
 		return nil, err
+	}
+	for i := range p.descs {
+		if err := p.CheckEntries(ctx, i); err != nil {
+			return nil, err
+		}
 	}
 	return &Report{Level: p.level, PublicKey: p.PublicKey(), Slots: p.NumSlots(), Warnings: p.Warnings()}, nil
 }

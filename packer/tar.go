@@ -36,6 +36,20 @@ func TarDir(ctx context.Context, w io.Writer, dir string, opts ...Option) (int64
 
 // writeTar is TarDir without option handling. A nil epoch clamps every mtime to 0.
 func writeTar(ctx context.Context, w io.Writer, dir string, epoch *time.Time) error {
+	return writeTarWith(ctx, w, dir, epoch, nil)
+}
+
+// writeTarRule is writeTar for a slot: every entry goes through the slot rule, absolute links
+// rewritten (see slotRule).
+func writeTarRule(ctx context.Context, w io.Writer, dir string, epoch *time.Time, treeRoot string) error {
+	rule, err := newSlotRule(treeRoot)
+	if err != nil {
+		return err
+	}
+	return writeTarWith(ctx, w, dir, epoch, rule)
+}
+
+func writeTarWith(ctx context.Context, w io.Writer, dir string, epoch *time.Time, rule *slotRule) error {
 	root, err := filepath.EvalSymlinks(dir)
 	if err != nil {
 		return fmt.Errorf("packing directory %s: %w", dir, err)
@@ -73,6 +87,11 @@ func writeTar(ctx context.Context, w io.Writer, dir string, epoch *time.Time) er
 		if err != nil {
 			return err
 		}
+		if rule != nil {
+			if err := rule.header(hdr); err != nil {
+				return err
+			}
+		}
 		if err := ts.header(hdr); err != nil {
 			return fmt.Errorf("writing tar header for %s: %w", p, err)
 		}
@@ -83,6 +102,11 @@ func writeTar(ctx context.Context, w io.Writer, dir string, epoch *time.Time) er
 	})
 	if err != nil {
 		return fmt.Errorf("packing directory %s: %w", dir, err)
+	}
+	if rule != nil {
+		if err := rule.finish(); err != nil {
+			return fmt.Errorf("packing directory %s: %w", dir, err)
+		}
 	}
 	if err := ts.close(); err != nil {
 		return fmt.Errorf("packing directory %s: %w", dir, err)
@@ -182,7 +206,7 @@ func tarHeader(name, p string, info fs.FileInfo, clamp time.Time, seen map[fileI
 		hdr.Typeflag = tar.TypeSymlink
 		hdr.Linkname = filepath.ToSlash(target)
 	default:
-		return nil, fmt.Errorf("%s is a %s, not a regular file, directory or symlink: %w", p, fileKind(m), ErrInvalidInput)
+		return nil, fmt.Errorf("%s is a %s, not a regular file, directory or symlink: leave it out of the slot (the launcher does not create devices, fifos or sockets): %w: %w", p, fileKind(m), ErrSlotRule, ErrInvalidInput)
 	}
 	return hdr, nil
 }

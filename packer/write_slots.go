@@ -119,9 +119,17 @@ func encodeSlot(ctx context.Context, out io.Writer, i int, sl Slot, epoch *time.
 		return res, err
 	}
 	pw := &progressWriter{o: o, u: Update{Stage: StageSlot, Slot: sl.ID, Index: i}, w: enc, next: progressStep}
-	if isDir {
+	switch {
+	case isDir && o.noSlotRule:
 		err = writeTar(ctx, pw, sl.Path, epoch)
-	} else {
+	case isDir:
+		err = writeTarRule(ctx, pw, sl.Path, epoch, sl.TreeRoot)
+	case res.chain.HasTar() && !o.noSlotRule:
+		var rule *slotRule
+		if rule, err = newSlotRule(sl.TreeRoot); err == nil {
+			err = copyTarWithRule(ctx, pw, input, rule)
+		}
+	default:
 		_, err = io.CopyBuffer(pw, input, make([]byte, 1<<20))
 	}
 	if cerr := enc.Close(); err == nil {

@@ -62,6 +62,11 @@ type Slot struct {
 	Lifecycle  string // runtime (default), init, startup, …; written to the metadata as given
 	Priority   uint8
 	Platform   string // "" or "any" for every platform, else "linux", "linux/arm64", …
+	// TreeRoot is, for a tar slot, where the root of the tree it holds lies inside the workenv
+	// ("" for the workenv itself): a symlink to an absolute path /p is rewritten to the relative
+	// link that names TreeRoot/p, and is refused when the slot has no such entry (see the slot
+	// rule in slotrule.go).
+	TreeRoot string
 	// Permissions for the descriptor and metadata. 0: the mode of Path, or 0600 for a Reader.
 	Permissions fs.FileMode
 }

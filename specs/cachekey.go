@@ -11,6 +11,8 @@ import (
 	"hash"
 	"regexp"
 	"sort"
+
+	"github.com/flavor-dev/flavor/platform"
 )
 
 // cacheKeyFormat names the encoding below; change it whenever what goes into a key changes.
@@ -19,13 +21,13 @@ const cacheKeyFormat = "flavor-cache-key/v1"
 // CacheInputs is everything a package's build depends on. CacheKey turns it into a key; the same
 // inputs always give the same key, and any change to one of them gives another.
 type CacheInputs struct {
-	Spec       []byte   // Package.Canonical(): the rendered spec, not the raw text
-	Files      string   // Package.DirDigest(): the content of the package directory
-	BaseImage  string   // digest of the base image (image:); "" when the root comes from dependencies
-	CopyImages []string // digests of the images copy entries read from, in spec order
-	Platform   Platform // target platform
-	Flavor     string   // Package.FlavorString()
-	Deps       []string // cache keys of the direct build dependencies (Resolution.Deps), any order
+	Spec       []byte            // Package.Canonical(): the rendered spec, not the raw text
+	Files      string            // Package.DirDigest(): the content of the package directory
+	BaseImage  string            // digest of the base image (image:); "" when the root comes from dependencies
+	CopyImages []string          // digests of the images copy entries read from, in spec order
+	Platform   platform.Platform // target platform
+	Flavor     string            // Package.FlavorString()
+	Deps       []string          // cache keys of the direct build dependencies (Resolution.Deps), any order
 }
 
 var digestPattern = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
@@ -138,7 +140,7 @@ func (p *Package) Canonical() []byte {
 
 // ImageDigester returns the digest of an image reference for a platform; the build
 // orchestration implements it with the oci package.
-type ImageDigester func(ctx context.Context, image string, platform Platform) (string, error)
+type ImageDigester func(ctx context.Context, image string, platform platform.Platform) (string, error)
 
 // CacheKeys computes the cache key of every package of a build resolution, dependencies first,
 // from Canonical, DirDigest, the digests digest returns for image: and copy images, the

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/flavor-dev/flavor/platform"
 )
 
 func fakeDigest(s string) string {
@@ -17,7 +19,7 @@ func fakeDigest(s string) string {
 }
 
 // digester pretends every image name has a digest derived from its name and platform.
-func digester(_ context.Context, image string, p Platform) (string, error) {
+func digester(_ context.Context, image string, p platform.Platform) (string, error) {
 	return fakeDigest(image + "@" + p.String()), nil
 }
 
@@ -27,7 +29,7 @@ func baseInputs() CacheInputs {
 		Files:      fakeDigest("files"),
 		BaseImage:  fakeDigest("busybox"),
 		CopyImages: []string{fakeDigest("c1"), fakeDigest("c2")},
-		Platform:   Platform{OS: "linux", Arch: "amd64"},
+		Platform:   platform.Platform{OS: "linux", Arch: "amd64"},
 		Flavor:     "ssl",
 		Deps:       []string{fakeDigest("dep1"), fakeDigest("dep2")},
 	}
@@ -88,7 +90,7 @@ func TestCacheKeyRejectsBadInputs(t *testing.T) {
 		"no spec":     func(in *CacheInputs) { in.Spec = nil },
 		"files":       func(in *CacheInputs) { in.Files = "md5:abc" },
 		"base image":  func(in *CacheInputs) { in.BaseImage = "busybox:latest" },
-		"platform":    func(in *CacheInputs) { in.Platform = Platform{} },
+		"platform":    func(in *CacheInputs) { in.Platform = platform.Platform{} },
 		"dep":         func(in *CacheInputs) { in.Deps = []string{"x"} },
 		"copy digest": func(in *CacheInputs) { in.CopyImages = []string{"sha256:short"} },
 	} {
@@ -269,7 +271,7 @@ func TestCacheKeyFollowsRenderedSpec(t *testing.T) {
 	key := func(opts ...Option) string {
 		return keysOf(t, loadTree(t, root, opts...), "t/a")["t/a@1"]
 	}
-	amd := WithPlatform(Platform{OS: "linux", Arch: "amd64"})
+	amd := WithPlatform(platform.Platform{OS: "linux", Arch: "amd64"})
 	base := key(amd, WithValuesFiles(filepath.Join(root, "v1.yaml")))
 	if key(amd, WithValuesFiles(filepath.Join(root, "v1.yaml"))) != base {
 		t.Fatal("the same inputs gave another key")
@@ -282,7 +284,7 @@ func TestCacheKeyFollowsRenderedSpec(t *testing.T) {
 	}
 	for name, opts := range map[string][]Option{
 		"values":   {amd, WithValuesFiles(filepath.Join(root, "v2.yaml"))},
-		"platform": {WithPlatform(Platform{OS: "linux", Arch: "arm64"}), WithValuesFiles(filepath.Join(root, "v1.yaml"))},
+		"platform": {WithPlatform(platform.Platform{OS: "linux", Arch: "arm64"}), WithValuesFiles(filepath.Join(root, "v1.yaml"))},
 		"flavor":   {amd, WithValuesFiles(filepath.Join(root, "v1.yaml")), WithFlavor("!ssl")},
 	} {
 		if key(opts...) == base {

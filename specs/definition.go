@@ -7,8 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/flavor-dev/flavor/specs/version"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/flavor-dev/flavor/specs/version"
 )
 
 // runtimeYAML is a package's identity and runtime fields, shared by definition.yaml (or a

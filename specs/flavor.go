@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/flavor-dev/flavor/platform"
 	"github.com/flavor-dev/flavor/specs/flavor"
 )
 
@@ -48,7 +49,7 @@ func flavorFlags(pkgName string, defaults map[string]bool, requested string) (ma
 // artifactFlavor is the Conary flavor an artifact built with flags on platform records: as
 // Conary's use.py does for consulted flags, a flag that is on is required ("ssl"), one that is
 // off is prefer-not ("~!debug"), and the platform gives the instruction set ("is: x86_64").
-func artifactFlavor(flags map[string]bool, platform Platform) string {
+func artifactFlavor(flags map[string]bool, platform platform.Platform) string {
 	names := make([]string, 0, len(flags))
 	for n := range flags {
 		names = append(names, n)

@@ -3,6 +3,8 @@ package specs
 import (
 	"errors"
 	"testing"
+
+	"github.com/flavor-dev/flavor/platform"
 )
 
 // FuzzParseEntries feeds arbitrary bytes to the definition.yaml and collection.yaml reader: it
@@ -82,7 +84,7 @@ func FuzzRenderBuild(f *testing.F) {
 			return
 		}
 		s := &source{c: src, path: "build.yaml", actions: true}
-		data := &templateData{Values: map[string]any{"name": "a"}, Flavor: map[string]bool{}, Platform: Platform{OS: "linux", Arch: "amd64"}}
+		data := &templateData{Values: map[string]any{"name": "a"}, Flavor: map[string]bool{}, Platform: platform.Platform{OS: "linux", Arch: "amd64"}}
 		root, c, err := s.render(data, buildHints, false)
 		if err != nil {
 			var se *SpecError

@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/flavor-dev/flavor/platform"
 )
 
 // writeTree creates files (path → content) under a new temporary directory and returns it.
@@ -249,7 +251,7 @@ env:
 {{ define "inner" }}{{ .Package.Name }}-inner{{ end }}
 `,
 	})
-	tr, err := Load(context.Background(), []string{root}, WithPlatform(Platform{OS: "linux", Arch: "arm", Variant: "v7"}), WithFlavor("!ssl,~debug,other"))
+	tr, err := Load(context.Background(), []string{root}, WithPlatform(platform.Platform{OS: "linux", Arch: "arm", Variant: "v7"}), WithFlavor("!ssl,~debug,other"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -355,7 +357,7 @@ func TestPlatformsAndDelta(t *testing.T) {
 		ok       bool
 	}{{"linux/amd64", true}, {"linux/arm/v7", true}, {"linux/arm/v6", false}, {"linux/arm64", false}} {
 		t.Run(tt.platform, func(t *testing.T) {
-			pl, err := ParsePlatform(tt.platform)
+			pl, err := platform.Parse(tt.platform)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -394,7 +396,7 @@ func TestLoadOptionsErrors(t *testing.T) {
 	root := writeTree(t, map[string]string{"a/definition.yaml": defA})
 	for name, opt := range map[string]Option{
 		"bad flavor":  WithFlavor("ssl,,x y"),
-		"no platform": WithPlatform(Platform{}),
+		"no platform": WithPlatform(platform.Platform{}),
 		"nil logger":  WithLogger(nil),
 		"values file": WithValuesFiles(filepath.Join(root, "missing.yaml")),
 	} {

@@ -5,6 +5,8 @@ import (
 	"io"
 	"log/slog"
 	"runtime"
+
+	"github.com/flavor-dev/flavor/platform"
 )
 
 // Option configures Load.
@@ -12,7 +14,7 @@ type Option func(*options) error
 
 type options struct {
 	valuesFiles []string
-	platform    Platform
+	platform    platform.Platform
 	flavor      string
 	logger      *slog.Logger
 	progress    func(Update)
@@ -22,7 +24,7 @@ type options struct {
 
 func defaultOptions() options {
 	return options{
-		platform: HostPlatform(),
+		platform: platform.HostLinux(),
 		logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
 		workers:  runtime.GOMAXPROCS(0),
 	}
@@ -47,7 +49,7 @@ func WithValuesFiles(files ...string) Option {
 
 // WithPlatform sets the target platform the specs are rendered for (.Platform, `platforms:`
 // checks). The default is linux on the host's architecture.
-func WithPlatform(p Platform) Option {
+func WithPlatform(p platform.Platform) Option {
 	return func(o *options) error {
 		if p.OS == "" || p.Arch == "" {
 			return fmt.Errorf("setting platform %q: want os/arch", p.String())

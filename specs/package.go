@@ -1,6 +1,7 @@
 package specs
 
 import (
+	"github.com/flavor-dev/flavor/platform"
 	"github.com/flavor-dev/flavor/specs/version"
 )
 
@@ -57,7 +58,7 @@ type Package struct {
 	version version.Version
 	index   int // position in Tree.Packages, for deterministic ordering
 	// platform is the one the tree was loaded for.
-	platform Platform
+	platform platform.Platform
 }
 
 // ID returns "category/name@version".

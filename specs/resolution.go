@@ -6,13 +6,15 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/flavor-dev/flavor/platform"
 )
 
 // Resolution is the outcome of resolving targets in one graph: the selected packages in build
 // (or install) order, their direct dependencies, and levels of packages that do not depend on
 // each other.
 type Resolution struct {
-	platform Platform
+	platform platform.Platform
 	targets  []*Package
 	order    []*Package
 	levels   [][]*Package

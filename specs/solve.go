@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/flavor-dev/flavor/platform"
 	"github.com/flavor-dev/flavor/specs/version"
 )
 
@@ -242,7 +243,7 @@ func (s *solver) alreadySelected(q *Package) func() string {
 	}
 }
 
-func platformList(ps []Platform) string {
+func platformList(ps []platform.Platform) string {
 	out := make([]string, len(ps))
 	for i, p := range ps {
 		out[i] = p.String()

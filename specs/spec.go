@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/flavor-dev/flavor/platform"
 )
 
 // Spec is a package's build.yaml rendered for one platform, flavor and set of values. Its fields
@@ -25,8 +27,8 @@ type Spec struct {
 	Copy                []Copy    // COPY --from a package's build image or another image, before the steps
 	Retrieve            []string  // globs or URLs fetched into the build context
 	Subpackages         []Subpackage
-	Platforms           []Platform // platforms the package supports; empty means all
-	Seed                string     // accepted for Luet compatibility; Luet ignores it when building
+	Platforms           []platform.Platform // platforms the package supports; empty means all
+	Seed                string              // accepted for Luet compatibility; Luet ignores it when building
 }
 
 // DeltaMode says what a delta build ships.
@@ -74,12 +76,12 @@ func (s *Spec) Empty() bool { return len(s.Steps) == 0 && !s.Unpack && s.Package
 func (s *Spec) Virtual() bool { return s.Empty() && !s.HasImageSource() }
 
 // Supports reports whether the package can be built for p (build.yaml `platforms:`).
-func (s *Spec) Supports(p Platform) bool {
+func (s *Spec) Supports(p platform.Platform) bool {
 	if len(s.Platforms) == 0 {
 		return true
 	}
 	for _, e := range s.Platforms {
-		if p.supportedBy(e) {
+		if supportedBy(p, e) {
 			return true
 		}
 	}
@@ -153,7 +155,7 @@ func patterns(in []pattern) []string {
 type platformYAML string
 
 func (p platformYAML) validate() error {
-	_, err := ParsePlatform(string(p))
+	_, err := platform.Parse(string(p))
 	return err
 }
 
@@ -260,7 +262,7 @@ func (b *buildYAML) spec() *Spec {
 		})
 	}
 	for _, p := range b.Platforms {
-		pl, _ := ParsePlatform(string(p)) // validated by the checker
+		pl, _ := platform.Parse(string(p)) // validated by the checker
 		s.Platforms = append(s.Platforms, pl)
 	}
 	return s

@@ -11,6 +11,8 @@ import (
 	"github.com/BurntSushi/toml"
 	"github.com/Masterminds/sprig/v3"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/flavor-dev/flavor/platform"
 )
 
 // includeLimit is how deeply `include` may nest, as in Luet and Helm.
@@ -20,7 +22,7 @@ const includeLimit = 1000
 type templateData struct {
 	Values   map[string]any
 	Flavor   map[string]bool
-	Platform Platform
+	Platform platform.Platform
 	Package  packageInfo
 }
 

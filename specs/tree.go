@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/flavor-dev/flavor/platform"
 	"github.com/flavor-dev/flavor/specs/internal/suggest"
 	"github.com/flavor-dev/flavor/specs/version"
 )
@@ -15,7 +16,7 @@ import (
 // It is read-only: every method is safe for concurrent use.
 type Tree struct {
 	roots    []string
-	platform Platform
+	platform platform.Platform
 	flavor   string
 	logger   *slog.Logger
 
@@ -151,7 +152,7 @@ func location(p *Package) string {
 func (t *Tree) Packages() []*Package { return append([]*Package(nil), t.packages...) }
 
 // Platform returns the platform the specs were rendered for.
-func (t *Tree) Platform() Platform { return t.platform }
+func (t *Tree) Platform() platform.Platform { return t.platform }
 
 // Flavor returns the requested flavor the specs were rendered for.
 func (t *Tree) Flavor() string { return t.flavor }

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/flavor-dev/flavor/platform"
 	"github.com/flavor-dev/flavor/specs/flavor"
 )
 
@@ -55,7 +56,7 @@ func variantFlags(declared map[string]bool, variants []variantYAML) ([]map[strin
 		if err != nil {
 			return nil, fmt.Errorf("variant %q: %w", string(v), err)
 		}
-		k := artifactFlavor(flags, Platform{})
+		k := artifactFlavor(flags, platform.Platform{})
 		if prev, dup := seen[k]; dup {
 			return nil, fmt.Errorf("variants %q and %q are the same variant (%s)", prev, string(v), k)
 		}

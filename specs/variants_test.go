@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/flavor-dev/flavor/platform"
 )
 
 func TestCandidates(t *testing.T) {
@@ -58,7 +60,7 @@ func TestVariantFlavorMatchesLoad(t *testing.T) {
 		"b/definition.yaml": "name: b\ncategory: test\nversion: \"1\"\nflags: {ssl: true, debug: false}\n",
 	}
 	root := writeTree(t, files)
-	amd := Platform{OS: "linux", Arch: "amd64"}
+	amd := platform.Platform{OS: "linux", Arch: "amd64"}
 	base, err := Load(context.Background(), []string{root}, WithPlatform(amd))
 	if err != nil {
 		t.Fatal(err)

@@ -12,7 +12,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/flavor-dev/flavor/builder"
-	"github.com/flavor-dev/flavor/oci"
+	"github.com/flavor-dev/flavor/platform"
 )
 
 // buildCommand is `flavor build`: Luet's `luet build`, building packages of spec trees into
@@ -116,7 +116,7 @@ func buildRequest(c *cli.Context) (builder.Request, error) {
 	}
 	for _, s := range c.StringSlice("platform") {
 		for _, part := range strings.Split(s, ",") {
-			p, err := oci.ParsePlatform(strings.TrimSpace(part))
+			p, err := platform.Parse(strings.TrimSpace(part))
 			if err != nil {
 				return req, fmt.Errorf("build: --platform: %w", err)
 			}

@@ -9,7 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/flavor-dev/flavor/builder"
-	"github.com/flavor-dev/flavor/oci"
+	"github.com/flavor-dev/flavor/platform"
 )
 
 func TestBuildUsageErrors(t *testing.T) {
@@ -138,7 +138,7 @@ func TestParseProgressAuto(t *testing.T) {
 
 func TestPrintBuild(t *testing.T) {
 	res := &builder.Result{Containers: 4, Skipped: []string{"test/x@1.0 for linux/arm64"}, Artifacts: []builder.Artifact{{
-		Package: "test/a@1.0", Platform: oci.MustParsePlatform("linux/amd64"), Source: builder.SourceBuilt,
+		Package: "test/a@1.0", Platform: platform.MustParse("linux/amd64"), Source: builder.SourceBuilt,
 		Path: "out/a-test-1.0-linux-amd64.package.tar.zst", MetaPath: "out/a-test-1.0-linux-amd64.metadata.json",
 		Metadata: builder.Metadata{CacheKey: "sha256:ab"},
 	}}}

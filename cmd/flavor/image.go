@@ -8,6 +8,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/flavor-dev/flavor/oci"
+	"github.com/flavor-dev/flavor/platform"
 )
 
 // imageCommand is `flavor image`: base images for builds.
@@ -37,7 +38,7 @@ func imageCommand() *cli.Command {
 				Usage:     "show which image a reference means for a platform, and where it was found",
 				ArgsUsage: "REF",
 				Flags: []cli.Flag{
-					&cli.StringFlag{Name: "platform", Value: oci.HostPlatform().String(), Usage: "target platform"},
+					&cli.StringFlag{Name: "platform", Value: platform.HostLinux().String(), Usage: "target platform"},
 					&cli.BoolFlag{Name: "no-engine", Usage: "do not look in the container engine"},
 				},
 				Action: imageResolve,
@@ -68,7 +69,7 @@ func imageImport(c *cli.Context) error {
 	if c.String("platform") == "" {
 		return errors.New("image import: --platform is required (the root filesystem's os/arch, e.g. linux/arm64)")
 	}
-	p, err := oci.ParsePlatform(c.String("platform"))
+	p, err := platform.Parse(c.String("platform"))
 	if err != nil {
 		return fmt.Errorf("image import: --platform: %w", err)
 	}
@@ -159,7 +160,7 @@ func imageResolve(c *cli.Context) error {
 	if c.NArg() != 1 {
 		return fmt.Errorf("image resolve: want one REF argument, got %d", c.NArg())
 	}
-	p, err := oci.ParsePlatform(c.String("platform"))
+	p, err := platform.Parse(c.String("platform"))
 	if err != nil {
 		return fmt.Errorf("image resolve: --platform: %w", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/registry"
 
 	"github.com/flavor-dev/flavor/oci"
+	"github.com/flavor-dev/flavor/platform"
 )
 
 func tinyRootFS(t *testing.T) string {
@@ -55,7 +56,7 @@ func TestImageImportToLayoutIsStable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := r.Resolve(context.Background(), "oci:"+layout+":base", oci.MustParsePlatform("linux/arm64"))
+	res, err := r.Resolve(context.Background(), "oci:"+layout+":base", platform.MustParse("linux/arm64"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,7 @@ import (
 	"github.com/flavor-dev/flavor/bundle"
 	"github.com/flavor-dev/flavor/engine"
 	"github.com/flavor-dev/flavor/lock"
-	"github.com/flavor-dev/flavor/oci"
+	"github.com/flavor-dev/flavor/platform"
 	"github.com/flavor-dev/flavor/specs/manifest"
 )
 
@@ -128,7 +128,7 @@ func launcherSystems(m *manifest.Manifest, chosen []string) []string {
 	if s := m.Options().Systems; len(s) > 0 {
 		return s
 	}
-	host, err := manifest.NormalizeSystem(oci.HostPlatform().String())
+	host, err := manifest.NormalizeSystem(platform.HostLinux().String())
 	if err != nil {
 		return nil
 	}

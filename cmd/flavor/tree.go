@@ -5,8 +5,10 @@ import (
 	"io"
 	"strings"
 
-	"github.com/flavor-dev/flavor/specs"
 	"github.com/urfave/cli/v2"
+
+	"github.com/flavor-dev/flavor/platform"
+	"github.com/flavor-dev/flavor/specs"
 )
 
 // treeCommand is `flavor tree list|deps|order`: queries on spec trees.
@@ -57,7 +59,7 @@ func treeOptions(c *cli.Context) ([]specs.Option, error) {
 		opts = append(opts, specs.WithValuesFiles(v...))
 	}
 	if p := c.String("platform"); p != "" {
-		pl, err := specs.ParsePlatform(p)
+		pl, err := platform.Parse(p)
 		if err != nil {
 			return nil, fmt.Errorf("--platform: %w", err)
 		}

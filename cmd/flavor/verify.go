@@ -25,10 +25,10 @@ func verifyCommand() *cli.Command {
 		ArgsUsage: "PSP…",
 		Description: "At the default level (standard) every check is fatal: trailer, format version, index\n" +
 			"Adler-32, package size, metadata SHA-256, Ed25519 signature, slot table, launcher and every\n" +
-			"slot's SHA-256 against the signed metadata; strict adds layout hygiene. With --public-key\n" +
-			"(or FLAVOR_TRUSTED_KEYS) the signing key must be one of the given keys. --deep also decodes\n" +
-			"every slot and unpacks it into a private temporary directory with the launcher's checks for\n" +
-			"hostile archive entries. Exits 2 when a package fails, naming the check.",
+			"slot's SHA-256 against the signed metadata, then every tar slot's entries against the slot\n" +
+			"rule (what the launcher unpacks); strict adds layout hygiene. With --public-key (or\n" +
+			"FLAVOR_TRUSTED_KEYS) the signing key must be one of the given keys. --deep also unpacks\n" +
+			"every slot into a private temporary directory. Exits 2 when a package fails, naming the check.",
 		Flags: append(trustFlags(),
 			&cli.BoolFlag{Name: "deep", Usage: "also decode and unpack every slot, refusing hostile archive entries"},
 		),
@@ -206,6 +206,7 @@ func checksAt(tr trust, deep bool) []string {
 	case tr.level == packer.LevelMinimal:
 		checks = append(checks, "slot checksum prefixes")
 	}
+	checks = append(checks, "slot entries")
 	if tr.set && tr.level >= packer.LevelRelaxed {
 		checks = append(checks, "trust")
 	}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/flavor-dev/flavor/engine"
 	"github.com/flavor-dev/flavor/oci"
+	"github.com/flavor-dev/flavor/platform"
 )
 
 // Docker is the container engine reached through the Docker API (a local dockerd, or a remote one
@@ -81,7 +82,7 @@ func New(ctx context.Context, opts ...Option) (*Docker, error) {
 		cli.Close()
 		return nil, d.wrap(err, nil, "asking the container engine at %s for its platform", d.host)
 	}
-	d.arch = oci.Platform{OS: "linux", Arch: info.Architecture}.Normalize().Arch
+	d.arch = platform.Platform{OS: "linux", Arch: info.Architecture}.Normalize().Arch
 	d.runID = o.runID
 	if d.runID == "" {
 		d.runID = newRunID()
@@ -131,7 +132,9 @@ func (d *Docker) IsLocal() bool { return d.local }
 func (d *Docker) RunID() string { return d.runID }
 
 // Platform is the engine's native platform.
-func (d *Docker) Platform() oci.Platform { return oci.Platform{OS: "linux", Arch: d.arch}.Normalize() }
+func (d *Docker) Platform() platform.Platform {
+	return platform.Platform{OS: "linux", Arch: d.arch}.Normalize()
+}
 
 // Name says which engine this is and where it runs.
 func (d *Docker) Name() string { return "docker at " + d.host }
@@ -163,7 +166,7 @@ func (d *Docker) InspectImage(ctx context.Context, ref string) (oci.ImageInfo, e
 	}
 	info := oci.ImageInfo{
 		ID:          res.ID,
-		Platform:    oci.Platform{OS: res.Os, Arch: res.Architecture, Variant: res.Variant}.Normalize(),
+		Platform:    platform.Platform{OS: res.Os, Arch: res.Architecture, Variant: res.Variant}.Normalize(),
 		Size:        res.Size,
 		RepoTags:    res.RepoTags,
 		RepoDigests: res.RepoDigests,

@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/flavor-dev/flavor/engine"
-	"github.com/flavor-dev/flavor/oci"
+	"github.com/flavor-dev/flavor/platform"
 )
 
 // CanRun checks that containers of platform p can run on the engine. The engine's own
@@ -17,7 +17,7 @@ import (
 // (qemu-<arch>); on a remote engine, whose kernel this host cannot see, a container of probeImage
 // (an image for p already in the engine) runs `uname -m`. Failures wrap [engine.ErrNoEmulation] and give
 // the command that fixes them.
-func (d *Docker) CanRun(ctx context.Context, p oci.Platform, probeImage string) error {
+func (d *Docker) CanRun(ctx context.Context, p platform.Platform, probeImage string) error {
 	p = p.Normalize()
 	if p.OS != "linux" {
 		return fmt.Errorf("checking that %s can run on the engine: %w: the engine runs linux containers only", p, engine.ErrNoEmulation)
@@ -32,7 +32,7 @@ func (d *Docker) CanRun(ctx context.Context, p oci.Platform, probeImage string) 
 }
 
 // binfmtEnabled checks the qemu handler for p's architecture under dir (/proc/sys/fs/binfmt_misc).
-func binfmtEnabled(dir string, p oci.Platform) error {
+func binfmtEnabled(dir string, p platform.Platform) error {
 	q, ok := qemuName[p.Arch]
 	if !ok {
 		return fmt.Errorf("checking that %s can run here: %w: no known emulator for %s", p, engine.ErrNoEmulation, p.Arch)
@@ -53,7 +53,7 @@ func binfmtEnabled(dir string, p oci.Platform) error {
 }
 
 // probeArch runs `uname -m` in a container of image for p and compares the answer.
-func (d *Docker) probeArch(ctx context.Context, p oci.Platform, image string) error {
+func (d *Docker) probeArch(ctx context.Context, p platform.Platform, image string) error {
 	what := fmt.Sprintf("checking that %s can run on the engine at %s", p, d.host)
 	if image == "" {
 		return fmt.Errorf("%s: no image of that platform to probe with", what)

@@ -15,17 +15,18 @@ const module = "github.com/flavor-dev/flavor"
 // allowed maps a folder (relative to the module root) to the folders its packages may import.
 // A folder's own subpackages are always allowed. Folders not listed may import nothing of ours.
 var allowed = map[string][]string{
-	"specs":             {},
+	"platform":          {}, // the one platform model; a leaf every layer may use
+	"specs":             {"platform"},
 	"packer":            {},
-	"oci":               {"specs"},
-	"delta":             {"specs", "oci"},
+	"oci":               {"specs", "platform"},
+	"delta":             {"specs", "oci", "platform"},
 	"launcher":          {"packer", "internal/testbin"},
 	"internal/testbin":  {}, // builds the launcher with `go build` for the launcher's own tests
-	"launcher/embedded": {},
-	"engine":            {"oci"},
-	"builder":           {"specs", "oci", "engine", "delta"},
-	"lock":              {"specs", "oci", "engine", "builder"},
-	"bundle":            {"specs", "builder", "lock", "packer", "launcher/embedded"},
+	"launcher/embedded": {"platform"},
+	"engine":            {"oci", "platform"},
+	"builder":           {"specs", "oci", "engine", "delta", "platform"},
+	"lock":              {"specs", "oci", "engine", "builder", "platform"},
+	"bundle":            {"specs", "builder", "lock", "packer", "launcher/embedded", "platform"},
 	"cmd":               {"*"},
 	"integration":       {"*"},
 	"internal":          {"*"},

@@ -11,13 +11,23 @@ import (
 	"io/fs"
 	"sort"
 	"strings"
+
+	"github.com/flavor-dev/flavor/platform"
 )
 
 //go:embed bin
 var binFS embed.FS
 
-// Platforms lists the platforms `make launchers` builds, as os/arch.
-var Platforms = []string{"linux/amd64", "linux/arm64", "darwin/amd64", "darwin/arm64", "windows/amd64"}
+// Platforms lists the platforms `make launchers` builds, as os/arch: platform.LauncherSystems.
+var Platforms = systems()
+
+func systems() []string {
+	var out []string
+	for _, p := range platform.LauncherSystems() {
+		out = append(out, p.String())
+	}
+	return out
+}
 
 // ErrNotEmbedded is returned when this flavor binary was built without the launcher for a platform.
 var ErrNotEmbedded = errors.New("launcher not embedded")

@@ -3,7 +3,8 @@ package flavor
 import (
 	"errors"
 	"fmt"
-	"strings"
+
+	"github.com/flavor-dev/flavor/platform"
 )
 
 // ErrIncompatibleArches is wrapped when a flavor names instruction sets of which none is a
@@ -92,25 +93,25 @@ var instructionSets = map[string]string{
 	"arm":   "arm",
 }
 
-// InstructionSet returns the Conary instruction set of an OCI platform "os/arch[/variant]":
-// linux/amd64 → x86_64, linux/arm64 → aarch64, linux/386 → x86, linux/arm/v7 → arm. The
+// InstructionSet returns the Conary instruction set of a platform in any spelling platform.Parse
+// reads: linux/amd64 → x86_64, linux/arm64 → aarch64, linux/386 → x86, linux/arm/v7 → arm. The
 // operating system may be linux, darwin or windows. The error wraps ErrUnsupportedPlatform.
-func InstructionSet(platform string) (string, error) {
-	parts := strings.Split(platform, "/")
-	if len(parts) < 2 || len(parts) > 3 {
-		return "", fmt.Errorf("%w %q: want os/arch[/variant], e.g. linux/amd64", ErrUnsupportedPlatform, platform)
+func InstructionSet(system string) (string, error) {
+	p, err := platform.Parse(system)
+	if err != nil {
+		return "", fmt.Errorf("%w %q: want os/arch[/variant], e.g. linux/amd64: %w", ErrUnsupportedPlatform, system, err)
 	}
-	switch parts[0] {
+	switch p.OS {
 	case "linux", "darwin", "windows":
 	default:
-		return "", fmt.Errorf("%w %q: unknown operating system %q; want linux, darwin or windows", ErrUnsupportedPlatform, platform, parts[0])
+		return "", fmt.Errorf("%w %q: unknown operating system %q; want linux, darwin or windows", ErrUnsupportedPlatform, system, p.OS)
 	}
-	is, ok := instructionSets[parts[1]]
+	is, ok := instructionSets[p.Arch]
 	if !ok {
-		return "", fmt.Errorf("%w %q: unknown architecture %q; want amd64, arm64, 386 or arm", ErrUnsupportedPlatform, platform, parts[1])
+		return "", fmt.Errorf("%w %q: unknown architecture %q; want amd64, arm64, 386 or arm", ErrUnsupportedPlatform, system, p.Arch)
 	}
-	if len(parts) == 3 && parts[1] != "arm" && !(parts[1] == "arm64" && parts[2] == "v8") {
-		return "", fmt.Errorf("%w %q: architecture %s takes no variant %q", ErrUnsupportedPlatform, platform, parts[1], parts[2])
+	if p.Variant != "" && p.Arch != "arm" {
+		return "", fmt.Errorf("%w %q: architecture %s takes no variant %q", ErrUnsupportedPlatform, system, p.Arch, p.Variant)
 	}
 	return is, nil
 }

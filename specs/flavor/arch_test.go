@@ -89,7 +89,8 @@ func TestInstructionSet(t *testing.T) {
 		{"freebsd/amd64", "", `unknown operating system "freebsd"`},
 		{"linux/ppc64le", "", `unknown architecture "ppc64le"`},
 		{"linux/amd64/v3", "", `architecture amd64 takes no variant "v3"`},
-		{"x86_64-linux", "", "want os/arch"},
+		{"x86_64-linux", "x86_64", ""},
+		{"linux_aarch64", "aarch64", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.platform, func(t *testing.T) {
