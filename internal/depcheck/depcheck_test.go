@@ -20,13 +20,15 @@ var allowed = map[string][]string{
 	"packer":            {},
 	"oci":               {"specs", "platform"},
 	"delta":             {"specs", "oci", "platform"},
-	"launcher":          {"packer", "internal/testbin"},
+	"launcher":          {"packer", "internal/testbin", "internal/cachedir"},
+	"internal/cachedir": {}, // the cache directory rule, shared by the launcher and the build cache
 	"internal/testbin":  {}, // builds the launcher with `go build` for the launcher's own tests
 	"launcher/embedded": {"platform"},
 	"engine":            {"oci", "platform"},
-	"builder":           {"specs", "oci", "engine", "delta", "platform"},
+	"builder":           {"specs", "oci", "engine", "delta", "platform", "internal/cachedir"},
 	"lock":              {"specs", "oci", "engine", "builder", "platform"},
 	"bundle":            {"specs", "builder", "lock", "packer", "launcher/embedded", "platform"},
+	"pipeline":          {"specs", "oci", "engine", "builder", "lock", "bundle", "platform"},
 	"cmd":               {"*"},
 	"integration":       {"*"},
 	"internal":          {"*"},
