@@ -105,7 +105,7 @@ func checkImports(t *testing.T, rel string, imports []string) {
 		if to == from || (known && ok(rules, to)) {
 			continue
 		}
-		t.Errorf("%s imports %s: %s may import only %v (see design.md, top-level layout)", rel, irel, from, rules)
+		t.Errorf("%s imports %s: %s may import only %v (see the README's layout table)", rel, irel, from, rules)
 	}
 }
 
