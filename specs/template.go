@@ -191,7 +191,8 @@ func (c *compiled) execute(data *templateData) (out []byte, prefixLines int, err
 func templateLine(err error) int {
 	msg := err.Error()
 	msg = strings.TrimPrefix(msg, "template: ")
-	// NAME may hold ':' only in odd paths; the line follows the last ".yaml:".
+	// The line follows the last ".yaml:": "unclosed action started at NAME:LINE" names the line
+	// where the mistake is, not the end of the file.
 	i := strings.LastIndex(msg, ".yaml:")
 	if i < 0 {
 		return 0
@@ -205,7 +206,7 @@ func templateLine(err error) int {
 // SpecError already says.
 func cleanTemplateError(err error) string {
 	msg := strings.TrimPrefix(err.Error(), "template: ")
-	i := strings.LastIndex(msg, ".yaml:")
+	i := strings.Index(msg, ".yaml:")
 	if i < 0 {
 		return msg
 	}

@@ -360,3 +360,16 @@ func TestNameLists(t *testing.T) {
 		}
 	}
 }
+
+func TestStrictTrees(t *testing.T) {
+	if mustParse(t, minimal).Options().StrictTrees {
+		t.Error("strict-trees is on by default")
+	}
+	if m := mustParse(t, minimal+"[options]\nstrict-trees = true\n"); !m.Options().StrictTrees {
+		t.Error("strict-trees = true not read")
+	}
+	_, err := Parse("flavor.toml", []byte(minimal+"[options]\nstrict-trees = \"yes\"\n"))
+	if err == nil || !strings.Contains(err.Error(), "strict-trees") || !strings.Contains(err.Error(), "true or false") {
+		t.Fatalf("want a type error naming strict-trees, got %v", err)
+	}
+}
