@@ -290,6 +290,10 @@ func TestPermissionsAndOperations(t *testing.T) {
 		{`operations = "tar|xz"`, []string{"tar", "xz"}, 0},
 		{`operations = ["tar", "bzip2"]`, []string{"tar", "bzip2"}, 0},
 		{`operations = "tbz2"`, []string{"tar", "bzip2"}, 0},
+		{`operations = "taz"`, []string{"tar", "gzip"}, 0}, // the vocabulary packer writes with (package ops)
+		{`operations = "tbz"`, []string{"tar", "bzip2"}, 0},
+		{`operations = "TAR.ZST"`, []string{"tar", "zstd"}, 0},
+		{`operations = "tar|gzip|zstd"`, []string{"tar", "gzip", "zstd"}, 0},
 		{`operations = ["tar"]`, []string{"tar"}, 0},
 		{`permissions = "0755"`, nil, 0o755},
 		{`permissions = "644"`, nil, 0o644},
