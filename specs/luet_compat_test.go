@@ -3,6 +3,7 @@ package specs
 import (
 	"context"
 	"errors"
+	"github.com/flavor-dev/flavor/platform"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -279,5 +280,22 @@ func TestOneBadPackage(t *testing.T) {
 	}
 	if err := tr.Err(); err == nil || strings.Count(err.Error(), "\n") != len(want)-1 {
 		t.Fatalf("Err: %v", err)
+	}
+}
+
+// TestTemplateRootIsAMap: luet executes templates on a map, and published shared templates
+// index it (`index . "atoms"`); a missing key is nothing, not an error.
+func TestTemplateRootIsAMap(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"templates/f.yaml":  "{{ define \"atoms\" }}{{ if not (index . \"atoms\") }}none{{ end }}{{ end }}\n",
+		"a/definition.yaml": defA,
+		"a/build.yaml":      "image: busybox\nsteps:\n- echo {{ template \"atoms\" . }} {{ .Platform.String }} {{ .Package.Name }}\n",
+	})
+	tr := loadTree(t, root, WithPlatform(platform.Platform{OS: "linux", Arch: "amd64"}))
+	if err := tr.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustLookup(t, tr, "test/a").Spec.Steps; !reflect.DeepEqual(got, []string{"echo none linux/amd64 a"}) {
+		t.Fatalf("steps %q", got)
 	}
 }

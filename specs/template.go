@@ -26,6 +26,12 @@ type templateData struct {
 	Package  packageInfo
 }
 
+// root is the value templates execute on: a map, as in luet, so that `index . "key"` on the
+// root finds nothing instead of failing (published trees do that in shared templates).
+func (d *templateData) root() map[string]any {
+	return map[string]any{"Values": d.Values, "Flavor": d.Flavor, "Platform": d.Platform, "Package": d.Package}
+}
+
 // packageInfo is .Package in templates.
 type packageInfo struct {
 	Name, Category, Version string
@@ -181,7 +187,7 @@ func (c *compiled) execute(data *templateData) (out []byte, prefixLines int, err
 		}
 	}
 	prefixLines = bytes.Count(b.Bytes(), []byte("\n"))
-	if err := c.t.Execute(&b, data); err != nil {
+	if err := c.t.Execute(&b, data.root()); err != nil {
 		return nil, 0, specErr(c.t.Name(), templateLine(err), nil, "%s", cleanTemplateError(err))
 	}
 	return b.Bytes(), prefixLines, nil
