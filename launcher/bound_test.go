@@ -3,6 +3,7 @@ package launcher
 import (
 	"archive/tar"
 	"bytes"
+	"github.com/flavor-dev/flavor/ops"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -65,7 +66,7 @@ func TestSetuidStripped(t *testing.T) {
 	pkg := writePackage(t, packer.Spec{
 		Name:      "setid",
 		Execution: packer.Execution{Command: "sh -c 'echo ok'"},
-		Slots: []packer.Slot{{ID: "tools", Operations: packer.Chain{packer.OpTar, packer.OpGzip}, Reader: bytes.NewReader(tarOf(t,
+		Slots: []packer.Slot{{ID: "tools", Operations: ops.Chain{ops.Tar, ops.Gzip}, Reader: bytes.NewReader(tarOf(t,
 			&tar.Header{Name: "bin/", Typeflag: tar.TypeDir, Mode: 0o755},
 			&tar.Header{Name: "bin/suid", Typeflag: tar.TypeReg, Mode: 0o4755},
 			&tar.Header{Name: "bin/sgid", Typeflag: tar.TypeReg, Mode: 0o2755},
@@ -91,7 +92,7 @@ func TestSetuidStripped(t *testing.T) {
 func TestTruncatedTarEntry(t *testing.T) {
 	whole := tarOf(t, &tar.Header{Name: "bin/", Typeflag: tar.TypeDir, Mode: 0o755}, &tar.Header{Name: "bin/tool", Typeflag: tar.TypeReg})
 	truncated := whole[:512+512+2] // the directory, the file's header and two bytes of its content
-	stored := gzipped(truncated) // written by hand: our writer refuses a truncated tar
+	stored := gzipped(truncated)   // written by hand: our writer refuses a truncated tar
 	js := `{"format": "PSPF/2025", "format_version": "1.0.0", "package": {"name": "truncated", "version": "1"},
   "slots": [{"slot": 0, "id": "cut", "source": "cut.tar.gz", "target": "{workenv}", "size": ` + strconv.Itoa(len(stored)) + `,
     "checksum": "` + sha(stored) + `", "operations": "tgz", "purpose": "code", "lifecycle": "runtime"}],

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+
+	"github.com/flavor-dev/flavor/ops"
 )
 
 // A slot's decoded size is declared before anything is decoded: the descriptor's original_size,
@@ -20,15 +22,15 @@ import (
 // declares nothing.
 func (p *Package) sizeLimit(i int) int64 {
 	d := p.descs[i]
-	if p.meta.Integrity == nil && d.OriginalSize == d.Size && d.Chain().compresses() {
+	if p.meta.Integrity == nil && d.OriginalSize == d.Size && compresses(d.Chain()) {
 		return -1
 	}
 	return int64(min(d.OriginalSize, math.MaxInt64))
 }
 
-func (c Chain) compresses() bool {
+func compresses(c ops.Chain) bool {
 	for _, op := range c {
-		if op != OpTar {
+		if op != ops.Tar {
 			return true
 		}
 	}

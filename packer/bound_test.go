@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/flavor-dev/flavor/ops"
 	"io"
 	"io/fs"
 	"os"
@@ -42,9 +43,9 @@ func TestSlotHeldToDeclaredSize(t *testing.T) {
 		slot     craftSlot
 		declared int64
 	}{
-		{"one entry declares more", craftSlot{id: "bomb", target: "{workenv}", ops: Chain{OpTar, OpZstd}, content: bigEntry, original: 64 << 10}, 64 << 10},
-		{"bytes after the archive", craftSlot{id: "bomb", target: "{workenv}", ops: Chain{OpTar, OpGzip}, content: trailing, original: 64 << 10}, 64 << 10},
-		{"single file", craftSlot{id: "bomb", target: "data.bin", ops: Chain{OpXz}, content: make([]byte, big), original: 4096, perm: 0o644}, 4096},
+		{"one entry declares more", craftSlot{id: "bomb", target: "{workenv}", ops: ops.Chain{ops.Tar, ops.Zstd}, content: bigEntry, original: 64 << 10}, 64 << 10},
+		{"bytes after the archive", craftSlot{id: "bomb", target: "{workenv}", ops: ops.Chain{ops.Tar, ops.Gzip}, content: trailing, original: 64 << 10}, 64 << 10},
+		{"single file", craftSlot{id: "bomb", target: "data.bin", ops: ops.Chain{ops.Xz}, content: make([]byte, big), original: 4096, perm: 0o644}, 4096},
 	} {
 		for _, staging := range []bool{false, true} {
 			t.Run(tc.name+map[bool]string{false: "", true: " staged"}[staging], func(t *testing.T) {
@@ -85,7 +86,7 @@ func TestSlotHeldToDeclaredSize(t *testing.T) {
 func TestSlotAtDeclaredSizeExtracts(t *testing.T) {
 	ctx := context.Background()
 	content := makeTar(t, tarEntry{name: "zeros", typ: tar.TypeReg, body: string(make([]byte, 1<<20))})
-	p := packageWithSlot(t, craftSlot{id: "full", target: "{workenv}", ops: Chain{OpTar, OpZstd}, content: content})
+	p := packageWithSlot(t, craftSlot{id: "full", target: "{workenv}", ops: ops.Chain{ops.Tar, ops.Zstd}, content: content})
 	dest := t.TempDir()
 	if _, err := p.ExtractSlot(ctx, 0, dest); err != nil {
 		t.Fatal(err)
