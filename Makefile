@@ -12,7 +12,7 @@ LAUNCHER_FLAGS := -trimpath -buildvcs=false -ldflags='-s -w -buildid='
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 FUZZTIME  ?= 10s
 
-.PHONY: all build launchers test unit integration-setup fuzz race lint bench demo clean
+.PHONY: all build launchers test unit integration integration-setup fuzz race lint cross bench demo clean
 
 all: build
 
@@ -33,8 +33,10 @@ launchers:
 	done
 
 # The one test command: installs and starts what the integration tests need (idempotent), then
-# runs every check. Integration tests fail, never skip, when the engine cannot be had.
-test: integration-setup lint unit race fuzz
+# runs every check. Integration tests fail, never skip, when the engine cannot be had. Plain
+# `go test ./...` runs the unit tests only and installs nothing (integration/ is behind the
+# "integration" build tag).
+test: integration-setup lint unit integration race fuzz
 
 integration-setup:
 	bash integration/setup.sh
@@ -43,12 +45,23 @@ lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) vet -tags integration ./integration
+	$(MAKE) --no-print-directory cross
+
+# flavor's read-only commands (verify, inspect, extract, keygen) run on macOS and Windows too:
+# it must keep building there.
+cross:
+	GOOS=darwin $(GO) build -o /dev/null ./cmd/flavor
+	GOOS=windows $(GO) build -o /dev/null ./cmd/flavor
 
 unit:
 	$(GO) test -count=1 -timeout 40m ./...
 
+integration:
+	bash .ci/integration.sh
+
 race:
-	$(GO) test -count=1 -race -timeout 20m $$($(GO) list ./... | grep -v /integration)
+	$(GO) test -count=1 -race -timeout 20m ./...
 
 fuzz:
 	bash .ci/fuzz.sh $(FUZZTIME)
