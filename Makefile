@@ -5,6 +5,8 @@ GO        ?= go
 BIN       := bin/flavor
 LAUNCHERS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64
 EMBED_DIR := launcher/embedded/bin
+# The most bytes each launcher may have (issue 14): `make launchers` fails past them.
+SIZE_BUDGET := launcher/cmd/flavor-launcher/size-budget.txt
 # Reproducible, static launcher bytes: no cgo, no paths, no build id, no VCS stamp.
 LAUNCHER_FLAGS := -trimpath -buildvcs=false -ldflags='-s -w -buildid='
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -23,7 +25,11 @@ launchers:
 		os=$${p%/*}; arch=$${p#*/}; ext=; [ $$os = windows ] && ext=.exe; \
 		out=$(EMBED_DIR)/flavor-launcher-$$os-$$arch$$ext; \
 		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build $(LAUNCHER_FLAGS) -o $$out ./launcher/cmd/flavor-launcher; \
-		printf '%-14s %8d bytes  %s\n' $$p $$(stat -c %s $$out) $$out; \
+		size=$$(stat -c %s $$out); budget=$$(awk -v p=$$p '$$1 == p { print $$2 }' $(SIZE_BUDGET)); \
+		printf '%-14s %8d bytes (budget %s)  %s\n' $$p $$size "$${budget:-none}" $$out; \
+		if [ -n "$$budget" ] && [ $$size -gt $$budget ]; then \
+			echo "the $$p launcher is $$size bytes, over its budget of $$budget in $(SIZE_BUDGET)" >&2; exit 1; \
+		fi; \
 	done
 
 # The one test command: installs and starts what the integration tests need (idempotent), then
