@@ -12,8 +12,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"sort"
 	"strings"
+
+	"github.com/flavor-dev/flavor/internal/cachedir"
 )
 
 // Cache is a local content-addressed store of artifacts: one directory per cache key,
@@ -44,19 +47,15 @@ func keyHex(key string) (string, error) {
 	return m[1], nil
 }
 
-// DefaultCacheDir is $FLAVOR_CACHE, else $XDG_CACHE_HOME/flavor, else ~/.cache/flavor.
+// DefaultCacheDir is the cache the launcher uses too (internal/cachedir): $FLAVOR_CACHE, else
+// $XDG_CACHE_HOME/flavor (an absolute one), else %LocalAppData%\flavor on Windows, else
+// ~/.cache/flavor.
 func DefaultCacheDir() (string, error) {
-	if d := os.Getenv("FLAVOR_CACHE"); d != "" {
-		return d, nil
-	}
-	if d := os.Getenv("XDG_CACHE_HOME"); d != "" {
-		return filepath.Join(d, "flavor"), nil
-	}
-	home, err := os.UserHomeDir()
+	d, err := cachedir.Resolve(os.Getenv, runtime.GOOS)
 	if err != nil {
-		return "", fmt.Errorf("finding the cache directory: %w (set FLAVOR_CACHE)", err)
+		return "", fmt.Errorf("finding the cache directory: %w", err)
 	}
-	return filepath.Join(home, ".cache", "flavor"), nil
+	return d, nil
 }
 
 // OpenCache opens (creating it when missing) the cache rooted at dir.

@@ -27,6 +27,8 @@ type Output struct {
 	Slots     []OutputSlot `json:"slots"`
 	// Skipped lists the manifest slots left out because their platform is another one.
 	Skipped []string `json:"skipped,omitempty"`
+	// Sidecars are the files the sinks (WithSinks) wrote beside the package.
+	Sidecars []string `json:"sidecars,omitempty"`
 }
 
 // OutputSlot is one slot of a written package.
@@ -78,6 +80,9 @@ func Pack(ctx context.Context, m *manifest.Manifest, opts ...Option) ([]Output, 
 	for _, p := range platforms {
 		out, err := o.packOne(ctx, m, p)
 		if err != nil {
+			if out.SHA256 != "" { // written and checked; a sink failed after it
+				outs = append(outs, out)
+			}
 			return outs, fmt.Errorf("packing %s for %s: %w", m.File(), p, err)
 		}
 		outs = append(outs, out)
@@ -192,6 +197,9 @@ func (o *options) packOne(ctx context.Context, m *manifest.Manifest, platform st
 		return out, fmt.Errorf("checking the written package (removed it): %w", err)
 	}
 	out.SHA256 = packer.FormatSHA256(res.SHA256)
+	if err := o.emit(ctx, m, &out); err != nil {
+		return out, err
+	}
 	o.progress(Update{Platform: platform, Path: out.Path, Stage: StageDone, Done: out.Size, Total: out.Size})
 	o.logger.Debug("packed", "platform", platform, "path", out.Path, "size", out.Size, "slots", len(out.Slots))
 	return out, nil

@@ -29,6 +29,7 @@ type options struct {
 	toolVersion string
 	check       packer.Level
 	concurrency int
+	sinks       []Sink
 }
 
 func makeOptions(opts []Option) (*options, error) {

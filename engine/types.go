@@ -77,4 +77,7 @@ const (
 	LabelRun     = "dev.flavor.run"     // the run id of the flavor process that made it
 	LabelPackage = "dev.flavor.package" // the package being built
 	LabelOwner   = "dev.flavor.owner"   // "hostname:pid" of the flavor process
+	// LabelOwnerNS names the kernel boot and PID namespace the owner's pid is in
+	// ("<boot id>/pid:[<inode>]", see [OwnerNamespace]): a pid means something only there.
+	LabelOwnerNS = "dev.flavor.owner-ns"
 )

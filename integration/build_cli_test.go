@@ -1,3 +1,5 @@
+//go:build integration
+
 package integration
 
 import (
@@ -93,7 +95,12 @@ type flavorRun struct {
 
 func startFlavor(t *testing.T, args ...string) *flavorRun {
 	t.Helper()
-	cmd := exec.Command(flavorBin(t), args...)
+	return startCommand(t, exec.Command(flavorBin(t), args...))
+}
+
+// startCommand starts cmd, a flavor process or a wrapper around one, reading its error stream.
+func startCommand(t *testing.T, cmd *exec.Cmd) *flavorRun {
+	t.Helper()
 	cmd.Env = append(os.Environ(), "FLAVOR_PROGRESS=plain")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -210,8 +217,8 @@ func TestBuildCLIInterrupt(t *testing.T) {
 	}
 }
 
-// TestBuildCLIKilled: SIGKILL leaves the build's containers; the next `flavor build` removes them
-// (their owner process is gone) before it starts.
+// TestBuildCLIKilled: SIGKILL leaves the build's containers, which the engine stops as the killed
+// process's connections drop; the next `flavor build` removes them before it starts.
 func TestBuildCLIKilled(t *testing.T) {
 	t.Parallel()
 	d := dockerEngine(t)
@@ -226,6 +233,21 @@ func TestBuildCLIKilled(t *testing.T) {
 	left := ownedBy(t, d, pid)
 	if len(left) == 0 {
 		t.Fatalf("SIGKILL left no container; the test cannot show their removal")
+	}
+	// The engine ends them itself: the killed process's attach connections are gone.
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		running := 0
+		for _, c := range ownedBy(t, d, pid) {
+			if c.State == "running" {
+				running++
+			}
+		}
+		if running == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d containers of the killed flavor still run 20 s later; the engine should end them when its connection drops", running)
+		}
 	}
 	next := startFlavor(t, "build", "--tree", luetFixtures("virtuals"), "--destination", t.TempDir(), "--cache", t.TempDir(), "test/a")
 	code, out := next.wait(t)

@@ -1,3 +1,5 @@
+//go:build integration
+
 package integration
 
 import (
@@ -318,7 +320,8 @@ func TestRemoveStale(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Remove(ctx, mine)
-	// A container left by a flavor process that has exited: the pid of a finished child.
+	// A container left by a flavor process of this PID namespace that has exited (the pid of a
+	// finished child), still running: an older flavor's, or one the engine has not stopped yet.
 	dead := exec.Command("true")
 	if err := dead.Run(); err != nil {
 		t.Fatal(err)
@@ -327,6 +330,7 @@ func TestRemoveStale(t *testing.T) {
 	out, err := exec.Command("docker", "run", "-d", "-i",
 		"--label", engine.LabelManaged+"=true", "--label", engine.LabelRun+"="+d.RunID(),
 		"--label", engine.LabelOwner+"="+host+":"+strconv.Itoa(dead.Process.Pid),
+		"--label", engine.LabelOwnerNS+"="+engine.OwnerNamespace(),
 		tag, "/bin/sh", "-c", "read _").Output()
 	if err != nil {
 		t.Fatal(err)

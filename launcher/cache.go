@@ -3,11 +3,12 @@ package launcher
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
+
+	"github.com/flavor-dev/flavor/internal/cachedir"
 )
 
 // CacheDir returns the root of the launcher's cache for the environment env ("KEY=value" strings):
@@ -18,25 +19,7 @@ func CacheDir(env []string) (string, error) {
 }
 
 func cacheDirFor(e *environ, goos string) (string, error) {
-	if v, _ := e.get("FLAVOR_CACHE"); v != "" {
-		return v, nil
-	}
-	if v, _ := e.get("XDG_CACHE_HOME"); v != "" && filepath.IsAbs(v) {
-		return filepath.Join(v, "flavor"), nil
-	}
-	if goos == "windows" {
-		if v, _ := e.get("LocalAppData"); v != "" {
-			return filepath.Join(v, "flavor"), nil
-		}
-	}
-	home, _ := e.get("HOME")
-	if goos == "windows" && home == "" {
-		home, _ = e.get("USERPROFILE")
-	}
-	if home == "" {
-		return "", errors.New("no cache directory: none of FLAVOR_CACHE, XDG_CACHE_HOME or HOME is set")
-	}
-	return filepath.Join(home, ".cache", "flavor"), nil
+	return cachedir.Resolve(func(k string) string { v, _ := e.get(k); return v }, goos)
 }
 
 // WorkenvName is the directory name of a package's workenv: its name, made safe for a file name,

@@ -30,3 +30,30 @@ func lockFile(path string) (unlock func() error, err error) {
 	}
 	return f.Close, nil
 }
+
+// tryLockFile takes the exclusive flock on an existing path without waiting. held reports that
+// another process holds it; a missing file means nobody does.
+func tryLockFile(path string) (unlock func(), held bool, err error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return func() {}, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	for {
+		err = unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
+		if !errors.Is(err, unix.EINTR) {
+			break
+		}
+	}
+	if errors.Is(err, unix.EWOULDBLOCK) {
+		f.Close()
+		return nil, true, nil
+	}
+	if err != nil {
+		f.Close()
+		return nil, false, fmt.Errorf("locking %s: %w", path, err)
+	}
+	return func() { f.Close() }, false, nil
+}

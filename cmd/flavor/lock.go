@@ -6,6 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/flavor-dev/flavor/pipeline"
 	"github.com/flavor-dev/flavor/specs/manifest"
 )
 
@@ -67,28 +68,22 @@ func lockAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	old, err := readLockFile(c.Context, m)
-	if err != nil {
-		return err
-	}
-	run := installRun{systems: platformFlags(c), launchers: launchers}
+	opts, stop := pipelineOptions(c, o, launchers)
 	if c.Bool("update") {
 		if c.NArg() == 0 {
-			run.updateAll = true
+			opts = append(opts, pipeline.WithUpdateAll())
 		} else {
-			run.update = c.Args().Slice()
+			opts = append(opts, pipeline.WithUpdate(c.Args().Slice()...))
 		}
 	}
-	res, err := resolveInstall(c, o, m, old, run)
+	res, err := pipeline.Lock(c.Context, m, opts...)
+	stop()
 	if err != nil {
 		return err
 	}
 	defer res.Close()
-	wrote, err := writeLockIfChanged(c.Context, m, res.Lock)
-	if err != nil {
-		return err
-	}
-	rep := lockReport{Lock: lockPath(m), Written: wrote, Packages: res.Lock.Packages, Launch: res.Lock.Launchers, Changed: []lockChange{}}
+	wrote := res.Written
+	rep := lockReport{Lock: res.Path, Written: wrote, Packages: res.Lock.Packages, Launch: res.Lock.Launchers, Changed: []lockChange{}}
 	changed := map[[2]string]string{}
 	for _, ch := range res.Changed {
 		rep.Changed = append(rep.Changed, lockChange{InstallID: ch.InstallID, System: ch.System, Why: ch.Why})

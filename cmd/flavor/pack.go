@@ -14,6 +14,7 @@ import (
 
 	"github.com/flavor-dev/flavor/bundle"
 	"github.com/flavor-dev/flavor/packer"
+	"github.com/flavor-dev/flavor/pipeline"
 	"github.com/flavor-dev/flavor/specs/manifest"
 )
 
@@ -105,24 +106,32 @@ func packAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	opts, err := packOptions(c, o, key, launchers)
+	opts, stop := pipelineOptions(c, o, launchers)
+	popts, err := packOptions(c, o, key, stop)
 	if err != nil {
+		stop()
 		return err
 	}
-	var installed *installReport
-	if !m.PackOnly() {
-		src, rep, done, err := installSlots(c, o, m, launchers)
-		if err != nil {
-			return err
-		}
-		defer done()
-		installed = rep
-		opts = append(opts, bundle.WithInstall(src))
+	opts = append(opts, pipeline.WithPackOptions(popts...))
+	if c.Bool("locked") {
+		opts = append(opts, pipeline.WithFrozen())
 	}
 	if key.Ephemeral() {
 		o.warnf("no signing key given (--key-seed, FLAVOR_SEED, --private-key or [signing] in %s): signed with a throwaway key %x, so these packages cannot be verified against a trusted key", m.File(), key.Public())
 	}
-	outs, err := bundle.Pack(c.Context, m, opts...)
+	packed, err := pipeline.Pack(c.Context, m, opts...)
+	stop()
+	var outs []bundle.Output
+	var installed *installReport
+	if packed != nil {
+		outs = packed.Packages
+		if packed.Install != nil {
+			installed = installReportOf(packed.Install)
+			if installed.LockWritten {
+				o.notef("wrote %s", installed.Lock)
+			}
+		}
+	}
 	res := packResult{
 		Manifest: m.File(), Packages: outs, Install: installed,
 		Key: packKey{Origin: key.Origin, From: key.From, PublicKey: fmt.Sprintf("%x", key.Public()), Ephemeral: key.Ephemeral()},
@@ -153,19 +162,9 @@ func packAction(c *cli.Context) error {
 	})
 }
 
-// installSlots resolves and builds the [install] entries (with flavor.lock, writing it when it
-// is missing or stale unless --locked) and returns their slots, a report, and a function that
-// removes them.
-func installSlots(c *cli.Context, o *output, m *manifest.Manifest, launchers bundle.LauncherSource) (bundle.SlotSource, *installReport, func(), error) {
-	old, err := readLockFile(c.Context, m)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	res, err := resolveInstall(c, o, m, old, installRun{frozen: c.Bool("locked"), systems: packSystems(c, m, launchers), launchers: launchers})
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	rep := &installReport{Lock: lockPath(m), Containers: res.Containers, Changed: []lockChange{}, Packages: []installedPkg{}}
+// installReportOf is the report of what Pack did for the [install] entries.
+func installReportOf(res *pipeline.LockResult) *installReport {
+	rep := &installReport{Lock: res.Path, LockWritten: res.Written, Containers: res.Containers, Changed: []lockChange{}, Packages: []installedPkg{}}
 	for _, ch := range res.Changed {
 		rep.Changed = append(rep.Changed, lockChange{InstallID: ch.InstallID, System: ch.System, Why: ch.Why})
 	}
@@ -176,37 +175,11 @@ func installSlots(c *cli.Context, o *output, m *manifest.Manifest, launchers bun
 			}
 		}
 	}
-	if !c.Bool("locked") {
-		if rep.LockWritten, err = writeLockIfChanged(c.Context, m, res.Lock); err != nil {
-			res.Close()
-			return nil, nil, nil, err
-		}
-		if rep.LockWritten {
-			o.notef("wrote %s", lockPath(m))
-		}
-	}
-	src, err := bundle.NewInstallSource(c.Context, res, "")
-	if err != nil {
-		res.Close()
-		return nil, nil, nil, err
-	}
-	return src, rep, func() { src.Close(); res.Close() }, nil
-}
-
-// packSystems are the systems `flavor pack` packs when they are not the manifest's: --platform,
-// else (with no options.systems) the platforms of the --launcher-bin files, as bundle.Pack picks.
-func packSystems(c *cli.Context, m *manifest.Manifest, launchers bundle.LauncherSource) []string {
-	if p := platformFlags(c); len(p) > 0 || len(m.Options().Systems) > 0 {
-		return p
-	}
-	if l, ok := launchers.(interface{ Platforms() []string }); ok {
-		return l.Platforms()
-	}
-	return nil
+	return rep
 }
 
 // packOptions turns the flags into bundle options.
-func packOptions(c *cli.Context, o *output, key bundle.Key, launchers bundle.LauncherSource) ([]bundle.Option, error) {
+func packOptions(c *cli.Context, o *output, key bundle.Key, stopBuildProgress func()) ([]bundle.Option, error) {
 	level, err := packer.ParseLevel(c.String("validation"))
 	if err != nil {
 		return nil, fmt.Errorf("--validation: %w", err)
@@ -216,13 +189,7 @@ func packOptions(c *cli.Context, o *output, key bundle.Key, launchers bundle.Lau
 		bundle.WithLogger(o.logger()),
 		bundle.WithToolVersion(version),
 		bundle.WithCheckLevel(level),
-		bundle.WithProgress(packProgress(o)),
-	}
-	if launchers != nil {
-		opts = append(opts, bundle.WithLauncher(launchers))
-	}
-	for _, p := range platformFlags(c) {
-		opts = append(opts, bundle.WithPlatforms(p))
+		bundle.WithProgress(packProgress(o, stopBuildProgress)),
 	}
 	if out := c.String("output"); out != "" {
 		if isOutputFile(out) {
@@ -263,8 +230,17 @@ func findManifest(given string) (string, error) {
 	return "", errors.New("no flavor.toml or pyproject.toml in the working directory; give one with --manifest")
 }
 
-// packProgress renders bundle updates on the error writer in the --progress style.
-func packProgress(o *output) func(bundle.Update) {
+// packProgress renders bundle updates on the error writer in the --progress style, after
+// stopping the build progress (the lock phase is over when packing starts).
+func packProgress(o *output, stopBuildProgress func()) func(bundle.Update) {
+	render := packRenderer(o)
+	return func(u bundle.Update) {
+		stopBuildProgress()
+		render(u)
+	}
+}
+
+func packRenderer(o *output) func(bundle.Update) {
 	switch o.progress {
 	case "json":
 		return func(u bundle.Update) {

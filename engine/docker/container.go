@@ -20,15 +20,19 @@ import (
 	"github.com/flavor-dev/flavor/oci"
 )
 
-// keepAlive is the main process of every build container: it blocks reading its stdin, which the
-// engine keeps open (OpenStdin) and nobody writes, so the container idles until removed. Only
-// /bin/sh is assumed, which build steps need anyway.
+// keepAlive is the main process of every build container: it blocks reading its stdin, which
+// nobody writes, so the container idles until removed. The stdin is the one this Docker attaches
+// to before starting the container (OpenStdin, StdinOnce): when that connection drops, because
+// flavor exited or was killed, wherever it ran, the engine closes the stdin, the read ends and
+// the container exits. So a running flavor container always has a live owner, which is what
+// engine.RemoveStale relies on. Only /bin/sh is assumed, which build steps need anyway.
 var keepAlive = []string{"/bin/sh", "-c", "read _"}
 
 // Create makes and starts a container of spec.Image for spec.Platform that idles until removed,
 // labelled as flavor's (see [engine.LabelManaged]) with this Docker's run id, its owner and the package.
 // A FilesOnly container is created and not started: its files can be copied, read, exported and
-// committed all the same, and its image needs no shell.
+// committed all the same, and its image needs no shell. Another container is attached to (its
+// stdin, see keepAlive) before it starts: it lives as long as this Docker's connection.
 func (d *Docker) Create(ctx context.Context, spec engine.ContainerSpec) (string, error) {
 	labels := map[string]string{}
 	for k, v := range spec.Labels {
@@ -37,15 +41,18 @@ func (d *Docker) Create(ctx context.Context, spec engine.ContainerSpec) (string,
 	labels[engine.LabelManaged] = "true"
 	labels[engine.LabelRun] = d.runID
 	labels[engine.LabelOwner] = d.owner
+	labels[engine.LabelOwnerNS] = d.ownerNS
 	labels[engine.LabelPackage] = spec.Package
 	cfg := &container.Config{
-		Image:      spec.Image,
-		Env:        spec.Env,
-		WorkingDir: spec.WorkDir,
-		Labels:     labels,
-		Entrypoint: []string{}, // not nil: an empty entrypoint replaces the image's
-		Cmd:        keepAlive,
-		OpenStdin:  true,
+		Image:       spec.Image,
+		Env:         spec.Env,
+		WorkingDir:  spec.WorkDir,
+		Labels:      labels,
+		Entrypoint:  []string{}, // not nil: an empty entrypoint replaces the image's
+		Cmd:         keepAlive,
+		OpenStdin:   true,
+		StdinOnce:   true,
+		AttachStdin: true,
 	}
 	var platform *ocispec.Platform
 	if !spec.Platform.IsZero() {
@@ -62,6 +69,12 @@ func (d *Docker) Create(ctx context.Context, spec engine.ContainerSpec) (string,
 		d.log.Debug("created container", "id", short(res.ID), "image", spec.Image, "package", spec.Package, "started", false)
 		return res.ID, nil
 	}
+	att, err := d.cli.ContainerAttach(ctx, res.ID, container.AttachOptions{Stream: true, Stdin: true})
+	if err != nil {
+		_ = d.Remove(ctx, res.ID)
+		return "", d.wrap(err, nil, "attaching to container %s of %s", short(res.ID), spec.Image)
+	}
+	d.leases.Store(res.ID, att.Conn)
 	if err := d.cli.ContainerStart(ctx, res.ID, container.StartOptions{}); err != nil {
 		_ = d.Remove(ctx, res.ID)
 		return "", d.wrap(err, nil, "starting container %s of %s", short(res.ID), spec.Image)
@@ -294,6 +307,9 @@ func (d *Docker) Kill(ctx context.Context, id string) error {
 // already cancelled, bounded by its own timeout, so deferred cleanups work after a cancel. A
 // container that is already gone is not an error.
 func (d *Docker) Remove(ctx context.Context, id string) error {
+	if conn, ok := d.leases.LoadAndDelete(id); ok {
+		conn.(io.Closer).Close()
+	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
 	err := d.cli.ContainerRemove(ctx, id, container.RemoveOptions{Force: true, RemoveVolumes: true})

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/docker/docker/api/types/filters"
@@ -28,14 +29,16 @@ import (
 // Docker is the container engine reached through the Docker API (a local dockerd, or a remote one
 // through DOCKER_HOST=tcp://…). It is safe for concurrent use.
 type Docker struct {
-	cli    *client.Client
-	host   string
-	local  bool
-	arch   string // the engine's architecture, GOARCH-style
-	runID  string
-	owner  string
-	log    *slog.Logger
-	binfmt string
+	cli     *client.Client
+	host    string
+	local   bool
+	arch    string // the engine's architecture, GOARCH-style
+	runID   string
+	owner   string
+	ownerNS string
+	leases  sync.Map // container id → the attach connection whose end ends the container
+	log     *slog.Logger
+	binfmt  string
 }
 
 var (
@@ -89,6 +92,7 @@ func New(ctx context.Context, opts ...Option) (*Docker, error) {
 	}
 	hostname, _ := os.Hostname()
 	d.owner = fmt.Sprintf("%s:%d", hostname, os.Getpid())
+	d.ownerNS = engine.OwnerNamespace()
 	d.log.Debug("connected to the container engine", "host", d.host, "api", cli.ClientVersion(),
 		"server", info.ServerVersion, "arch", d.arch, "driver", info.Driver)
 	return d, nil
@@ -119,7 +123,14 @@ func newRunID() string {
 }
 
 // Close releases the connection to the engine.
-func (d *Docker) Close() error { return d.cli.Close() }
+func (d *Docker) Close() error {
+	d.leases.Range(func(id, conn any) bool {
+		conn.(io.Closer).Close()
+		d.leases.Delete(id)
+		return true
+	})
+	return d.cli.Close()
+}
 
 // Host is the engine's address, e.g. "unix:///var/run/docker.sock".
 func (d *Docker) Host() string { return d.host }

@@ -2,6 +2,7 @@ package docker
 
 import (
 	"context"
+	"time"
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
@@ -26,7 +27,8 @@ func (d *Docker) Managed(ctx context.Context, run string) ([]engine.ManagedConta
 	for _, c := range list {
 		out = append(out, engine.ManagedContainer{
 			ID: c.ID, Run: c.Labels[engine.LabelRun], Owner: c.Labels[engine.LabelOwner],
-			Package: c.Labels[engine.LabelPackage], State: c.State,
+			OwnerNS: c.Labels[engine.LabelOwnerNS], Package: c.Labels[engine.LabelPackage],
+			State: c.State, Created: time.Unix(c.Created, 0),
 		})
 	}
 	return out, nil
