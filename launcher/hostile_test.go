@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/flavor-dev/flavor/ops"
 	"github.com/flavor-dev/flavor/packer"
 )
 
@@ -63,7 +64,7 @@ func TestHostileSlotsRefused(t *testing.T) {
 				Name:      "hostile",
 				Execution: packer.Execution{Command: "sh -c ': > " + mark + "'"},
 				Slots: []packer.Slot{{ID: "evil", Reader: bytes.NewReader(tarOf(t, tt.hdrs...)),
-					Operations: packer.Chain{packer.OpTar, packer.OpGzip}, Target: "{workenv}"}},
+					Operations: ops.Chain{ops.Tar, ops.Gzip}, Target: "{workenv}"}},
 			}, packer.WithoutSlotRule())
 			r := newRunner(t)
 			res := r.run(pkg, nil)
@@ -95,9 +96,9 @@ func TestVolatileSlotThroughInTreeSymlink(t *testing.T) {
 		Execution: packer.Execution{Command: "sh -c 'cat \"$FLAVOR_WORKENV/store/x\"'"},
 		Slots: []packer.Slot{
 			{ID: "links", Reader: bytes.NewReader(tarOf(t, &tar.Header{Name: "data", Typeflag: tar.TypeSymlink, Linkname: "store"},
-				&tar.Header{Name: "store/", Typeflag: tar.TypeDir, Mode: 0o755})), Operations: packer.Chain{packer.OpTar}},
+				&tar.Header{Name: "store/", Typeflag: tar.TypeDir, Mode: 0o755})), Operations: ops.Chain{ops.Tar}},
 			{ID: "vol", Lifecycle: "volatile", Reader: bytes.NewReader(tarOf(t, &tar.Header{Name: "data/x", Typeflag: tar.TypeReg})),
-				Operations: packer.Chain{packer.OpTar}},
+				Operations: ops.Chain{ops.Tar}},
 		},
 	})
 	r := newRunner(t)

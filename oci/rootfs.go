@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
-	"syscall"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -239,8 +238,8 @@ func writeDirTar(ctx context.Context, tw *tar.Writer, root string, epoch time.Ti
 			return fmt.Errorf("describing %s: %w", e.path, err)
 		}
 		hdr.Name = e.name
-		if st, ok := e.fi.Sys().(*syscall.Stat_t); ok && e.fi.Mode().IsRegular() && st.Nlink > 1 {
-			key := inode{uint64(st.Dev), st.Ino}
+		if dev, ino, ok := hardLinked(e.fi); ok && e.fi.Mode().IsRegular() {
+			key := inode{dev, ino}
 			if first, ok := seen[key]; ok {
 				hdr.Typeflag, hdr.Linkname, hdr.Size = tar.TypeLink, first, 0
 			} else {

@@ -10,13 +10,15 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/flavor-dev/flavor/ops"
 )
 
 // craftSlot is one slot of a hand-made package.
 type craftSlot struct {
 	id, target string
 	content    []byte // decoded content (a tar stream when ops start with tar)
-	ops        Chain
+	ops        ops.Chain
 	perm       uint16
 }
 
@@ -134,9 +136,9 @@ func TestForeignShapes(t *testing.T) {
 	ctx := context.Background()
 	tarball := smallTar(t)
 	slots := []craftSlot{
-		{"app", "{workenv}", tarball, Chain{OpTar, OpGzip}, 0o600},
+		{"app", "{workenv}", tarball, ops.Chain{ops.Tar, ops.Gzip}, 0o600},
 		{"odd", "etc/odd.txt", []byte("thirty-seven bytes of slot content!!\n"), nil, 0o644},
-		{"cfg", "etc/cfg.txt", []byte("k = v\n"), Chain{OpGzip}, 0o640},
+		{"cfg", "etc/cfg.txt", []byte("k = v\n"), ops.Chain{ops.Gzip}, 0o640},
 	}
 	for _, tc := range []struct {
 		name  string

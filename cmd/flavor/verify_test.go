@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/flavor-dev/flavor/ops"
 	"github.com/flavor-dev/flavor/packer"
 	"github.com/flavor-dev/flavor/packer/keys"
 )
@@ -55,7 +56,7 @@ func hostilePackage(t *testing.T) string {
 	path := filepath.Join(t.TempDir(), "hostile.psp")
 	_, err = packer.Write(context.Background(), path, packer.Spec{
 		Launcher: launcherBytes, Name: "hostile", Version: "1", Execution: packer.Execution{Command: "sh"},
-		Slots: []packer.Slot{{ID: "evil", Reader: &buf, Operations: packer.Chain{packer.OpTar, packer.OpGzip}}},
+		Slots: []packer.Slot{{ID: "evil", Reader: &buf, Operations: ops.Chain{ops.Tar, ops.Gzip}}},
 	}, packer.WithSigner(packer.KeyFromSeed("test123")), packer.WithoutSlotRule())
 	if err != nil {
 		t.Fatal(err)

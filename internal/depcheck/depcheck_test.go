@@ -16,19 +16,20 @@ const module = "github.com/flavor-dev/flavor"
 // A folder's own subpackages are always allowed. Folders not listed may import nothing of ours.
 var allowed = map[string][]string{
 	"platform":          {}, // the one platform model; a leaf every layer may use
-	"specs":             {"platform"},
-	"packer":            {},
+	"ops":               {}, // the slot operations vocabulary and codecs; a leaf
+	"specs":             {"platform", "ops"},
+	"packer":            {"ops"},
 	"oci":               {"specs", "platform"},
 	"delta":             {"specs", "oci", "platform"},
-	"launcher":          {"packer", "internal/testbin", "internal/cachedir"},
+	"launcher":          {"packer", "ops", "internal/testbin", "internal/cachedir"},
 	"internal/cachedir": {}, // the cache directory rule, shared by the launcher and the build cache
 	"internal/testbin":  {}, // builds the launcher with `go build` for the launcher's own tests
 	"launcher/embedded": {"platform"},
 	"engine":            {"oci", "platform"},
 	"builder":           {"specs", "oci", "engine", "delta", "platform", "internal/cachedir"},
 	"lock":              {"specs", "oci", "engine", "builder", "platform"},
-	"bundle":            {"specs", "builder", "lock", "packer", "launcher/embedded", "platform"},
-	"pipeline":          {"specs", "oci", "engine", "builder", "lock", "bundle", "platform"},
+	"bundle":            {"specs", "builder", "lock", "packer", "launcher/embedded", "platform", "ops"},
+	"pipeline":          {"specs", "oci", "engine", "builder", "lock", "bundle", "platform", "ops"},
 	"cmd":               {"*"},
 	"integration":       {"*"},
 	"internal":          {"*"},

@@ -52,6 +52,9 @@ type Options struct {
 	Trees []string
 	// Values are template value files for those trees, as written.
 	Values []string
+	// StrictTrees makes what luet ignores in the trees (unknown keys, repeated keys, odd
+	// names, unorderable versions) an error of the package that has it (specs.WithStrict).
+	StrictTrees bool
 }
 
 // Install is one entry of [install]: a package built from the trees.

@@ -14,7 +14,7 @@ func decodeOptions(t *table) Options {
 	if ot == nil {
 		return o
 	}
-	ot.known("systems", "flavor", "trees", "values")
+	ot.known("systems", "flavor", "trees", "values", "strict-trees")
 	if systems, ok := ot.strs("systems"); ok {
 		o.Systems = decodeSystems(ot, "systems", systems, nil)
 		if o.Systems == nil {
@@ -26,6 +26,7 @@ func decodeOptions(t *table) Options {
 	}
 	o.Trees = decodePaths(ot, "trees")
 	o.Values = decodePaths(ot, "values")
+	o.StrictTrees, _ = ot.boolean("strict-trees")
 	return o
 }
 
