@@ -31,6 +31,10 @@ func installFlags() []cli.Flag {
 // packing progress does not draw under the build bars.
 func pipelineOptions(c *cli.Context, o *output, launchers bundle.LauncherSource) ([]pipeline.Option, func()) {
 	bopts := []builder.Option{builder.WithJobs(c.Int("jobs"))}
+	// A bad SOURCE_DATE_EPOCH is reported by lockAction and packOptions, which return errors.
+	if epoch, err := sourceDateEpoch(); err == nil && epoch != nil {
+		bopts = append(bopts, builder.WithSourceDateEpoch(*epoch))
+	}
 	if dir := c.String("cache"); dir != "" {
 		bopts = append(bopts, builder.WithCacheDir(dir))
 	}
