@@ -71,7 +71,9 @@ func lockAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	opts, stop := pipelineOptions(c, o, launchers)
+	r := newRenderer(progressModeOf(o), o.err)
+	defer r.close()
+	opts := pipelineOptions(c, o, launchers, r)
 	if c.Bool("update") {
 		if c.NArg() == 0 {
 			opts = append(opts, pipeline.WithUpdateAll())
@@ -80,7 +82,7 @@ func lockAction(c *cli.Context) error {
 		}
 	}
 	res, err := pipeline.Lock(c.Context, m, opts...)
-	stop()
+	r.close()
 	if err != nil {
 		return err
 	}
