@@ -155,6 +155,9 @@ func (o *options) packOne(ctx context.Context, m *manifest.Manifest, platform st
 		setup = append(setup, s.Setup...)
 	}
 	spec.SetupCommands = append(setup, spec.SetupCommands...)
+	if err := portableExecution(ctx, &spec, slots, m.Execution().Portable); err != nil {
+		return out, err
+	}
 	if err := os.MkdirAll(filepath.Dir(out.Path), 0o755); err != nil {
 		return out, fmt.Errorf("creating the output directory: %w", err)
 	}
