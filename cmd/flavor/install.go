@@ -28,6 +28,10 @@ func installFlags() []cli.Flag {
 // and the progress of resolution and builds, shown by r.
 func pipelineOptions(c *cli.Context, o *output, launchers bundle.LauncherSource, r *renderer) []pipeline.Option {
 	bopts := []builder.Option{builder.WithJobs(c.Int("jobs"))}
+	// A bad SOURCE_DATE_EPOCH is reported by lockAction and packOptions, which return errors.
+	if epoch, err := sourceDateEpoch(); err == nil && epoch != nil {
+		bopts = append(bopts, builder.WithSourceDateEpoch(*epoch))
+	}
 	if dir := c.String("cache"); dir != "" {
 		bopts = append(bopts, builder.WithCacheDir(dir))
 	}

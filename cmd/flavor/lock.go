@@ -56,6 +56,9 @@ func lockAction(c *cli.Context) error {
 	if c.NArg() > 0 && !c.Bool("update") {
 		return fmt.Errorf("lock: install ids (%s) are only read with --update", c.Args().First())
 	}
+	if _, err := sourceDateEpoch(); err != nil {
+		return fmt.Errorf("lock: %w", err)
+	}
 	path, err := findManifest(c.String("manifest"))
 	if err != nil {
 		return err

@@ -191,6 +191,13 @@ func packOptions(c *cli.Context, o *output, key bundle.Key, r *renderer) ([]bund
 		bundle.WithCheckLevel(level),
 		bundle.WithProgress(r.pack),
 	}
+	epoch, err := sourceDateEpoch()
+	if err != nil {
+		return nil, err
+	}
+	if epoch != nil {
+		opts = append(opts, bundle.WithSourceDateEpoch(*epoch))
+	}
 	if out := c.String("output"); out != "" {
 		if isOutputFile(out) {
 			opts = append(opts, bundle.WithOutputFile(out))
