@@ -99,6 +99,10 @@ func (l *launch) run(ctx context.Context) (int, error) {
 			"the package's command must be an absolute path in the workenv or a program on its PATH")
 	}
 	done(path)
+	argv := cmd.argv
+	if cmd.loader != "" {
+		path, argv = cmd.throughLoader(path)
+	}
 
 	if !l.cfg.spawn {
 		l.o.emit(Event{Kind: EventPhase, Phase: "exec", Message: path})
@@ -107,11 +111,11 @@ func (l *launch) run(ctx context.Context) (int, error) {
 				return 0, fail(CategoryIO, "entering the command's working directory", err, "")
 			}
 		}
-		err := execProgram(path, cmd.argv, cmd.env)
+		err := execProgram(path, argv, cmd.env)
 		return 0, fail(CategoryIO, fmt.Sprintf("executing %s", path), err, "")
 	}
 	l.o.emit(Event{Kind: EventPhase, Phase: "spawn", Message: path})
-	code, err := spawn(spawnSpec{path: path, argv: cmd.argv, env: cmd.env, dir: cmd.dir, stdio: l.o.stdio, shutdown: l.plan.shutdown})
+	code, err := spawn(spawnSpec{path: path, argv: argv, env: cmd.env, dir: cmd.dir, stdio: l.o.stdio, shutdown: l.plan.shutdown})
 	if err != nil {
 		return 0, fail(CategoryIO, fmt.Sprintf("running %s", path), err, "")
 	}

@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -93,17 +92,10 @@ func NewBaseImage(ctx context.Context, src string, p platform.Platform, opts ...
 	return b, nil
 }
 
-// sourceDateEpoch is the time of [WithSourceDateEpoch], else $SOURCE_DATE_EPOCH, else 0.
+// sourceDateEpoch is the time of [WithSourceDateEpoch], else 0.
 func (o *options) sourceDateEpoch() (time.Time, error) {
 	if o.epoch != nil {
 		return *o.epoch, nil
-	}
-	if s := os.Getenv("SOURCE_DATE_EPOCH"); s != "" {
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || n < 0 {
-			return time.Time{}, fmt.Errorf("reading SOURCE_DATE_EPOCH=%q: want seconds since 1970 as a non-negative integer", s)
-		}
-		return time.Unix(n, 0).UTC(), nil
 	}
 	return time.Unix(0, 0).UTC(), nil
 }

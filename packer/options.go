@@ -6,10 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"runtime"
-	"strconv"
-	"strings"
 	"time"
 )
 
@@ -136,8 +133,8 @@ func WithConcurrency(n int) Option {
 }
 
 // WithSourceDateEpoch sets the build time: tar mtimes are clamped to it and the metadata
-// timestamp is it. Without this option the SOURCE_DATE_EPOCH environment variable is read at
-// call time; when it is unset, mtimes become 0 and the metadata has no timestamp.
+// timestamp is it. Without it, mtimes become 0 and the metadata has no timestamp. (flavor reads
+// SOURCE_DATE_EPOCH in cmd/flavor and passes it here; this package reads no environment.)
 func WithSourceDateEpoch(t time.Time) Option {
 	return func(o *options) error { u := t.UTC().Truncate(time.Second); o.epoch = &u; return nil }
 }
@@ -173,22 +170,8 @@ func WithoutSlotRule() Option {
 	return func(o *options) error { o.noSlotRule = true; return nil }
 }
 
-// sourceDateEpoch returns the configured epoch, or SOURCE_DATE_EPOCH from the environment, or nil.
-func (o *options) sourceDateEpoch() (*time.Time, error) {
-	if o.epoch != nil {
-		return o.epoch, nil
-	}
-	v := strings.TrimSpace(os.Getenv("SOURCE_DATE_EPOCH"))
-	if v == "" {
-		return nil, nil
-	}
-	secs, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || secs < 0 {
-		return nil, fmt.Errorf("SOURCE_DATE_EPOCH=%q is not a non-negative number of seconds: %w", v, ErrInvalidInput)
-	}
-	t := time.Unix(secs, 0).UTC()
-	return &t, nil
-}
+// sourceDateEpoch returns the configured epoch, or nil.
+func (o *options) sourceDateEpoch() (*time.Time, error) { return o.epoch, nil }
 
 // Stage names a step reported in an Update.
 type Stage string

@@ -308,10 +308,16 @@ func TestDeterministicPackages(t *testing.T) {
 			t.Fatalf("extra keys: %v", p.Metadata().Extra)
 		}
 	})
-	t.Run("SOURCE_DATE_EPOCH is honoured", func(t *testing.T) {
+	t.Run("the environment is not read", func(t *testing.T) {
 		t.Setenv("SOURCE_DATE_EPOCH", "1234567890")
-		a := write("c.psp")
-		if b := write("d.psp"); !bytes.Equal(a, b) {
+		if !bytes.Equal(write("x.psp"), func() []byte { t.Setenv("SOURCE_DATE_EPOCH", ""); return write("y.psp") }()) {
+			t.Fatal("SOURCE_DATE_EPOCH in the environment changed the bytes; only WithSourceDateEpoch may")
+		}
+	})
+	t.Run("WithSourceDateEpoch is honoured", func(t *testing.T) {
+		epoch := WithSourceDateEpoch(time.Unix(1234567890, 0))
+		a := write("c.psp", epoch)
+		if b := write("d.psp", epoch); !bytes.Equal(a, b) {
 			t.Fatal("two writes with SOURCE_DATE_EPOCH differ")
 		}
 		p, err := NewPackage(context.Background(), bytes.NewReader(a), int64(len(a)))

@@ -129,6 +129,13 @@ func buildRequest(c *cli.Context) (builder.Request, error) {
 // buildOptions turns flags into build options.
 func buildOptions(c *cli.Context, r *renderer) ([]builder.Option, error) {
 	opts := []builder.Option{builder.WithJobs(c.Int("jobs")), builder.WithLogger(buildLogger(c)), builder.WithProgress(r.update)}
+	epoch, err := sourceDateEpoch()
+	if err != nil {
+		return nil, err
+	}
+	if epoch != nil {
+		opts = append(opts, builder.WithSourceDateEpoch(*epoch))
+	}
 	if dir := c.String("cache"); dir != "" {
 		opts = append(opts, builder.WithCacheDir(dir))
 	}

@@ -19,6 +19,7 @@ var allowed = map[string][]string{
 	"ops":               {}, // the slot operations vocabulary and codecs; a leaf
 	"specs":             {"platform", "ops"},
 	"packer":            {"ops"},
+	"portable":          {}, // ELF closure of a package's command, at pack time; never in the launcher
 	"oci":               {"specs", "platform"},
 	"delta":             {"specs", "oci", "platform"},
 	"launcher":          {"packer", "ops", "internal/testbin", "internal/cachedir"},
@@ -28,7 +29,7 @@ var allowed = map[string][]string{
 	"engine":            {"oci", "platform"},
 	"builder":           {"specs", "oci", "engine", "delta", "platform", "internal/cachedir"},
 	"lock":              {"specs", "oci", "engine", "builder", "platform"},
-	"bundle":            {"specs", "builder", "lock", "packer", "launcher/embedded", "platform", "ops"},
+	"bundle":            {"specs", "builder", "lock", "packer", "portable", "launcher/embedded", "platform", "ops"},
 	"pipeline":          {"specs", "oci", "engine", "builder", "lock", "bundle", "platform", "ops"},
 	"cmd":               {"*"},
 	"integration":       {"*"},

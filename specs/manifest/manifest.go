@@ -89,6 +89,9 @@ type Execution struct {
 	PathAppend  []string
 	Env         RuntimeEnv
 	Signals     Signals
+	// Portable is [execution] portable: nil (auto) starts a dynamically linked command through
+	// the package's own loader when the package holds that loader; true requires it; false never.
+	Portable *bool
 }
 
 // RuntimeEnv holds [execution.runtime.env], processed pass → unset → map → set.

@@ -141,7 +141,7 @@ func decodeExecution(t *table) Execution {
 		t.missingf("execution", "required: [execution] command says what the package runs, e.g. command = \"{workenv}/bin/hello\"")
 		return e
 	}
-	et.known("command", "args", "cwd", "path_prepend", "path_append", "runtime", "signals")
+	et.known("command", "args", "cwd", "path_prepend", "path_append", "runtime", "signals", "portable")
 	if c, ok := et.str("command"); ok {
 		e.Command = c
 	}
@@ -152,6 +152,9 @@ func decodeExecution(t *table) Execution {
 	e.Cwd, _ = et.str("cwd")
 	e.PathPrepend = decodePaths(et, "path_prepend")
 	e.PathAppend = decodePaths(et, "path_append")
+	if b, ok := et.boolean("portable"); ok {
+		e.Portable = &b
+	}
 	if rt := et.sub("runtime"); rt != nil {
 		rt.known("env")
 		if env := rt.sub("env"); env != nil {
