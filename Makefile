@@ -5,12 +5,14 @@ GO        ?= go
 BIN       := bin/flavor
 LAUNCHERS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64
 EMBED_DIR := launcher/embedded/bin
+# The most bytes each launcher may have (issue 14): `make launchers` fails past them.
+SIZE_BUDGET := launcher/cmd/flavor-launcher/size-budget.txt
 # Reproducible, static launcher bytes: no cgo, no paths, no build id, no VCS stamp.
 LAUNCHER_FLAGS := -trimpath -buildvcs=false -ldflags='-s -w -buildid='
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 FUZZTIME  ?= 10s
 
-.PHONY: all build launchers test unit integration-setup fuzz race lint bench demo clean
+.PHONY: all build launchers test unit integration integration-setup fuzz race lint cross bench demo clean
 
 all: build
 
@@ -23,12 +25,18 @@ launchers:
 		os=$${p%/*}; arch=$${p#*/}; ext=; [ $$os = windows ] && ext=.exe; \
 		out=$(EMBED_DIR)/flavor-launcher-$$os-$$arch$$ext; \
 		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build $(LAUNCHER_FLAGS) -o $$out ./launcher/cmd/flavor-launcher; \
-		printf '%-14s %8d bytes  %s\n' $$p $$(stat -c %s $$out) $$out; \
+		size=$$(stat -c %s $$out); budget=$$(awk -v p=$$p '$$1 == p { print $$2 }' $(SIZE_BUDGET)); \
+		printf '%-14s %8d bytes (budget %s)  %s\n' $$p $$size "$${budget:-none}" $$out; \
+		if [ -n "$$budget" ] && [ $$size -gt $$budget ]; then \
+			echo "the $$p launcher is $$size bytes, over its budget of $$budget in $(SIZE_BUDGET)" >&2; exit 1; \
+		fi; \
 	done
 
 # The one test command: installs and starts what the integration tests need (idempotent), then
-# runs every check. Integration tests fail, never skip, when the engine cannot be had.
-test: integration-setup lint unit race fuzz
+# runs every check. Integration tests fail, never skip, when the engine cannot be had. Plain
+# `go test ./...` runs the unit tests only and installs nothing (integration/ is behind the
+# "integration" build tag).
+test: integration-setup lint unit integration race fuzz
 
 integration-setup:
 	bash integration/setup.sh
@@ -37,12 +45,23 @@ lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) vet -tags integration ./integration
+	$(MAKE) --no-print-directory cross
+
+# flavor's read-only commands (verify, inspect, extract, keygen) run on macOS and Windows too:
+# it must keep building there.
+cross:
+	GOOS=darwin $(GO) build -o /dev/null ./cmd/flavor
+	GOOS=windows $(GO) build -o /dev/null ./cmd/flavor
 
 unit:
 	$(GO) test -count=1 -timeout 40m ./...
 
+integration:
+	bash .ci/integration.sh
+
 race:
-	$(GO) test -count=1 -race -timeout 20m $$($(GO) list ./... | grep -v /integration)
+	$(GO) test -count=1 -race -timeout 20m ./...
 
 fuzz:
 	bash .ci/fuzz.sh $(FUZZTIME)

@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-10}
 bash integration/setup.sh >/dev/null 2>&1 || bash integration/setup.sh
-out=$(cd integration && FLAVOR_SKIP_SETUP=1 go test -run '^$' -bench 'BuildTrivial|DockerRunTrue|BuildCold|BuildCached|BuildOneFile' \
+out=$(cd integration && FLAVOR_SKIP_SETUP=1 go test -tags integration -run '^$' -bench 'BuildTrivial|DockerRunTrue|BuildCold|BuildCached|BuildOneFile' \
 	-benchtime "${n}x" -count 1 -timeout 60m . 2>&1) || { echo "$out"; exit 1; }
 echo "$out" | grep -E '^Benchmark' | awk '{ line = sprintf("%-40s %10.1f ms/op", $1, $3/1e6); for (i = 5; i < NF; i += 2) line = line sprintf("  %8.1f %s", $i, $(i+1)); print line }'
 echo "$out" | awk '

@@ -12,7 +12,7 @@ count=${1:-5}
 benchtime=${2:-1s}
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-go test -run '^$' -bench '^BenchmarkDelta$' -benchtime "$benchtime" -count "$count" -timeout 60m ./integration | tee "$out" >&2
+go test -tags integration -run '^$' -bench '^BenchmarkDelta$' -benchtime "$benchtime" -count "$count" -timeout 60m ./integration | tee "$out" >&2
 awk '
 /^BenchmarkDelta\// {
 	split($1, parts, "/"); way = parts[2]; sub(/-[0-9]+$/, "", way)

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-20}
-out=$(go test ./integration -run '^$' -bench 'CreateExecRemove|DockerRunRm|ExecStep|Commit' -benchtime "${n}x" -count 1 2>&1) || { echo "$out"; exit 1; }
+out=$(go test -tags integration ./integration -run '^$' -bench 'CreateExecRemove|DockerRunRm|ExecStep|Commit' -benchtime "${n}x" -count 1 2>&1) || { echo "$out"; exit 1; }
 echo "$out" | grep -E '^Benchmark' | awk '{printf "%-40s %10.1f ms/op\n", $1, $3/1e6}'
 echo "$out" | awk '
 	/^BenchmarkCreateExecRemove/ {ours=$3}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/flavor-dev/flavor/specs"
 	"io"
 	"os"
 	"path/filepath"
@@ -24,6 +25,9 @@ type Request struct {
 	Flavor      string              // requested flavor flags, "ssl,!debug"
 	Values      []string            // values files, the rightmost winning
 	Destination string              // where artifacts and metadata files are written
+	// Strict makes what luet ignores in the trees an error of the package that has it (see
+	// specs.WithStrict), so a build that needs such a package fails.
+	Strict bool
 }
 
 // Source says where an artifact came from.
@@ -52,6 +56,9 @@ type Result struct {
 	Skipped    []string   // "category/name@version for os/arch": targets whose platforms: exclude it
 	Containers int        // containers started
 	Removed    []string   // ids of containers a killed flavor process had left behind, removed first
+	// Warnings are the tree problems luet ignores (specs.Problem with Warning set) that
+	// concern the packages built, each once.
+	Warnings []specs.Problem
 }
 
 // builder is one Build call's state.
@@ -121,6 +128,7 @@ func Build(ctx context.Context, eng engine.Engine, req Request, opts ...Option) 
 			result.Skipped = append(result.Skipped, s+" for "+pl.platform.String())
 		}
 	}
+	result.Warnings = warningsOf(plans)
 	if err := b.checkEmulation(ctx, plans); err != nil {
 		return nil, err
 	}
@@ -133,6 +141,35 @@ func Build(ctx context.Context, eng engine.Engine, req Request, opts ...Option) 
 		return result, err
 	}
 	return result, nil
+}
+
+// warningsOf returns the tree warnings that concern the packages the plans build (subpackages
+// included), each once.
+func warningsOf(plans []*plan) []specs.Problem {
+	var out []specs.Problem
+	seen := map[string]bool{}
+	for _, pl := range plans {
+		used := map[string]bool{}
+		for p := range pl.nodes {
+			used[p.ID()] = true
+			for _, sp := range pl.nodes[p].subs {
+				used[sp.ID()] = true
+			}
+		}
+		for _, pr := range pl.tree.Problems() {
+			if !pr.Warning || seen[pr.Err.Error()] {
+				continue
+			}
+			for _, id := range pr.Packages {
+				if used[id] {
+					seen[pr.Err.Error()] = true
+					out = append(out, pr)
+					break
+				}
+			}
+		}
+	}
+	return out
 }
 
 // background runs cleanup work off the critical path; Build waits for all of it.

@@ -4,9 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"runtime"
-	"strconv"
 	"strings"
 	"time"
 
@@ -33,14 +31,6 @@ type options struct {
 
 func makeOptions(opts []Option) (*options, error) {
 	o := &options{jobs: runtime.NumCPU(), logger: slog.New(slog.DiscardHandler)}
-	if s := os.Getenv("SOURCE_DATE_EPOCH"); s != "" {
-		sec, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("reading SOURCE_DATE_EPOCH=%q: want whole seconds since 1970", s)
-		}
-		t := time.Unix(sec, 0).UTC()
-		o.epoch = &t
-	}
 	for _, opt := range opts {
 		if opt == nil {
 			continue
@@ -156,7 +146,7 @@ func WithLogger(l *slog.Logger) Option {
 }
 
 // WithSourceDateEpoch clamps every mtime written to artifacts and join images to t. The default
-// is $SOURCE_DATE_EPOCH when set, else the Unix epoch (0).
+// is the Unix epoch (0).
 func WithSourceDateEpoch(t time.Time) Option {
 	return func(o *options) error {
 		t = t.UTC()

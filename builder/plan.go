@@ -67,6 +67,7 @@ func (b *builder) makePlan(ctx context.Context, req Request, platform platform.P
 		specs.WithPlatform(platform),
 		specs.WithFlavor(req.Flavor),
 		specs.WithValuesFiles(req.Values...),
+		specs.WithStrict(req.Strict),
 		specs.WithLogger(b.o.logger))
 	if err != nil {
 		return nil, fmt.Errorf("loading the spec trees for %s: %w", platform, err)
@@ -125,6 +126,9 @@ func (b *builder) makePlan(ctx context.Context, req Request, platform platform.P
 func (pl *plan) targets(req Request) ([]specs.Ref, error) {
 	var refs []specs.Ref
 	if req.All {
+		if err := pl.tree.Err(); err != nil {
+			return nil, fmt.Errorf("planning the build of every package for %s: some packages cannot be used; fix them, or name the packages to build:\n%w", pl.platform, err)
+		}
 		for _, p := range pl.tree.Packages() {
 			if !p.IsSubpackage() {
 				refs = append(refs, p.Ref())

@@ -8,9 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/flavor-dev/flavor/packer"
 	"github.com/flavor-dev/flavor/platform"
@@ -62,11 +60,6 @@ func Pack(ctx context.Context, m *manifest.Manifest, opts ...Option) ([]Output, 
 			ids = append(ids, in.ID)
 		}
 		return nil, fmt.Errorf("packing %s: [install] entries %s: %w", m.File(), strings.Join(ids, ", "), ErrInstallNeedsBuild)
-	}
-	if o.epoch == nil {
-		if o.epoch, err = envEpoch(); err != nil {
-			return nil, fmt.Errorf("packing %s: %w", m.File(), err)
-		}
 	}
 	platforms, err := o.choosePlatforms(m)
 	if err != nil {
@@ -162,6 +155,9 @@ func (o *options) packOne(ctx context.Context, m *manifest.Manifest, platform st
 		setup = append(setup, s.Setup...)
 	}
 	spec.SetupCommands = append(setup, spec.SetupCommands...)
+	if err := portableExecution(ctx, &spec, slots, m.Execution().Portable); err != nil {
+		return out, err
+	}
 	if err := os.MkdirAll(filepath.Dir(out.Path), 0o755); err != nil {
 		return out, fmt.Errorf("creating the output directory: %w", err)
 	}
@@ -262,19 +258,4 @@ func translate(platform, path string, u packer.Update) Update {
 		out.Stage = Stage(u.Stage)
 	}
 	return out
-}
-
-// envEpoch reads SOURCE_DATE_EPOCH once, so every package and every tar of one Pack uses the same
-// time.
-func envEpoch() (*time.Time, error) {
-	v := strings.TrimSpace(os.Getenv("SOURCE_DATE_EPOCH"))
-	if v == "" {
-		return nil, nil
-	}
-	secs, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || secs < 0 {
-		return nil, fmt.Errorf("SOURCE_DATE_EPOCH=%q is not a non-negative number of seconds", v)
-	}
-	t := time.Unix(secs, 0).UTC()
-	return &t, nil
 }

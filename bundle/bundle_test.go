@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/flavor-dev/flavor/packer"
+	"github.com/flavor-dev/flavor/specs/manifest"
 )
 
 const fullManifest = `
@@ -219,7 +220,13 @@ func TestPackIsReproducible(t *testing.T) {
 	m := loadManifest(t, dir, fullManifest)
 	for _, epoch := range []string{"", "1700000000"} {
 		t.Run("SOURCE_DATE_EPOCH="+epoch, func(t *testing.T) {
-			t.Setenv("SOURCE_DATE_EPOCH", epoch)
+			var opts []Option
+			if epoch != "" {
+				opts = append(opts, WithSourceDateEpoch(time.Unix(1700000000, 0)))
+			}
+			pack := func(t *testing.T, m *manifest.Manifest, more ...Option) []Output {
+				return pack(t, m, append(append([]Option{}, opts...), more...)...)
+			}
 			a := pack(t, m, WithPlatforms("linux/arm64"))[0]
 			// Touch every source file: mtimes must not leak into the package.
 			now := time.Now()

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/flavor-dev/flavor/ops"
 	"github.com/flavor-dev/flavor/packer"
 )
 
@@ -110,7 +111,7 @@ func TestPackWithInstallSource(t *testing.T) {
 	built := SlotSourceFunc(func(_ context.Context, tg Target) ([]Slot, error) {
 		asked = append(asked, tg.Platform)
 		return []Slot{{
-			Slot:       packer.Slot{ID: "toplevel", Reader: bytes.NewReader(tarOf(t, "bin/hello", "#!/bin/sh\n")), Operations: packer.Chain{packer.OpTar, packer.OpGzip}},
+			Slot:       packer.Slot{ID: "toplevel", Reader: bytes.NewReader(tarOf(t, "bin/hello", "#!/bin/sh\n")), Operations: ops.Chain{ops.Tar, ops.Gzip}},
 			Provenance: map[string]any{"packages": []string{"apps/hello@1.2.0"}, "cache_key": "sha256:abc"},
 		}}, nil
 	})

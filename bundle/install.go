@@ -17,6 +17,7 @@ import (
 
 	"github.com/flavor-dev/flavor/builder"
 	"github.com/flavor-dev/flavor/lock"
+	"github.com/flavor-dev/flavor/ops"
 	"github.com/flavor-dev/flavor/packer"
 )
 
@@ -88,7 +89,7 @@ func (s *InstallSource) Slots(ctx context.Context, t Target) ([]Slot, error) {
 		out = append(out, Slot{
 			Slot: packer.Slot{
 				ID: is.group, Reader: f, Source: "pkg-group " + is.group, Target: "{workenv}",
-				Operations: packer.Chain{packer.OpTar, packer.OpZstd}, Purpose: "code", Lifecycle: "runtime",
+				Operations: ops.Chain{ops.Tar, ops.Zstd}, Purpose: "code", Lifecycle: "runtime",
 				Permissions: 0o755,
 			},
 			Provenance: is.prov,

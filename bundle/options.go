@@ -116,7 +116,7 @@ func WithPlatforms(platforms ...string) Option {
 }
 
 // WithSourceDateEpoch sets the build time: tar mtimes are clamped to it and the metadata
-// timestamp is it. Without it, packer reads SOURCE_DATE_EPOCH; when that is unset, mtimes are 0
+// timestamp is it. Without it mtimes are 0
 // and there is no timestamp.
 func WithSourceDateEpoch(t time.Time) Option {
 	return func(o *options) error {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/flavor-dev/flavor/ops"
 	"github.com/flavor-dev/flavor/packer"
 	"github.com/flavor-dev/flavor/specs/manifest"
 )
@@ -86,17 +87,17 @@ func (s manifestSlots) slot(ctx context.Context, m *manifest.Manifest, ms manife
 		Priority: ms.Priority, Platform: ms.Platform, Permissions: ms.Permissions,
 	}
 	if ms.Operations != nil {
-		if ps.Operations, err = packer.ParseChainList(ms.Operations); err != nil {
+		if ps.Operations, err = ops.ParseChainList(ms.Operations); err != nil {
 			return Slot{}, fmt.Errorf("operations: %w: %w", ErrSlot, err)
 		}
 		if ps.Operations == nil {
-			ps.Operations = packer.Chain{} // raw, not the default
+			ps.Operations = ops.Chain{} // raw, not the default
 		}
 	}
 	switch {
 	case st.IsDir():
 		if ps.Operations == nil {
-			ps.Operations = packer.Chain{packer.OpTar, packer.OpZstd}
+			ps.Operations = ops.Chain{ops.Tar, ops.Zstd}
 		}
 		if !ps.Operations.HasTar() {
 			return Slot{}, fmt.Errorf("source %s is a directory, so operations must start with tar (they are %q): %w", ms.Source, ps.Operations, ErrSlot)

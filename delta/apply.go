@@ -11,8 +11,6 @@ import (
 	"path"
 	"slices"
 	"strings"
-
-	"golang.org/x/sys/unix"
 )
 
 // Apply extracts an artifact (a tar stream, zstd-compressed or not) into dir, keeping numeric
@@ -203,15 +201,7 @@ func (a *applier) node(name string, hdr *tar.Header) error {
 		return err
 	}
 	defer parent.Close()
-	mode := uint32(unix.S_IFIFO)
-	switch hdr.Typeflag {
-	case tar.TypeChar:
-		mode = unix.S_IFCHR
-	case tar.TypeBlock:
-		mode = unix.S_IFBLK
-	}
-	dev := unix.Mkdev(uint32(hdr.Devmajor), uint32(hdr.Devminor))
-	if err := unix.Mknodat(int(parent.Fd()), path.Base(name), mode|0o600, int(dev)); err != nil {
+	if err := mknodAt(parent, path.Base(name), hdr); err != nil {
 		return &fs.PathError{Op: "mknodat", Path: name, Err: err}
 	}
 	return nil
@@ -254,7 +244,7 @@ func setCapability(f *os.File, hdr *tar.Header) error {
 	if !ok {
 		return nil
 	}
-	if err := unix.Fsetxattr(int(f.Fd()), xattrCapability, []byte(c), 0); err != nil {
+	if err := fsetxattr(f, xattrCapability, []byte(c)); err != nil {
 		return &fs.PathError{Op: "setxattr " + xattrCapability, Path: hdr.Name, Err: err}
 	}
 	return nil

@@ -1,7 +1,6 @@
 package delta
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -10,8 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 	"syscall"
-
-	"golang.org/x/sys/unix"
 )
 
 // Extended attributes this package reads. Only security.capability is ever shipped.
@@ -25,56 +22,6 @@ var (
 		"trusted.overlay.metacopy", "user.overlay.metacopy",
 	}
 )
-
-// readXattrs returns the extended attributes of p (not following symlinks) that this package
-// cares about; a filesystem without xattr support has none.
-func readXattrs(p string) (map[string][]byte, error) {
-	size, err := unix.Llistxattr(p, nil)
-	if err != nil {
-		if errors.Is(err, unix.ENOTSUP) {
-			return nil, nil
-		}
-		return nil, fmt.Errorf("listing xattrs of %s: %w", p, err)
-	}
-	if size == 0 {
-		return nil, nil
-	}
-	buf := make([]byte, size)
-	n, err := unix.Llistxattr(p, buf)
-	if err != nil {
-		return nil, fmt.Errorf("listing xattrs of %s: %w", p, err)
-	}
-	var out map[string][]byte
-	for name := range bytes.SplitSeq(buf[:n], []byte{0}) {
-		key := string(name)
-		if key != xattrCapability && !slices.Contains(opaqueXattrs, key) && !slices.Contains(unsupportedXattrs, key) {
-			continue
-		}
-		val, err := getXattr(p, key)
-		if err != nil {
-			return nil, err
-		}
-		if out == nil {
-			out = map[string][]byte{}
-		}
-		out[key] = val
-	}
-	return out, nil
-}
-
-func getXattr(p, key string) ([]byte, error) {
-	for size := 64; ; size *= 4 {
-		buf := make([]byte, size)
-		n, err := unix.Lgetxattr(p, key, buf)
-		if errors.Is(err, unix.ERANGE) && size < 1<<20 {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("reading xattr %s of %s: %w", key, p, err)
-		}
-		return buf[:n], nil
-	}
-}
 
 func isOpaque(x map[string][]byte) bool {
 	for _, k := range opaqueXattrs {
@@ -90,8 +37,8 @@ func isWhiteout(fi fs.FileInfo) bool {
 	if fi.Mode()&fs.ModeCharDevice == 0 {
 		return false
 	}
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	return ok && st.Rdev == 0
+	st, ok := statOf(fi)
+	return ok && st.rdev == 0
 }
 
 // notThere reports whether err from Lstat means the path does not exist in that layer.

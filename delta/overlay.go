@@ -9,9 +9,6 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
-	"syscall"
-
-	"golang.org/x/sys/unix"
 )
 
 // Overlay names the directories of a container on an overlay filesystem, as a local engine
@@ -215,20 +212,20 @@ func (w *overlayWalk) parent(_ context.Context, p string) (Entry, error) {
 // entryFromFile describes the file at host as the entry p, with the xattrs read from it. A socket
 // has no entry (nil).
 func entryFromFile(p, host string, fi fs.FileInfo) (*Entry, map[string][]byte, error) {
-	st, ok := fi.Sys().(*syscall.Stat_t)
+	st, ok := statOf(fi)
 	if !ok {
-		return nil, nil, fmt.Errorf("reading %s: no stat data", host)
+		return nil, nil, fmt.Errorf("reading %s: no stat data (reading overlay directories needs Linux)", host)
 	}
 	e := &Entry{
-		Path: p, Mode: int64(st.Mode & 0o7777), UID: int(st.Uid), GID: int(st.Gid),
+		Path: p, Mode: int64(st.mode & 0o7777), UID: st.uid, GID: st.gid,
 		ModTime: fi.ModTime(),
 	}
 	m := fi.Mode()
 	switch {
 	case m.IsRegular():
 		e.Type, e.Size, e.content = tar.TypeReg, fi.Size(), fileContent(host)
-		if st.Nlink > 1 {
-			e.inode = fmt.Sprintf("%d:%d", st.Dev, st.Ino)
+		if st.nlink > 1 {
+			e.inode = fmt.Sprintf("%d:%d", st.dev, st.ino)
 		}
 	case m.IsDir():
 		e.Type = tar.TypeDir
@@ -245,7 +242,7 @@ func entryFromFile(p, host string, fi fs.FileInfo) (*Entry, map[string][]byte, e
 		if m&fs.ModeCharDevice != 0 {
 			e.Type = tar.TypeChar
 		}
-		e.Devmajor, e.Devminor = int64(unix.Major(st.Rdev)), int64(unix.Minor(st.Rdev))
+		e.Devmajor, e.Devminor = st.major, st.minor
 	default:
 		return nil, nil, nil
 	}

@@ -5,7 +5,10 @@
 #   - a running Docker engine (dockerd in the background, if none answers);
 #   - binfmt_misc with the qemu-aarch64 handler (arm64 containers run under emulation);
 #   - a registry on 127.0.0.1:5000;
-#   - busybox root filesystems for linux/amd64 and linux/arm64 under $FLAVOR_SETUP_DIR/rootfs.
+#   - busybox root filesystems for linux/amd64 and linux/arm64 under $FLAVOR_SETUP_DIR/rootfs;
+#   - Debian bookworm images for linux/amd64 and linux/arm64 (mmdebstrap; root filesystem tars
+#     cached under $FLAVOR_SETUP_DIR/debian), two layers the second of which deletes files of the
+#     first, pushed as one index to $REGISTRY_ADDR/debian:bookworm and loaded into the engine.
 # Safe to run again and again; every step checks before it acts. Exits non-zero, naming the step,
 # when something cannot be had: tests must then fail, never skip.
 set -euo pipefail
@@ -20,7 +23,7 @@ die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 sudo_() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # --- Debian packages -------------------------------------------------------------------------
-packages=(docker.io qemu-user-static binfmt-support busybox-static docker-registry zstd curl)
+packages=(docker.io qemu-user-static binfmt-support busybox-static docker-registry zstd curl mmdebstrap)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -125,4 +128,42 @@ YAML
 	curl -fsS "http://$REGISTRY_ADDR/v2/" >/dev/null 2>&1 || { tail -20 "$STATE/registry.log" >&2; die "registry did not come up on $REGISTRY_ADDR"; }
 fi
 log "registry on $REGISTRY_ADDR"
-log "ready: rootfs in $STATE/rootfs"
+
+# --- Debian bookworm images ------------------------------------------------------------------
+# The root filesystems are the slow part (minutes; arm64 runs under qemu), so they are cached by
+# the exact mmdebstrap arguments, one architecture at a time (the machine may have 2 cores).
+DEBIAN_INCLUDE=build-essential,zlib1g-dev,libzstd-dev,python3
+DEBIAN_REF=$REGISTRY_ADDR/debian:bookworm
+debian_args=(--variant=minbase "--include=$DEBIAN_INCLUDE" --skip=output/dev --format=tar bookworm)
+debian_key=$(printf '%s\n' "${debian_args[@]}" | sha256sum | cut -c1-12)
+mkdir -p "$STATE/debian"
+debian_tar() { # $1 = arch; prints the cached tar's path
+	local arch=$1 out="$STATE/debian/bookworm-$1-$debian_key.tar"
+	if [ ! -s "$out" ]; then
+		log "making the Debian bookworm $arch root filesystem with mmdebstrap (minutes; log: $out.log)"
+		local start=$SECONDS
+		mmdebstrap --architectures="$arch" "${debian_args[@]}" "$out.tmp" >"$out.log" 2>&1 ||
+			{ tail -20 "$out.log" >&2; die "mmdebstrap for $arch failed (log: $out.log)"; }
+		mv "$out.tmp" "$out"
+		log "made $out in $((SECONDS - start)) s"
+	fi
+	printf '%s\n' "$out"
+}
+host_arch=$(dpkg --print-architecture)
+amd64_tar=$(debian_tar amd64)
+arm64_tar=$(debian_tar arm64)
+stamp="$STATE/debian/image-$debian_key"
+have=$(curl -fsS -o /dev/null -D - -H 'Accept: application/vnd.oci.image.index.v1+json' \
+	"http://$REGISTRY_ADDR/v2/debian/manifests/bookworm" 2>/dev/null | tr -d '\r' | awk 'tolower($1)=="docker-content-digest:"{print $2}') || true
+if [ ! -s "$stamp" ] || [ "$have" != "$(cat "$stamp")" ] || ! docker image inspect "$DEBIAN_REF" >/dev/null 2>&1; then
+	log "building $DEBIAN_REF (linux/amd64, linux/arm64) and loading linux/$host_arch into the engine"
+	start=$SECONDS
+	digest=$(cd "$(dirname "$0")/.." && go run ./integration/cmd/debian-image --ref "$DEBIAN_REF" \
+		--scratch "$STATE/debian" --load "linux/$host_arch" \
+		"linux/amd64=$amd64_tar" "linux/arm64=$arm64_tar") || die "building $DEBIAN_REF failed"
+	rm -f "$STATE"/debian/*.layer.tar.gz
+	printf '%s\n' "$digest" >"$stamp"
+	log "pushed $DEBIAN_REF ($digest) in $((SECONDS - start)) s"
+fi
+log "image $DEBIAN_REF $(cat "$stamp")"
+log "ready: rootfs in $STATE/rootfs, Debian tars in $STATE/debian"

@@ -63,3 +63,14 @@ func TestCLIMode(t *testing.T) {
 		t.Fatalf("verify of a damaged slot: %s", res)
 	}
 }
+
+// TestUsageErrorNamesLauncherHelp: arguments go to the package's program, so a launcher usage
+// error says where the launcher's own help is.
+func TestUsageErrorNamesLauncherHelp(t *testing.T) {
+	pkg := writePackage(t, packer.Spec{Name: "helpful", Execution: packer.Execution{Command: "sh -c 'echo ran'"},
+		Slots: []packer.Slot{treeSlot(t, "app", files{"a": "a"})}})
+	res := newRunner(t, "FLAVOR_EXEC_MODE=bogus").run(pkg, nil, "--help")
+	if res.code != 105 || !strings.Contains(res.stderr, "FLAVOR_LAUNCHER_CLI=1 "+pkg+" help") || res.stdout != "" {
+		t.Fatalf("want exit 105 naming the launcher's help, got %s", res)
+	}
+}

@@ -40,13 +40,22 @@ func readConfig(env *environ) (*config, error) {
 			"set "+EnvValidation+" to strict, standard, relaxed, minimal or none, or unset it")
 	}
 	c.level, c.levelNamed = lvl, v
-	if keys, _ := env.get(EnvTrustedKeys); strings.TrimSpace(keys) != "" {
+	// A set FLAVOR_TRUSTED_KEYS pins the signer whatever it holds: a list that names no key is a
+	// mistake to report, never "unpinned", and no level may skip the signature it pins.
+	if keys, set := env.get(EnvTrustedKeys); set {
+		const fix = "list Ed25519 public keys as 64 hex digits or key file paths, separated by commas, or unset it"
 		c.trusted, err = parseTrustedKeys(keys)
 		if err != nil {
-			return nil, fail(CategoryUsage, "reading "+EnvTrustedKeys, fmt.Errorf("%w: %w", ErrBadSetting, err),
-				"list Ed25519 public keys as 64 hex digits or key file paths, separated by commas")
+			return nil, fail(CategoryUsage, "reading "+EnvTrustedKeys, fmt.Errorf("%w: %w", ErrBadSetting, err), fix)
+		}
+		if len(c.trusted) == 0 {
+			return nil, fail(CategoryUsage, "reading "+EnvTrustedKeys, fmt.Errorf("%w: %q names no key", ErrBadSetting, keys), fix)
 		}
 		c.trustSet = true
+		if lvl < packer.LevelRelaxed {
+			return nil, fail(CategoryUsage, "reading "+EnvValidation, fmt.Errorf("%w: %s does not check the signature %s pins", ErrBadSetting, lvl, EnvTrustedKeys),
+				"set "+EnvValidation+" to relaxed or above, or unset "+EnvTrustedKeys)
+		}
 	}
 	switch m, _ := env.get(EnvExecMode); strings.ToLower(strings.TrimSpace(m)) {
 	case "", "exec":

@@ -31,6 +31,10 @@ func (l *launch) ensureTree(ctx context.Context, cmd *command) error {
 	if err := os.MkdirAll(l.lay.side, 0o700); err != nil {
 		return l.ioError("creating the cache directory", err)
 	}
+	if err := l.lay.checkState(); err != nil {
+		return fail(CategoryIO, "checking the cache of "+l.name, err,
+			"remove it (flavor clean cleans the cache) or set "+EnvCache+" to a directory of your own")
+	}
 	unlock, err := lockFile(l.lay.lockPath())
 	if err != nil {
 		return l.ioError("locking the workenv", err)
@@ -41,6 +45,12 @@ func (l *launch) ensureTree(ctx context.Context, cmd *command) error {
 	}
 	done("")
 
+	if l.lay.treeMissing() {
+		l.o.emit(Event{Kind: EventWarning, Phase: "check", Message: "the workenv " + l.lay.workenv +
+			" was removed but not its completion marker; extracting it again (flavor clean removes a workenv with its marker; " +
+			EnvWorkenvCache + "=0 extracts afresh on every run)"})
+		return l.extractTree(ctx, cmd)
+	}
 	if l.cfg.fresh || !l.lay.complete() {
 		return l.extractTree(ctx, cmd)
 	}
@@ -68,7 +78,7 @@ func (l *launch) ensureTree(ctx context.Context, cmd *command) error {
 // extract afresh on every run, every lazy slot the placeholders name present, and no forced
 // re-extraction.
 func (l *launch) warm() bool {
-	return !l.cfg.fresh && len(l.freshSlots()) == 0 && l.lay.complete() && l.lazyPresent()
+	return !l.cfg.fresh && len(l.freshSlots()) == 0 && l.lay.stateDirsOK() && l.lay.complete() && l.lazyPresent()
 }
 
 func (l *launch) freshSlots() []slotPlan {
@@ -171,9 +181,25 @@ func (l *launch) extractTree(ctx context.Context, cmd *command) error {
 // (packer.WithStagingDest), so a damaged slot fails the launch and leaves nothing behind.
 func (l *launch) extractSlot(ctx context.Context, s slotPlan, dir string) error {
 	if _, err := l.pkg.ExtractSlot(ctx, s.pos, dir, packer.WithStagingDest(true)); err != nil {
-		return packageError(fmt.Sprintf("extracting slot %d (%s) of %s", s.num, s.id, l.name), err)
+		return l.slotError(fmt.Sprintf("extracting slot %d (%s) of %s", s.num, s.id, l.name), err)
 	}
 	return nil
+}
+
+// slotError is packageError for a failure while extracting a slot: one no sentinel explains (a
+// truncated tar entry, a decoder error) is a slot failure too (103). When the slot's bytes were
+// checked against the signed metadata, the packager made them so; below that level, nothing
+// tells damage from a package built that way.
+func (l *launch) slotError(op string, err error) *Error {
+	e := packageError(op, err)
+	if e.Category != CategoryOther {
+		return e
+	}
+	e.Category, e.Fix = CategorySlot, fixBuilt
+	if l.cfg.level < packer.LevelRelaxed {
+		e.Fix = EnvValidation + "=" + l.cfg.level.String() + " did not check the slot's bytes; run at standard to tell damage from a package built this way"
+	}
+	return e
 }
 
 // extractMerged extracts one slot into its own staging directory and merges it into dir,
@@ -189,7 +215,7 @@ func (l *launch) extractMerged(ctx context.Context, s slotPlan, dir string) ([]p
 	}
 	ps, err := merge(sub, dir)
 	if err != nil {
-		return nil, packageError(fmt.Sprintf("placing slot %d (%s) of %s", s.num, s.id, l.name), err)
+		return nil, l.slotError(fmt.Sprintf("placing slot %d (%s) of %s", s.num, s.id, l.name), err)
 	}
 	return ps, nil
 }

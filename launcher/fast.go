@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"path/filepath"
 
 	"github.com/flavor-dev/flavor/packer"
 )
@@ -94,7 +95,12 @@ func (l *launch) tryFast() bool {
 		return false
 	}
 	l.key, l.haveKey = key, true
-	b, err := readSmall(recordPath(l.cfg.cache, key), maxRecord)
+	// A record decides what runs: only one in the launcher's own directories counts.
+	rp := recordPath(l.cfg.cache, key)
+	if checkStateDir(filepath.Dir(filepath.Dir(rp))) != nil || checkStateDir(filepath.Dir(rp)) != nil {
+		return false
+	}
+	b, err := readSmall(rp, maxRecord)
 	if err != nil {
 		return false
 	}

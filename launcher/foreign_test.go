@@ -21,9 +21,10 @@ import (
 
 // foreignSlot is one slot's stored bytes and packed operations.
 type foreignSlot struct {
-	stored []byte
-	ops    uint64
-	perm   uint16
+	stored   []byte
+	ops      uint64
+	perm     uint16
+	original uint64 // descriptor original_size; 0: the stored length, as FlavorPack's Go and Rust write it
 }
 
 // shape is how a builder lays a package out.
@@ -58,8 +59,12 @@ func assemble(t *testing.T, js []byte, slots []foreignSlot, sh shape) string {
 	for i, s := range slots {
 		out = pad(out, sh.align)
 		sum := sha256.Sum256(s.stored)
+		original := s.original
+		if original == 0 {
+			original = uint64(len(s.stored))
+		}
 		d := packer.Descriptor{ID: uint64(i), NameHash: packer.NameHash("slot"), Offset: uint64(len(out)),
-			Size: uint64(len(s.stored)), OriginalSize: uint64(len(s.stored)), Operations: s.ops,
+			Size: uint64(len(s.stored)), OriginalSize: original, Operations: s.ops,
 			Checksum: packer.ChecksumPrefix(sum), Priority: 1, Permissions: s.perm, Lifecycle: packer.LifecycleRuntime}
 		db, _ := d.MarshalBinary()
 		copy(out[int(x.SlotTableOffset)+64*i:], db)
@@ -113,7 +118,7 @@ func TestForeignShapes(t *testing.T) {
     {"slot": 1, "id": "settings", "source": "settings.txt.gz", "target": "conf/settings.txt", "size": ` + strconv.Itoa(len(settings)) + `,
      "checksum": "` + sha(settings) + `", "operations": "gzip", "purpose": "config", "lifecycle": "runtime"}
   ]`
-	stored := []foreignSlot{{app, 0x1001, 0o755}, {settings, 0x10, 0o644}}
+	stored := []foreignSlot{{app, 0x1001, 0o755, 0}, {settings, 0x10, 0o644, 0}}
 	tests := []struct {
 		name  string
 		js    string

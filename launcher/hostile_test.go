@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/flavor-dev/flavor/ops"
 	"github.com/flavor-dev/flavor/packer"
 )
 
@@ -63,12 +64,12 @@ func TestHostileSlotsRefused(t *testing.T) {
 				Name:      "hostile",
 				Execution: packer.Execution{Command: "sh -c ': > " + mark + "'"},
 				Slots: []packer.Slot{{ID: "evil", Reader: bytes.NewReader(tarOf(t, tt.hdrs...)),
-					Operations: packer.Chain{packer.OpTar, packer.OpGzip}, Target: "{workenv}"}},
+					Operations: ops.Chain{ops.Tar, ops.Gzip}, Target: "{workenv}"}},
 			}, packer.WithoutSlotRule())
 			r := newRunner(t)
 			res := r.run(pkg, nil)
-			if res.code != 103 || !strings.Contains(res.stderr, "unsafe archive entry") {
-				t.Fatalf("want exit 103 (unsafe archive entry), got %s", res)
+			if res.code != 103 || !strings.Contains(res.stderr, "unsafe archive entry") || !strings.Contains(res.stderr, "report it to its publisher") {
+				t.Fatalf("want exit 103 (unsafe archive entry) advising a report, got %s", res)
 			}
 			if pathExists(mark) {
 				t.Fatal("the command ran")
@@ -95,9 +96,9 @@ func TestVolatileSlotThroughInTreeSymlink(t *testing.T) {
 		Execution: packer.Execution{Command: "sh -c 'cat \"$FLAVOR_WORKENV/store/x\"'"},
 		Slots: []packer.Slot{
 			{ID: "links", Reader: bytes.NewReader(tarOf(t, &tar.Header{Name: "data", Typeflag: tar.TypeSymlink, Linkname: "store"},
-				&tar.Header{Name: "store/", Typeflag: tar.TypeDir, Mode: 0o755})), Operations: packer.Chain{packer.OpTar}},
+				&tar.Header{Name: "store/", Typeflag: tar.TypeDir, Mode: 0o755})), Operations: ops.Chain{ops.Tar}},
 			{ID: "vol", Lifecycle: "volatile", Reader: bytes.NewReader(tarOf(t, &tar.Header{Name: "data/x", Typeflag: tar.TypeReg})),
-				Operations: packer.Chain{packer.OpTar}},
+				Operations: ops.Chain{ops.Tar}},
 		},
 	})
 	r := newRunner(t)

@@ -14,7 +14,7 @@ import (
 // holds it. The kernel drops the lock when the holder exits, however it exits, so a killed
 // extractor never leaves a stale lock behind.
 func lockFile(path string) (unlock func() error, err error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|unix.O_NOFOLLOW, 0o600)
 	if err != nil {
 		return nil, err
 	}

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flavor-dev/flavor/ops"
 	"github.com/flavor-dev/flavor/packer"
 )
 
@@ -207,10 +208,10 @@ func portableSpec(t *testing.T) packer.Spec {
 		Execution: packer.Execution{Command: "sh {workenv}/bin/hello", Env: map[string]string{"K": "v"}},
 		Runtime:   packer.RuntimeEnv{Unset: []string{"DROP"}, Pass: []string{"PATH"}},
 		Slots: []packer.Slot{
-			{ID: "app", Source: "app/", Path: files{"bin/hello": "#!/bin/sh\necho portable\n"}.write(t, t.TempDir()), Operations: packer.Chain{packer.OpTar, packer.OpGzip}},
-			{ID: "plain", Source: "plain/", Path: files{"bin/": ""}.write(t, t.TempDir()), Operations: packer.Chain{packer.OpTar}},
+			{ID: "app", Source: "app/", Path: files{"bin/hello": "#!/bin/sh\necho portable\n"}.write(t, t.TempDir()), Operations: ops.Chain{ops.Tar, ops.Gzip}},
+			{ID: "plain", Source: "plain/", Path: files{"bin/": ""}.write(t, t.TempDir()), Operations: ops.Chain{ops.Tar}},
 			{ID: "cfg", Path: dir + "/cfg.txt", Target: "conf/cfg.txt"},
-			{ID: "tiny", Path: dir + "/tiny", Target: "conf/tiny", Operations: packer.Chain{packer.OpGzip}},
+			{ID: "tiny", Path: dir + "/tiny", Target: "conf/tiny", Operations: ops.Chain{ops.Gzip}},
 		},
 	}
 }
@@ -237,7 +238,7 @@ func TestWrittenPackageIsPortable(t *testing.T) {
 func TestPortableCheckerCatches(t *testing.T) {
 	good := writePackage(t, portableSpec(t))
 	zstd := portableSpec(t)
-	zstd.Slots[0].Operations = packer.Chain{packer.OpTar, packer.OpZstd}
+	zstd.Slots[0].Operations = ops.Chain{ops.Tar, ops.Zstd}
 	workenvCmd := portableSpec(t)
 	workenvCmd.Execution.Command = "{workenv}/bin/hello"
 	tests := []struct {

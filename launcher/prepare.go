@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"runtime"
+	"strings"
 )
 
 // command is everything needed to start the package's program, placeholders expanded.
@@ -13,6 +14,8 @@ type command struct {
 	dir     string // "" = the caller's working directory
 	path    string // PATH of the child, where argv[0] is looked up
 	pathExt string
+	loader  string // the package's dynamic loader the program starts through ("" for none)
+	libPath string // its library search path, ":"-separated
 }
 
 // prepare expands the placeholders of the command, its arguments, environment and working
@@ -63,6 +66,16 @@ func (l *launch) prepare() (*command, error) {
 		{"FLAVOR_ORIGINAL_COMMAND", l.o.args[0]},
 	}
 	cmd := &command{argv: argv, env: buildEnv(l.o.env, spec)}
+	if p.exec.Loader != "" {
+		if cmd.loader, err = l.ph.expand(p.exec.Loader); err != nil {
+			return bad("loader", err)
+		}
+		dirs, err := l.ph.expandAll(p.exec.LibraryPath)
+		if err != nil {
+			return bad("library path", err)
+		}
+		cmd.libPath = strings.Join(dirs, ":")
+	}
 	if p.exec.Cwd != "" {
 		dir, err := l.ph.expand(p.exec.Cwd)
 		if err != nil {

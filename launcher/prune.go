@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 )
@@ -34,8 +33,28 @@ type PruneResult struct {
 	Kept    []PruneItem
 }
 
-// workenvPattern matches workenv names: <safe package name>-<16 hex digits> (see WorkenvName).
-var workenvPattern = regexp.MustCompile(`^[A-Za-z0-9_+\-][A-Za-z0-9._+\-]*-[0-9a-f]{16}$`)
+// isWorkenvName reports whether n has the shape of a workenv name: a safe package name, a dash
+// and 16 lowercase hex digits (see WorkenvName); as a regular expression,
+// ^[A-Za-z0-9_+-][A-Za-z0-9._+-]*-[0-9a-f]{16}$. It is written out because a package-level
+// regexp would be compiled at every start of every package, warm ones included (issue 14).
+func isWorkenvName(n string) bool {
+	const digits = 16
+	if len(n) < digits+2 || n[len(n)-digits-1] != '-' || n[0] == '.' {
+		return false
+	}
+	for i := len(n) - digits; i < len(n); i++ {
+		if c := n[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	for i := 0; i < len(n)-digits-1; i++ {
+		c := n[i]
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '_' || c == '+' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
 
 // Prune cleans the workenvs under cache (as returned by CacheDir), following the launcher's own
 // layout: staging and retired trees left by interrupted extractions and workenvs whose
@@ -77,7 +96,7 @@ func (p *pruner) workenvs(dir string) error {
 		if strings.HasPrefix(n, ".") && strings.HasSuffix(n, ".pspf") {
 			n = strings.TrimSuffix(n[1:], ".pspf")
 		}
-		if workenvPattern.MatchString(n) && e.IsDir() {
+		if isWorkenvName(n) && e.IsDir() {
 			names[n] = true
 		}
 	}

@@ -8,7 +8,9 @@ import (
 	"syscall"
 )
 
-// rawFile is a file opened for the few small reads of a warm start with plain system calls. On
+// rawFile is a file opened for the few small reads of a warm start with plain system calls. It
+// never follows a symbolic link at the last component: state files in the cache are the
+// launcher's own, never links. On
 // Unix, os.Open registers every file with the runtime's network poller; the first registration
 // creates the poller (an epoll instance and an eventfd on Linux) and each one costs a few more
 // calls, all for files that can never block.
@@ -16,7 +18,7 @@ type rawFile struct{ fd int }
 
 func openRaw(path string) (rawFile, error) {
 	for {
-		fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+		fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NOFOLLOW, 0)
 		if err == syscall.EINTR {
 			continue
 		}

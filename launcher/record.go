@@ -24,7 +24,7 @@ import (
 // The format is private to the launcher: a magic line, length-prefixed fields, and a trailing
 // SHA-256 of everything before it.
 
-const recordMagic = "flavor-launch-record-2\n"
+const recordMagic = "flavor-launch-record-3\n"
 
 // maxRecord bounds the size of a record the launcher reads: far more than any plan needs.
 const maxRecord = 1 << 20
@@ -96,6 +96,8 @@ func (r *launchRecord) encode() []byte {
 		}
 		w.uint(here)
 	}
+	w.str(p.exec.Loader)
+	w.strs(p.exec.LibraryPath)
 	sum := sha256.Sum256(w.b)
 	return append(w.b, sum[:]...)
 }
@@ -199,6 +201,7 @@ func decodeRecord(b []byte) (*launchRecord, error) {
 		p.byNum[s.num] = len(p.slots)
 		p.slots = append(p.slots, s)
 	}
+	p.exec.Loader, p.exec.LibraryPath = r.str(), r.strs()
 	if r.err != nil || len(r.b) != 0 || rec.level < packer.LevelStandard || rec.level > packer.LevelStrict || len(rec.publicKey) != 32 {
 		return nil, errRecord
 	}
@@ -208,7 +211,7 @@ func decodeRecord(b []byte) (*launchRecord, error) {
 // writeRecord stores a record under a temporary name and renames it into place. It is a cache:
 // a failure to write it is not an error of the launch.
 func writeRecord(path string, rec *launchRecord) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil || checkStateDir(filepath.Dir(path)) != nil {
 		return
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-")

@@ -99,6 +99,10 @@ func (l *launch) run(ctx context.Context) (int, error) {
 			"the package's command must be an absolute path in the workenv or a program on its PATH")
 	}
 	done(path)
+	argv := cmd.argv
+	if cmd.loader != "" {
+		path, argv = cmd.throughLoader(path)
+	}
 
 	if !l.cfg.spawn {
 		l.o.emit(Event{Kind: EventPhase, Phase: "exec", Message: path})
@@ -107,11 +111,11 @@ func (l *launch) run(ctx context.Context) (int, error) {
 				return 0, fail(CategoryIO, "entering the command's working directory", err, "")
 			}
 		}
-		err := execProgram(path, cmd.argv, cmd.env)
+		err := execProgram(path, argv, cmd.env)
 		return 0, fail(CategoryIO, fmt.Sprintf("executing %s", path), err, "")
 	}
 	l.o.emit(Event{Kind: EventPhase, Phase: "spawn", Message: path})
-	code, err := spawn(spawnSpec{path: path, argv: cmd.argv, env: cmd.env, dir: cmd.dir, stdio: l.o.stdio, shutdown: l.plan.shutdown})
+	code, err := spawn(spawnSpec{path: path, argv: argv, env: cmd.env, dir: cmd.dir, stdio: l.o.stdio, shutdown: l.plan.shutdown})
 	if err != nil {
 		return 0, fail(CategoryIO, fmt.Sprintf("running %s", path), err, "")
 	}
@@ -141,6 +145,14 @@ func (l *launch) open(ctx context.Context) error {
 	return nil
 }
 
+// The advice of a failure depends on who caused it: bytes changed after signing are damage (a
+// fresh copy helps), while content the signature covers was made that way by the packager (a
+// fresh copy would be the same).
+const (
+	fixDamaged = "the package was changed or damaged after it was signed; get a fresh copy from its publisher"
+	fixBuilt   = "the package was built this way (its signature covers it); report it to its publisher"
+)
+
 // packageError turns an error of packer into an *Error with the category its sentinel implies.
 func packageError(op string, err error) *Error {
 	switch {
@@ -148,13 +160,15 @@ func packageError(op string, err error) *Error {
 		return fail(CategoryFormat, op, err, "this file is not a complete PSPF/2025 package; download or build it again")
 	case errors.Is(err, packer.ErrUntrusted):
 		return fail(CategoryOther, op, err, "run only packages signed by a key in "+EnvTrustedKeys+", or add the signer's key there")
-	case errors.Is(err, packer.ErrSlotChecksum), errors.Is(err, packer.ErrSlotTable), errors.Is(err, packer.ErrUnsafeEntry),
-		errors.Is(err, packer.ErrUnsupportedOperation), errors.Is(err, ErrHostileEntry):
-		return fail(CategorySlot, op, err, "the package's content is damaged or unsafe; get a fresh copy from its publisher")
+	case errors.Is(err, packer.ErrSlotChecksum), errors.Is(err, packer.ErrSlotTable):
+		return fail(CategorySlot, op, err, fixDamaged)
+	case errors.Is(err, packer.ErrUnsafeEntry), errors.Is(err, ErrHostileEntry), errors.Is(err, packer.ErrSlotSize),
+		errors.Is(err, packer.ErrUnsupportedOperation):
+		return fail(CategorySlot, op, err, fixBuilt)
 	case errors.Is(err, packer.ErrBadSignature), errors.Is(err, packer.ErrUnsigned), errors.Is(err, packer.ErrIndexChecksum),
 		errors.Is(err, packer.ErrPackageSize), errors.Is(err, packer.ErrMetadataChecksum),
 		errors.Is(err, packer.ErrLauncherChecksum), errors.Is(err, packer.ErrLayout):
-		return fail(CategoryOther, op, err, "the package was changed or damaged after it was signed; get a fresh copy from its publisher")
+		return fail(CategoryOther, op, err, fixDamaged)
 	}
 	var pe *os.PathError
 	var le *os.LinkError

@@ -134,7 +134,9 @@ func TestTrustedKeys(t *testing.T) {
 		{"another key's file", hexFile, 104, "untrusted key"},
 		{"PEM file and path-list separator", hexFile + string(os.PathListSeparator) + pemFile, 0, ""},
 		{"unreadable entry", "not-a-key", 105, "FLAVOR_TRUSTED_KEYS"},
-		{"empty means unset", "  ", 0, ""},
+		{"blank names no key", "  ", 105, "names no key"},
+		{"empty names no key", "", 105, "names no key"},
+		{"separators only", ",", 105, "names no key"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -144,11 +146,22 @@ func TestTrustedKeys(t *testing.T) {
 			}
 		})
 	}
-	// An untrusted signer is refused even at relaxed; minimal only warns; none skips trust.
-	for level, code := range map[string]int{"relaxed": 104, "minimal": 0, "none": 0} {
-		res := newRunner(t, "FLAVOR_TRUSTED_KEYS="+other, "FLAVOR_VALIDATION="+level).run(pkg, nil)
-		if res.code != code {
-			t.Fatalf("untrusted at %s: want exit %d, got %s", level, code, res)
+	// An untrusted signer is refused even at relaxed. Minimal and none do not check the signature
+	// a pinned key relies on: with a pin they refuse to run at all, whoever signed.
+	for _, tt := range []struct {
+		level, keys string
+		code        int
+		stderr      string
+	}{
+		{"relaxed", other, 104, "untrusted key"},
+		{"relaxed", ours, 0, ""},
+		{"minimal", other, 105, "does not check the signature"},
+		{"none", other, 105, "does not check the signature"},
+		{"none", ours, 105, "FLAVOR_VALIDATION to relaxed or above"},
+	} {
+		res := newRunner(t, "FLAVOR_TRUSTED_KEYS="+tt.keys, "FLAVOR_VALIDATION="+tt.level).run(pkg, nil)
+		if res.code != tt.code || !strings.Contains(res.stderr, tt.stderr) {
+			t.Fatalf("key %s at %s: want exit %d with %q, got %s", tt.keys[:8], tt.level, tt.code, tt.stderr, res)
 		}
 	}
 }

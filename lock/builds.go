@@ -89,7 +89,7 @@ func (r *resolver) buildSystem(ctx context.Context, sp *systemPlan) (int, error)
 		bopts = append(bopts, builder.WithProgress(func(u builder.Update) { r.send(Update{Stage: StageBuild, System: sp.system, Build: u}) }))
 		res, err := builder.Build(ctx, eng, builder.Request{
 			Trees: r.trees, Packages: refs, Platforms: []platform.Platform{sp.platform}, Flavor: flavorReq,
-			Values: r.values, Destination: dest,
+			Values: r.values, Destination: dest, Strict: r.m.Options().StrictTrees,
 		}, bopts...)
 		if res != nil {
 			containers += res.Containers

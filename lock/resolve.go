@@ -248,7 +248,7 @@ func (r *resolver) loadSystem(ctx context.Context, system string) (*systemPlan, 
 
 func (r *resolver) loadTree(ctx context.Context, sp *systemPlan, flavorReq string) (*specs.Tree, error) {
 	t, err := specs.Load(ctx, r.trees, specs.WithPlatform(sp.platform), specs.WithFlavor(flavorReq),
-		specs.WithValuesFiles(r.values...), specs.WithLogger(r.o.logger))
+		specs.WithValuesFiles(r.values...), specs.WithStrict(r.m.Options().StrictTrees), specs.WithLogger(r.o.logger))
 	if err != nil {
 		return nil, fmt.Errorf("%s: loading the trees (%s) for %s: %w", r.m.File(), strings.Join(r.trees, ", "), sp.system, err)
 	}

@@ -106,7 +106,7 @@ func WithBinfmtDir(dir string) Option {
 }
 
 // WithSourceDateEpoch clamps file times in base images to t and sets the image's creation time
-// to t. The default is $SOURCE_DATE_EPOCH when set, else the Unix epoch (0).
+// to t. The default is the Unix epoch (0).
 func WithSourceDateEpoch(t time.Time) Option {
 	return func(o *options) error {
 		if t.Before(time.Unix(0, 0)) {

@@ -10,8 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
-	"syscall"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -94,17 +92,10 @@ func NewBaseImage(ctx context.Context, src string, p platform.Platform, opts ...
 	return b, nil
 }
 
-// sourceDateEpoch is the time of [WithSourceDateEpoch], else $SOURCE_DATE_EPOCH, else 0.
+// sourceDateEpoch is the time of [WithSourceDateEpoch], else 0.
 func (o *options) sourceDateEpoch() (time.Time, error) {
 	if o.epoch != nil {
 		return *o.epoch, nil
-	}
-	if s := os.Getenv("SOURCE_DATE_EPOCH"); s != "" {
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || n < 0 {
-			return time.Time{}, fmt.Errorf("reading SOURCE_DATE_EPOCH=%q: want seconds since 1970 as a non-negative integer", s)
-		}
-		return time.Unix(n, 0).UTC(), nil
 	}
 	return time.Unix(0, 0).UTC(), nil
 }
@@ -239,8 +230,8 @@ func writeDirTar(ctx context.Context, tw *tar.Writer, root string, epoch time.Ti
 			return fmt.Errorf("describing %s: %w", e.path, err)
 		}
 		hdr.Name = e.name
-		if st, ok := e.fi.Sys().(*syscall.Stat_t); ok && e.fi.Mode().IsRegular() && st.Nlink > 1 {
-			key := inode{uint64(st.Dev), st.Ino}
+		if dev, ino, ok := hardLinked(e.fi); ok && e.fi.Mode().IsRegular() {
+			key := inode{dev, ino}
 			if first, ok := seen[key]; ok {
 				hdr.Typeflag, hdr.Linkname, hdr.Size = tar.TypeLink, first, 0
 			} else {

@@ -2,28 +2,25 @@ package packer
 
 import (
 	"errors"
-	"fmt"
 	"io"
 
-	dsbzip2 "github.com/dsnet/compress/bzip2"
-	"github.com/klauspost/compress/gzip"
-	"github.com/ulikunitz/xz"
+	"github.com/flavor-dev/flavor/ops"
 )
 
-// Encoders and decoders are apart (codec_read.go): what reads packages references decoders only,
-// so a program that never writes (the launcher) links no encoder.
+// The encoders are package ops's codecs. Only this file calls ops.NewWriter, so a program that
+// never writes (the launcher) links no encoder.
 
 // encodeChain returns a writer that applies the chain's compressions (TAR excluded: the caller
 // supplies a tar stream) in order and writes the result to w. Closing it flushes every stage; it
 // does not close w.
-func encodeChain(w io.Writer, c Chain, concurrency int) (io.WriteCloser, error) {
+func encodeChain(w io.Writer, c ops.Chain, concurrency int) (io.WriteCloser, error) {
 	stages := make([]io.WriteCloser, 0, len(c))
 	out := w
 	for i := len(c) - 1; i >= 0; i-- {
-		if c[i] == OpTar {
+		if c[i] == ops.Tar {
 			continue
 		}
-		enc, err := newEncoder(c[i], out, concurrency)
+		enc, err := ops.NewWriter(c[i], out, concurrency)
 		if err != nil {
 			for _, s := range stages {
 				s.Close()
@@ -57,20 +54,4 @@ func (c *chainWriter) Close() error {
 		errs = append(errs, s.Close())
 	}
 	return errors.Join(errs...)
-}
-
-func newEncoder(op Op, w io.Writer, concurrency int) (io.WriteCloser, error) {
-	switch op {
-	case OpGzip:
-		// Header fields stay zero: mtime 0, no name, so the output is deterministic.
-		return gzip.NewWriterLevel(w, gzip.DefaultCompression)
-	case OpBzip2:
-		return dsbzip2.NewWriter(w, &dsbzip2.WriterConfig{Level: dsbzip2.DefaultCompression})
-	case OpXz:
-		return xz.WriterConfig{}.NewWriter(w)
-	case OpZstd:
-		return newZstdWriter(w, concurrency)
-	default:
-		return nil, fmt.Errorf("encoding %s: %w", op, ErrUnsupportedOperation)
-	}
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"strings"
+
+	"github.com/flavor-dev/flavor/ops"
 )
 
 // Descriptor is one 64-byte entry of the slot table (pspf-2025.md §7).
@@ -57,8 +59,8 @@ func ParseDescriptor(b []byte) (Descriptor, error) {
 	}, nil
 }
 
-// Chain returns the descriptor's unpacked operations.
-func (d Descriptor) Chain() Chain { return UnpackChain(d.Operations) }
+// ops.Chain returns the descriptor's unpacked operations.
+func (d Descriptor) Chain() ops.Chain { return ops.UnpackChain(d.Operations) }
 
 // NameHash is the first 8 bytes of SHA-256(name) read as a little-endian u64.
 func NameHash(name string) uint64 {

@@ -9,7 +9,7 @@
 // (WithSigner with KeyFromSeed, GenerateKey or keys.LoadSigningKey) and writes the package
 // atomically: launcher, gzip metadata at launcher_size, the 8-aligned slot table and slots, the
 // trailer last. Directories are tarred deterministically (TarDir) and, by default, compressed
-// with zstd. The same Spec, key and source date epoch (WithSourceDateEpoch or SOURCE_DATE_EPOCH)
+// with zstd. The same Spec, key and source date epoch (WithSourceDateEpoch)
 // give byte-identical files.
 //
 // Two choices go beyond FlavorPack's builders:

@@ -1,6 +1,10 @@
 package packer
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/flavor-dev/flavor/ops"
+)
 
 // Sentinel errors. Every error this package returns wraps at most one of them (test with
 // errors.Is) inside a message naming the file and, where it applies, the slot and entry.
@@ -35,8 +39,12 @@ var (
 	// ErrMalformed: the package cannot be read at all (offsets out of bounds, corrupt gzip or
 	// JSON, metadata over 1 MiB).
 	ErrMalformed = errors.New("malformed package")
-	// ErrUnsupportedOperation: an operation code this implementation does not encode or decode.
-	ErrUnsupportedOperation = errors.New("unsupported operation")
+	// ErrUnsupportedOperation: an operation code this implementation does not encode or decode
+	// (the same value as ops.ErrUnsupported).
+	ErrUnsupportedOperation = ops.ErrUnsupported
+	// ErrSlotSize: a slot decodes to more bytes than its descriptor's original_size declares, or
+	// its tar entries declare more (a decompression bomb is refused before it fills the disk).
+	ErrSlotSize = errors.New("slot is larger than its declared size")
 	// ErrUnsafeEntry: extraction refused an entry (absolute name, "..", a link leaving the
 	// destination, a path through a symlink, a device node or fifo).
 	ErrUnsafeEntry = errors.New("unsafe archive entry")

@@ -31,8 +31,10 @@ import (
 // Every entry is checked before it is written: absolute names, ".." components, symlinks or hard
 // links resolving outside dest, entries through a symlink, device nodes and fifos are refused
 // (ErrUnsafeEntry, naming slot and entry). Writes go through an os.Root, so nothing lands outside
-// dest even if dest changes meanwhile. Modes are kept (suid/sgid/sticky too); owners are set only
-// WithChown; mtimes are not restored.
+// dest even if dest changes meanwhile. Permission bits and the sticky bit are kept; setuid and
+// setgid are stripped unless WithSetuid; owners are set only WithChown; mtimes are not restored.
+// A slot is held to its declared size (the descriptor's original_size, signed): decoding past
+// it, or tar entries declaring more, fails with ErrSlotSize before the excess is written.
 //
 // By default nothing is written before the slot's stored bytes are verified at the package's
 // level (so no decompressor sees unverified bytes) and a tar slot has been read once with every
@@ -111,7 +113,7 @@ func (p *Package) extractTar(ctx context.Context, i int, root *os.Root, base str
 	if err != nil {
 		return fmt.Errorf("extracting %s: %w", p.slotName(i), err)
 	}
-	err = scanTar(rc, newTarGuard(root, base))
+	err = scanTar(rc, newTarGuard(root, base), p.sizeBudget(i))
 	rc.Close()
 	if err != nil {
 		return fmt.Errorf("extracting %s: %w", p.slotName(i), err)
@@ -127,7 +129,7 @@ func (p *Package) extractTar(ctx context.Context, i int, root *os.Root, base str
 	}
 	defer rc.Close()
 	pw := &progressReader{r: rc, o: o, u: Update{Stage: StageExtract, Index: i, Slot: p.meta.slotID(i)}}
-	err = unpackTar(pw, root, newTarGuard(root, base), o.chown)
+	err = unpackTar(pw, root, newTarGuard(root, base), p.unpackRules(i, o))
 	if err == nil {
 		_, err = io.Copy(io.Discard, rc) // let the verifying reader finish
 	}
@@ -153,7 +155,7 @@ func (p *Package) extractTarOnce(ctx context.Context, i int, root *os.Root, base
 		src = io.TeeReader(src, h)
 	}
 	err = func() error {
-		dec, err := decodeChain(src, p.descs[i].Chain())
+		dec, err := p.decodeSlot(i, src)
 		if err != nil {
 			return err
 		}
@@ -164,7 +166,7 @@ func (p *Package) extractTarOnce(ctx context.Context, i int, root *os.Root, base
 			}
 		}
 		pw := &progressReader{r: dec, o: o, u: Update{Stage: StageExtract, Index: i, Slot: p.meta.slotID(i)}}
-		return unpackTar(pw, root, newTarGuard(root, base), o.chown)
+		return unpackTar(pw, root, newTarGuard(root, base), p.unpackRules(i, o))
 	}()
 	if h != nil {
 		if _, rerr := io.Copy(io.Discard, src); rerr != nil {
@@ -187,10 +189,10 @@ func (m *Metadata) slotID(i int) string {
 	return ""
 }
 
-// scanTar reads a whole tar stream, checking every header, then reads the stream to its end (so
-// a verifying reader gets to check the slot). When the stream fails verification, that error
-// wins over a tar or entry error it may have caused.
-func scanTar(r io.Reader, g *tarGuard) error {
+// scanTar reads a whole tar stream, checking every header and the sizes it declares, then reads
+// the stream to its end (so a verifying reader gets to check the slot). When the stream fails
+// verification, that error wins over a tar or entry error it may have caused.
+func scanTar(r io.Reader, g *tarGuard, b *sizeBudget) error {
 	tr := tar.NewReader(r)
 	var err error
 	for {
@@ -206,6 +208,9 @@ func scanTar(r io.Reader, g *tarGuard) error {
 		if _, err = g.check(h); err != nil {
 			break
 		}
+		if err = b.spend(h); err != nil {
+			break
+		}
 	}
 	if _, derr := io.Copy(io.Discard, r); derr != nil {
 		return derr
@@ -213,10 +218,29 @@ func scanTar(r io.Reader, g *tarGuard) error {
 	return err
 }
 
-// unpackTar writes a tar stream under root, checking each entry with g. Directory modes are
-// applied last, deepest first, so read-only directories can be filled. It reads r up to the end
-// of the archive; what follows is the caller's.
-func unpackTar(r io.Reader, root *os.Root, g *tarGuard, chown bool) error {
+// unpackRules say how unpackTar writes entries.
+type unpackRules struct {
+	chown  bool        // set owners from the headers
+	setid  bool        // keep setuid and setgid bits
+	budget *sizeBudget // the slot's declared size; nil when it declares none
+}
+
+func (p *Package) unpackRules(i int, o *options) unpackRules {
+	return unpackRules{chown: o.chown, setid: o.setid, budget: p.sizeBudget(i)}
+}
+
+// permBits are the mode bits extraction writes: setuid and setgid only when asked for.
+func (r unpackRules) permBits() fs.FileMode {
+	if r.setid {
+		return fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky
+	}
+	return fs.ModePerm | fs.ModeSticky
+}
+
+// unpackTar writes a tar stream under root, checking each entry with g and its size against the
+// budget. Directory modes are applied last, deepest first, so read-only directories can be
+// filled. It reads r up to the end of the archive; what follows is the caller's.
+func unpackTar(r io.Reader, root *os.Root, g *tarGuard, rules unpackRules) error {
 	tr := tar.NewReader(r)
 	type dirMode struct {
 		name string
@@ -236,17 +260,20 @@ func unpackTar(r io.Reader, root *os.Root, g *tarGuard, chown bool) error {
 		if err != nil {
 			return err
 		}
+		if err := rules.budget.spend(h); err != nil {
+			return err
+		}
 		if name == "" {
 			continue
 		}
-		mode := h.FileInfo().Mode() & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)
+		mode := h.FileInfo().Mode() & rules.permBits()
 		if err := writeEntry(root, name, h, tr, mode, buf, g.base); err != nil {
 			return fmt.Errorf("entry %q: %w", h.Name, err)
 		}
 		if h.Typeflag == tar.TypeDir {
 			dirs = append(dirs, dirMode{name, mode})
 		}
-		if chown {
+		if rules.chown {
 			if err := root.Lchown(name, h.Uid, h.Gid); err != nil {
 				return fmt.Errorf("entry %q: %w", h.Name, err)
 			}
@@ -320,7 +347,7 @@ func (p *Package) extractFile(ctx context.Context, i int, root *os.Root, rel str
 	if st, err := root.Lstat(rel); err == nil && st.IsDir() {
 		return fail(errors.New("a directory is in the way"))
 	}
-	perm := fileModeFromUnix(uint32(d.Permissions))
+	perm := fileModeFromUnix(uint32(d.Permissions)) & unpackRules{setid: o.setid}.permBits()
 	if d.Permissions == 0 {
 		perm = 0o600
 	}

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/flavor-dev/flavor/ops"
 )
 
 // tarEntry is one entry of a hand-made (possibly hostile) tar.
@@ -100,7 +102,7 @@ func TestHostileSlots(t *testing.T) {
 					tc.prepare(t, base, dest)
 				}
 				before := treeState(t, base)
-				p := packageWithSlot(t, craftSlot{id: "evil", target: tc.target, content: makeTar(t, tc.entries...), ops: Chain{OpTar}, perm: 0o644})
+				p := packageWithSlot(t, craftSlot{id: "evil", target: tc.target, content: makeTar(t, tc.entries...), ops: ops.Chain{ops.Tar}, perm: 0o644})
 				_, err := p.ExtractSlot(ctx, 0, dest, WithStagingDest(staging))
 				if !errors.Is(err, ErrUnsafeEntry) {
 					t.Fatalf("ExtractSlot: %v, want ErrUnsafeEntry", err)
@@ -144,7 +146,7 @@ func TestHostileSingleFileTargets(t *testing.T) {
 
 func TestExtractKeepsSafeLinksAndModes(t *testing.T) {
 	ctx := context.Background()
-	p := packageWithSlot(t, craftSlot{id: "good", target: "opt/app", ops: Chain{OpTar, OpGzip}, perm: 0o600, content: makeTar(t,
+	p := packageWithSlot(t, craftSlot{id: "good", target: "opt/app", ops: ops.Chain{ops.Tar, ops.Gzip}, perm: 0o600, content: makeTar(t,
 		tarEntry{name: "./", typ: tar.TypeDir, mode: 0o755},
 		tarEntry{name: "./lib64/", typ: tar.TypeDir, mode: 0o755},
 		tarEntry{name: "./lib64/libx.so", typ: tar.TypeReg, body: "elf", mode: 0o755},
@@ -155,6 +157,19 @@ func TestExtractKeepsSafeLinksAndModes(t *testing.T) {
 		tarEntry{name: "./ro/file", typ: tar.TypeReg, body: "in a read-only dir", mode: 0o444},
 		tarEntry{name: "./up", link: "lib64/../bin", typ: tar.TypeSymlink},
 	)})
+	want := map[string]string{
+		"lib64": "dir|drwxr-xr-x", "lib64/libx.so": "-rwxr-xr-x|elf", "lib": "symlink|lib64",
+		"bin": "dir|drwxr-xr-x", "bin/tool": "-rwxr-xr-x|tool", "bin/tool2": "-rwxr-xr-x|tool",
+		"ro": "dir|dr-xr-xr-x", "ro/file": "-r--r--r--|in a read-only dir", "up": "symlink|lib64/../bin",
+	}
+	// WithSetuid keeps the setuid bit the default strips.
+	kept := t.TempDir()
+	if _, err := p.ExtractSlot(ctx, 0, kept, WithSetuid(true)); err != nil {
+		t.Fatal(err)
+	}
+	want["bin/tool"], want["bin/tool2"] = "urwxr-xr-x|tool", "urwxr-xr-x|tool"
+	sameTree(t, treeState(t, filepath.Join(kept, "opt")), want)
+	want["bin/tool"], want["bin/tool2"] = "-rwxr-xr-x|tool", "-rwxr-xr-x|tool"
 	dest := t.TempDir()
 	out, err := p.ExtractSlot(ctx, 0, dest)
 	if err != nil {
@@ -163,11 +178,7 @@ func TestExtractKeepsSafeLinksAndModes(t *testing.T) {
 	if out != filepath.Join(dest, "opt") {
 		t.Fatalf("tar with target opt/app unpacked into %s, want %s/opt", out, dest)
 	}
-	sameTree(t, treeState(t, filepath.Join(dest, "opt")), map[string]string{
-		"lib64": "dir|drwxr-xr-x", "lib64/libx.so": "-rwxr-xr-x|elf", "lib": "symlink|lib64",
-		"bin": "dir|drwxr-xr-x", "bin/tool": "urwxr-xr-x|tool", "bin/tool2": "urwxr-xr-x|tool",
-		"ro": "dir|dr-xr-xr-x", "ro/file": "-r--r--r--|in a read-only dir", "up": "symlink|lib64/../bin",
-	})
+	sameTree(t, treeState(t, filepath.Join(dest, "opt")), want)
 	a, _ := os.Stat(filepath.Join(dest, "opt/bin/tool"))
 	b, _ := os.Stat(filepath.Join(dest, "opt/bin/tool2"))
 	if !os.SameFile(a, b) {
@@ -179,7 +190,7 @@ func TestExtractKeepsSafeLinksAndModes(t *testing.T) {
 func TestExtractRefusesCorruptSlotBeforeWriting(t *testing.T) {
 	ctx := context.Background()
 	b := craft{align: 8, envKey: "env", slots: []craftSlot{
-		{id: "t", target: "{workenv}", ops: Chain{OpTar}, content: makeTar(t, tarEntry{name: "f", typ: tar.TypeReg, body: "data"})},
+		{id: "t", target: "{workenv}", ops: ops.Chain{ops.Tar}, content: makeTar(t, tarEntry{name: "f", typ: tar.TypeReg, body: "data"})},
 		{id: "f", target: "file.txt", content: []byte("a single file long enough to be raw")},
 	}}.build(t)
 	for i := 0; i < 2; i++ {
@@ -214,7 +225,7 @@ func TestStagedExtractionRefusesEveryFlip(t *testing.T) {
 	tarball := makeTar(t, tarEntry{name: "bin/", typ: tar.TypeDir, mode: 0o755},
 		tarEntry{name: "bin/run", typ: tar.TypeReg, body: strings.Repeat("echo staged extraction\n", 40), mode: 0o755},
 		tarEntry{name: "link", typ: tar.TypeSymlink, link: "bin/run"})
-	for _, chain := range []Chain{{OpTar}, {OpTar, OpGzip}, {OpTar, OpBzip2}, {OpTar, OpXz}, {OpTar, OpZstd}, {OpGzip}, {OpZstd}} {
+	for _, chain := range []ops.Chain{{ops.Tar}, {ops.Tar, ops.Gzip}, {ops.Tar, ops.Bzip2}, {ops.Tar, ops.Xz}, {ops.Tar, ops.Zstd}, {ops.Gzip}, {ops.Zstd}} {
 		t.Run(chain.String(), func(t *testing.T) {
 			content, target := tarball, "{workenv}"
 			if !chain.HasTar() {

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"errors"
 	"hash/adler32"
 	"testing"
 )
@@ -54,119 +53,6 @@ func TestIndexChecksumIgnoresItsOwnField(t *testing.T) {
 	}
 	if binary.LittleEndian.Uint32(b[4:]) != 0xdeadbeef {
 		t.Fatal("IndexChecksum modified its input")
-	}
-}
-
-func TestPackedOperationVectors(t *testing.T) {
-	for _, tc := range []struct {
-		name  string
-		chain Chain
-		want  uint64
-	}{
-		{"raw", Chain{}, 0},
-		{"tar", Chain{OpTar}, 0x01},
-		{"gzip", Chain{OpGzip}, 0x10},
-		{"tar+gzip", Chain{OpTar, OpGzip}, 0x1001},
-		{"tar+bzip2", Chain{OpTar, OpBzip2}, 0x1301},
-		{"tar+xz", Chain{OpTar, OpXz}, 0x1601},
-		{"tar+zstd", Chain{OpTar, OpZstd}, 0x1B01},
-		{"tar+zstd+aes256gcm", Chain{OpTar, OpZstd, OpAES256GCM}, 0x311B01},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := tc.chain.Pack()
-			if err != nil || got != tc.want {
-				t.Fatalf("Pack = 0x%x, %v; want 0x%x", got, err, tc.want)
-			}
-			back := UnpackChain(got)
-			if len(back) != len(tc.chain) || (len(back) > 0 && !bytes.Equal(opsBytes(back), opsBytes(tc.chain))) {
-				t.Fatalf("UnpackChain(0x%x) = %v, want %v", got, back, tc.chain)
-			}
-		})
-	}
-}
-
-func opsBytes(c Chain) []byte {
-	b := make([]byte, len(c))
-	for i, op := range c {
-		b[i] = byte(op)
-	}
-	return b
-}
-
-func TestUnpackStopsAtFirstZero(t *testing.T) {
-	got := UnpackChain(0x1B_00_10_01) // tar, gzip, 0, zstd: zstd is never reached
-	if !bytes.Equal(opsBytes(got), []byte{0x01, 0x10}) {
-		t.Fatalf("UnpackChain = %v, want [tar gzip]", got)
-	}
-}
-
-func TestPackRejects(t *testing.T) {
-	for _, tc := range []struct {
-		name  string
-		chain Chain
-	}{
-		{"nine operations", Chain{OpTar, OpGzip, OpGzip, OpGzip, OpGzip, OpGzip, OpGzip, OpGzip, OpGzip}},
-		{"zero inside", Chain{OpTar, 0, OpGzip}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			if _, err := tc.chain.Pack(); !errors.Is(err, ErrInvalidInput) {
-				t.Fatalf("Pack error %v, want ErrInvalidInput", err)
-			}
-		})
-	}
-}
-
-func TestParseChainForms(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		want uint64
-	}{
-		{"raw", 0}, {"none", 0}, {"", 0}, {"RAW", 0},
-		{"tar", 0x01}, {"gzip", 0x10}, {"gz", 0x10}, {"zstd", 0x1B}, {"xz", 0x16}, {"bzip2", 0x13},
-		{"tar.gz", 0x1001}, {"tgz", 0x1001}, {"tar|gzip", 0x1001}, {"tar,gzip", 0x1001}, {"tar + gzip", 0x1001},
-		{"tar.zst", 0x1B01}, {"tar.zstd", 0x1B01}, {"tzst", 0x1B01}, {"tar|zstd", 0x1B01},
-		{"tar.bz2", 0x1301}, {"tbz2", 0x1301}, {"tar.xz", 0x1601}, {"txz", 0x1601},
-		{"tar|zstd|aes256gcm", 0x311B01}, {"gzip|xz", 0x1610},
-	} {
-		t.Run(tc.in, func(t *testing.T) {
-			c, err := ParseChain(tc.in)
-			if err != nil {
-				t.Fatalf("ParseChain(%q): %v", tc.in, err)
-			}
-			if got, _ := c.Pack(); got != tc.want {
-				t.Fatalf("ParseChain(%q) packs to 0x%x, want 0x%x", tc.in, got, tc.want)
-			}
-			again, err := ParseChain(c.String())
-			if err != nil || !bytes.Equal(opsBytes(again), opsBytes(c)) {
-				t.Fatalf("String %q does not parse back: %v %v", c.String(), again, err)
-			}
-		})
-	}
-	t.Run("list form", func(t *testing.T) {
-		c, err := ParseChainList([]string{"tar", "zstd"})
-		if got, _ := c.Pack(); err != nil || got != 0x1B01 {
-			t.Fatalf("ParseChainList = 0x%x, %v", got, err)
-		}
-		var fromJSON Chain
-		if err := fromJSON.UnmarshalJSON([]byte(`["tar","gzip"]`)); err != nil {
-			t.Fatal(err)
-		}
-		if got, _ := fromJSON.Pack(); got != 0x1001 {
-			t.Fatalf("JSON list packs to 0x%x", got)
-		}
-	})
-	for _, tc := range []struct{ in, hint string }{
-		{"tar.gzp", ""}, {"zsdt", `did you mean "zst"`}, {"gzip|tar", ""},
-	} {
-		t.Run("reject "+tc.in, func(t *testing.T) {
-			_, err := ParseChain(tc.in)
-			if !errors.Is(err, ErrInvalidInput) {
-				t.Fatalf("ParseChain(%q) error %v, want ErrInvalidInput", tc.in, err)
-			}
-			if tc.hint != "" && !bytes.Contains([]byte(err.Error()), []byte(tc.hint)) {
-				t.Fatalf("error %q lacks hint %q", err, tc.hint)
-			}
-		})
 	}
 }
 

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/flavor-dev/flavor/ops"
 )
 
 func fuzzSeeds(f *testing.F) [][]byte {
@@ -23,9 +25,9 @@ func fuzzSeeds(f *testing.F) [][]byte {
 	}
 	tarball := smallTar(f)
 	seeds = append(seeds, craft{align: 1, envKey: "env", hints: pythonHints, slots: []craftSlot{
-		{"a", "{workenv}", tarball, Chain{OpTar, OpZstd}, 0o600},
-		{"b", "b.txt", []byte("seventeen bytes!!"), Chain{OpXz}, 0o644},
-		{"c", "c.txt", []byte("bz"), Chain{OpBzip2}, 0o644},
+		{"a", "{workenv}", tarball, ops.Chain{ops.Tar, ops.Zstd}, 0o600, 0},
+		{"b", "b.txt", []byte("seventeen bytes!!"), ops.Chain{ops.Xz}, 0o644, 0},
+		{"c", "c.txt", []byte("bz"), ops.Chain{ops.Bzip2}, 0o644, 0},
 	}}.build(f))
 	return seeds
 }
@@ -136,9 +138,9 @@ func unpackChecked(t *testing.T, data []byte, staged bool) {
 		}
 		defer root.Close()
 		if staged {
-			unpackTar(bytes.NewReader(data), root, newTarGuard(root, "."), false)
-		} else if err := scanTar(bytes.NewReader(data), newTarGuard(root, ".")); err == nil {
-			unpackTar(bytes.NewReader(data), root, newTarGuard(root, "."), false)
+			unpackTar(bytes.NewReader(data), root, newTarGuard(root, "."), unpackRules{})
+		} else if err := scanTar(bytes.NewReader(data), newTarGuard(root, "."), nil); err == nil {
+			unpackTar(bytes.NewReader(data), root, newTarGuard(root, "."), unpackRules{})
 		}
 		entries, _ := os.ReadDir(base)
 		if len(entries) != 2 {

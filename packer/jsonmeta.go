@@ -12,7 +12,7 @@ var (
 	metadataFields     = []string{"format", "format_version", "package", "slots", "execution", "runtime", "workenv", "setup_commands", "cache_validation", "verification", "build", "integrity"}
 	packageFields      = []string{"name", "version", "description"}
 	slotFields         = []string{"slot", "id", "source", "target", "size", "checksum", "operations", "purpose", "lifecycle", "permissions", "priority", "platform"}
-	executionFields    = []string{"primary_slot", "command", "args", "cwd", "env", "environment", "path_prepend", "path_append", "signals"}
+	executionFields    = []string{"primary_slot", "command", "args", "cwd", "env", "environment", "path_prepend", "path_append", "signals", "loader", "library_path"}
 	signalsFields      = []string{"forward", "shutdown_timeout"}
 	runtimeFields      = []string{"env"}
 	runtimeEnvFields   = []string{"unset", "pass", "map", "set"}
@@ -213,6 +213,10 @@ func (d *jsonReader) execution(e *Execution) error {
 			return d.stringsInto(&e.PathPrepend)
 		case 7:
 			return d.stringsInto(&e.PathAppend)
+		case 9:
+			return d.stringInto(&e.Loader)
+		case 10:
+			return d.stringsInto(&e.LibraryPath)
 		}
 		return pointerTo(d, &e.Signals, func(s *Signals) error {
 			return d.fields(signalsFields, func(k int) error {

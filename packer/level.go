@@ -15,7 +15,8 @@ import (
 //	index Adler-32, package_size = file size,
 //	  metadata SHA-256                                 fatal  fatal    polWarn    -       -
 //	Ed25519 signature present and valid                fatal  fatal    polWarn    polWarn    -
-//	signer in the trusted set (WithTrustedKeys)        fatal  fatal    fatal   polWarn    -
+//	signer in the trusted set (WithTrustedKeys; below
+//	  relaxed, the option is refused)                  fatal  fatal    fatal   -       -
 //	slot table vs signed metadata (count, id, size,
 //	  pinned descriptor), launcher vs signed checksum  fatal  fatal    polWarn    -       -
 //	slot bytes vs full SHA-256 in signed metadata      fatal  fatal    fatal   -       -
@@ -87,7 +88,7 @@ const (
 var policyTable = [...][5]int{
 	checkIndex:      {polSkip, polSkip, polWarn, polFatal, polFatal},
 	checkSignature:  {polSkip, polWarn, polWarn, polFatal, polFatal},
-	checkTrust:      {polSkip, polWarn, polFatal, polFatal, polFatal},
+	checkTrust:      {polSkip, polSkip, polFatal, polFatal, polFatal},
 	checkTable:      {polSkip, polSkip, polWarn, polFatal, polFatal},
 	checkSlotFull:   {polSkip, polSkip, polFatal, polFatal, polFatal},
 	checkSlotPrefix: {polSkip, polFatal, polFatal, polFatal, polFatal},

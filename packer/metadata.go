@@ -82,6 +82,11 @@ type Execution struct {
 	PathPrepend []string          `json:"path_prepend,omitempty"`
 	PathAppend  []string          `json:"path_append,omitempty"`
 	Signals     *Signals          `json:"signals,omitempty"`
+	// Loader, when set, is the dynamic loader the launcher starts the command's program
+	// through, with LibraryPath as its library search path (see package portable); both are
+	// written with the {workenv} placeholder. FlavorPack's launchers ignore them.
+	Loader      string   `json:"loader,omitempty"`
+	LibraryPath []string `json:"library_path,omitempty"`
 }
 
 // Signals says how the launcher treats signals while the child runs.

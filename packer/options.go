@@ -6,10 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"runtime"
-	"strconv"
-	"strings"
 	"time"
 )
 
@@ -30,6 +27,7 @@ type options struct {
 	concurrency int
 	epoch       *time.Time
 	chown       bool
+	setid       bool
 	staging     bool
 	noSlotRule  bool
 }
@@ -44,6 +42,9 @@ func makeOptions(opts []Option) (*options, error) {
 		if err := opt(o); err != nil {
 			return nil, err
 		}
+	}
+	if o.trustSet && o.level < LevelRelaxed {
+		return nil, fmt.Errorf("trusted keys need level relaxed or above: level %s does not check the signature they pin: %w", o.level, ErrInvalidInput)
 	}
 	return o, nil
 }
@@ -99,7 +100,9 @@ func WithLevel(l Level) Option {
 
 // WithTrustedKeys makes Open and Verify refuse (ErrUntrusted) a package signed by any key not in
 // keys. Several calls add up. With no keys given the option still turns trust checking on, so
-// every package is refused: an empty trust list never means "trust anything".
+// every package is refused: an empty trust list never means "trust anything". A pin is honoured
+// at every level or not at all: with a level below LevelRelaxed, which does not check the
+// signature, the options are refused (ErrInvalidInput).
 func WithTrustedKeys(keys ...ed25519.PublicKey) Option {
 	return func(o *options) error {
 		for _, k := range keys {
@@ -130,8 +133,8 @@ func WithConcurrency(n int) Option {
 }
 
 // WithSourceDateEpoch sets the build time: tar mtimes are clamped to it and the metadata
-// timestamp is it. Without this option the SOURCE_DATE_EPOCH environment variable is read at
-// call time; when it is unset, mtimes become 0 and the metadata has no timestamp.
+// timestamp is it. Without it, mtimes become 0 and the metadata has no timestamp. (flavor reads
+// SOURCE_DATE_EPOCH in cmd/flavor and passes it here; this package reads no environment.)
 func WithSourceDateEpoch(t time.Time) Option {
 	return func(o *options) error { u := t.UTC().Truncate(time.Second); o.epoch = &u; return nil }
 }
@@ -139,6 +142,13 @@ func WithSourceDateEpoch(t time.Time) Option {
 // WithChown makes extraction set owners from tar headers (numeric uid/gid). Off by default.
 func WithChown(on bool) Option {
 	return func(o *options) error { o.chown = on; return nil }
+}
+
+// WithSetuid makes extraction keep the setuid and setgid bits of tar entries and single-file
+// slots. Off by default: they are stripped (as tar does for a user other than root), so
+// extracting a package never creates a set-id program by itself.
+func WithSetuid(on bool) Option {
+	return func(o *options) error { o.setid = on; return nil }
 }
 
 // WithStagingDest declares that extraction writes into a private staging directory which the
@@ -160,22 +170,8 @@ func WithoutSlotRule() Option {
 	return func(o *options) error { o.noSlotRule = true; return nil }
 }
 
-// sourceDateEpoch returns the configured epoch, or SOURCE_DATE_EPOCH from the environment, or nil.
-func (o *options) sourceDateEpoch() (*time.Time, error) {
-	if o.epoch != nil {
-		return o.epoch, nil
-	}
-	v := strings.TrimSpace(os.Getenv("SOURCE_DATE_EPOCH"))
-	if v == "" {
-		return nil, nil
-	}
-	secs, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || secs < 0 {
-		return nil, fmt.Errorf("SOURCE_DATE_EPOCH=%q is not a non-negative number of seconds: %w", v, ErrInvalidInput)
-	}
-	t := time.Unix(secs, 0).UTC()
-	return &t, nil
-}
+// sourceDateEpoch returns the configured epoch, or nil.
+func (o *options) sourceDateEpoch() (*time.Time, error) { return o.epoch, nil }
 
 // Stage names a step reported in an Update.
 type Stage string

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/flavor-dev/flavor/ops"
 )
 
 // testLauncher stands in for a launcher binary.
@@ -180,9 +182,9 @@ func TestRoundTripChains(t *testing.T) {
 	ctx := context.Background()
 	tree := sampleTree(t)
 	wantTree := treeState(t, tree)
-	for _, ops := range []string{"tar", "tar.gz", "tar.bz2", "tar.xz", "tar.zst", "tar|gzip|zstd", "tar|xz|gzip", "tar|zstd|bzip2|xz"} {
-		t.Run("dir "+ops, func(t *testing.T) {
-			chain, _ := ParseChain(ops)
+	for _, spelling := range []string{"tar", "tar.gz", "tar.bz2", "tar.xz", "tar.zst", "tar|gzip|zstd", "tar|xz|gzip", "tar|zstd|bzip2|xz"} {
+		t.Run("dir "+spelling, func(t *testing.T) {
+			chain, _ := ops.ParseChain(spelling)
 			path, res := writePackage(t, baseSpec(Slot{ID: "tree", Path: tree, Operations: chain}))
 			if packed, _ := chain.Pack(); res.Descriptors[0].Operations != packed {
 				t.Fatalf("descriptor operations 0x%x, want 0x%x", res.Descriptors[0].Operations, packed)
@@ -206,9 +208,9 @@ func TestRoundTripChains(t *testing.T) {
 		})
 	}
 	content := strings.Repeat("payload bytes 0123456789\n", 300)
-	for _, ops := range []string{"raw", "gzip", "bzip2", "xz", "zstd", "gzip|xz", "zstd|bzip2|gzip", "xz|xz"} {
-		t.Run("file "+ops, func(t *testing.T) {
-			chain, _ := ParseChain(ops)
+	for _, spelling := range []string{"raw", "gzip", "bzip2", "xz", "zstd", "gzip|xz", "zstd|bzip2|gzip", "xz|xz"} {
+		t.Run("file "+spelling, func(t *testing.T) {
+			chain, _ := ops.ParseChain(spelling)
 			path, _ := writePackage(t, baseSpec(Slot{ID: "f", Reader: strings.NewReader(content), Operations: chain, Target: "etc/f.conf"}))
 			p, err := Open(ctx, path)
 			if err != nil {
@@ -241,7 +243,7 @@ func TestTinyRawSlotIsStoredGzipped(t *testing.T) {
 	for _, content := range []string{"", "x", "fifteen bytes.."} {
 		t.Run(strings.Repeat("#", len(content)), func(t *testing.T) {
 			path, res := writePackage(t, baseSpec(Slot{ID: "tiny", Reader: strings.NewReader(content), Target: "t"}))
-			if res.Descriptors[0].Operations != uint64(OpGzip) || res.Descriptors[0].Size < minStoredSlot {
+			if res.Descriptors[0].Operations != uint64(ops.Gzip) || res.Descriptors[0].Size < minStoredSlot {
 				t.Fatalf("descriptor %+v: want gzip and at least 16 stored bytes", res.Descriptors[0])
 			}
 			if res.Metadata.Slots[0].Operations != "gzip" {
@@ -268,7 +270,7 @@ func TestDeterministicPackages(t *testing.T) {
 	spec := func() Spec {
 		s := baseSpec(
 			Slot{ID: "tree", Path: tree},
-			Slot{ID: "cfg", Reader: strings.NewReader("a = 1\nb = 2\n"), Operations: Chain{OpGzip}, Target: "etc/cfg"},
+			Slot{ID: "cfg", Reader: strings.NewReader("a = 1\nb = 2\n"), Operations: ops.Chain{ops.Gzip}, Target: "etc/cfg"},
 		)
 		s.Runtime = RuntimeEnv{Unset: []string{"*"}, Pass: []string{"PATH", "FLAVOR_*"}, Set: map[string]string{"B": "2", "A": "1"}}
 		s.Extra = map[string]any{"provenance": map[string]string{"z": "1", "a": "2"}, "flavor": "ssl is: x86_64"}
@@ -306,10 +308,16 @@ func TestDeterministicPackages(t *testing.T) {
 			t.Fatalf("extra keys: %v", p.Metadata().Extra)
 		}
 	})
-	t.Run("SOURCE_DATE_EPOCH is honoured", func(t *testing.T) {
+	t.Run("the environment is not read", func(t *testing.T) {
 		t.Setenv("SOURCE_DATE_EPOCH", "1234567890")
-		a := write("c.psp")
-		if b := write("d.psp"); !bytes.Equal(a, b) {
+		if !bytes.Equal(write("x.psp"), func() []byte { t.Setenv("SOURCE_DATE_EPOCH", ""); return write("y.psp") }()) {
+			t.Fatal("SOURCE_DATE_EPOCH in the environment changed the bytes; only WithSourceDateEpoch may")
+		}
+	})
+	t.Run("WithSourceDateEpoch is honoured", func(t *testing.T) {
+		epoch := WithSourceDateEpoch(time.Unix(1234567890, 0))
+		a := write("c.psp", epoch)
+		if b := write("d.psp", epoch); !bytes.Equal(a, b) {
 			t.Fatal("two writes with SOURCE_DATE_EPOCH differ")
 		}
 		p, err := NewPackage(context.Background(), bytes.NewReader(a), int64(len(a)))

@@ -10,14 +10,17 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/flavor-dev/flavor/ops"
 )
 
 // craftSlot is one slot of a hand-made package.
 type craftSlot struct {
 	id, target string
 	content    []byte // decoded content (a tar stream when ops start with tar)
-	ops        Chain
+	ops        ops.Chain
 	perm       uint16
+	original   int64 // descriptor original_size; 0: the length of content
 }
 
 // craft describes a package laid out the way another builder lays it out.
@@ -86,8 +89,12 @@ func (c craft) build(t testing.TB) []byte {
 			out = append(out, 0)
 		}
 		packed, _ := s.ops.Pack()
+		original := uint64(len(s.content))
+		if s.original != 0 {
+			original = uint64(s.original)
+		}
 		descs = append(descs, Descriptor{ID: uint64(i), NameHash: NameHash(s.id), Offset: uint64(len(out)),
-			Size: uint64(len(st[i].data)), OriginalSize: uint64(len(s.content)), Operations: packed,
+			Size: uint64(len(st[i].data)), OriginalSize: original, Operations: packed,
 			Checksum: ChecksumPrefix(st[i].sum), Priority: 1, Lifecycle: LifecycleRuntime, Permissions: s.perm})
 		out = append(out, st[i].data...)
 	}
@@ -134,9 +141,9 @@ func TestForeignShapes(t *testing.T) {
 	ctx := context.Background()
 	tarball := smallTar(t)
 	slots := []craftSlot{
-		{"app", "{workenv}", tarball, Chain{OpTar, OpGzip}, 0o600},
-		{"odd", "etc/odd.txt", []byte("thirty-seven bytes of slot content!!\n"), nil, 0o644},
-		{"cfg", "etc/cfg.txt", []byte("k = v\n"), Chain{OpGzip}, 0o640},
+		{"app", "{workenv}", tarball, ops.Chain{ops.Tar, ops.Gzip}, 0o600, 0},
+		{"odd", "etc/odd.txt", []byte("thirty-seven bytes of slot content!!\n"), nil, 0o644, 0},
+		{"cfg", "etc/cfg.txt", []byte("k = v\n"), ops.Chain{ops.Gzip}, 0o640, 0},
 	}
 	for _, tc := range []struct {
 		name  string

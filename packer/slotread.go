@@ -175,14 +175,13 @@ func (p *Package) openSlot(ctx context.Context, i int, verify bool) (io.ReadClos
 	if err != nil {
 		return nil, err
 	}
-	chain := p.descs[i].Chain()
 	var src io.Reader = ctxReader{ctx, sr}
 	var h hash.Hash
 	if verify {
 		h = sha256.New()
 		src = io.TeeReader(src, h)
 	}
-	dec, err := decodeChain(src, chain)
+	dec, err := p.decodeSlot(i, src)
 	if err != nil {
 		if h != nil {
 			if _, derr := io.Copy(io.Discard, src); derr == nil {

@@ -214,7 +214,7 @@ func (p *Package) CheckEntries(ctx context.Context, i int) error {
 		return fmt.Errorf("checking the entries of %s: %w", p.slotName(i), err)
 	}
 	defer rc.Close()
-	if err := scanTar(ctxReader{ctx, rc}, newTarGuard(nil, ".")); err != nil {
+	if err := scanTar(ctxReader{ctx, rc}, newTarGuard(nil, "."), p.sizeBudget(i)); err != nil {
 		if errors.Is(err, ErrUnsafeEntry) {
 			return fmt.Errorf("checking the entries of %s: %w (this package was not written by a flavor that applies the slot rule, or was changed after; pack it again)", p.slotName(i), err)
 		}

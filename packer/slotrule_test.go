@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/flavor-dev/flavor/ops"
 )
 
 // writeSlotPackage writes a package with one tar slot read from tarBytes, or an error.
@@ -23,7 +25,7 @@ func writeSlotPackage(t *testing.T, slot Slot) (string, error) {
 		slot.ID = "tree"
 	}
 	if slot.Operations == nil {
-		slot.Operations = Chain{OpTar, OpGzip}
+		slot.Operations = ops.Chain{ops.Tar, ops.Gzip}
 	}
 	_, err := Write(context.Background(), out, Spec{
 		Launcher: []byte("#!/bin/sh\nexit 0\n"), Name: "rule", Version: "1",

@@ -226,14 +226,12 @@ func TestTrust(t *testing.T) {
 			}
 		})
 	}
-	t.Run("minimal warns", func(t *testing.T) {
-		p, err := Open(ctx, path, WithTrustedKeys(otherKey), WithLevel(LevelMinimal))
-		if err != nil {
-			t.Fatal(err)
+	// A pin is honoured at every level or refused: minimal and none do not check the signature.
+	for _, l := range []Level{LevelMinimal, LevelNone} {
+		for _, k := range [][]byte{otherKey, signer} {
+			if _, err := Open(ctx, path, WithTrustedKeys(k), WithLevel(l)); !errors.Is(err, ErrInvalidInput) {
+				t.Fatalf("trusted keys at %s: %v, want ErrInvalidInput", l, err)
+			}
 		}
-		defer p.Close()
-		if w := p.Warnings(); len(w) != 1 || !errors.Is(w[0].Err, ErrUntrusted) {
-			t.Fatalf("warnings %v", w)
-		}
-	})
+	}
 }

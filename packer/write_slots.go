@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/flavor-dev/flavor/ops"
 )
 
 // minStoredSlot is the shortest stored slot FlavorPack's Go launcher reads correctly.
@@ -59,7 +61,7 @@ func (h *hashWriter) Write(b []byte) (int, error) {
 }
 
 func encodeSlot(ctx context.Context, out io.Writer, i int, sl Slot, epoch *time.Time, o *options) (slotOutput, error) {
-	res := slotOutput{chain: append(Chain{}, sl.Operations...), source: sl.Source, target: sl.Target, perm: sl.Permissions}
+	res := slotOutput{chain: append(ops.Chain{}, sl.Operations...), source: sl.Source, target: sl.Target, perm: sl.Permissions}
 	var (
 		input io.Reader // nil when a directory is tarred
 		isDir bool
@@ -85,7 +87,7 @@ func encodeSlot(ctx context.Context, out io.Writer, i int, sl Slot, epoch *time.
 			res.perm = st.Mode() & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)
 		}
 		if isDir && sl.Operations == nil {
-			res.chain = Chain{OpTar, OpZstd}
+			res.chain = ops.Chain{ops.Tar, ops.Zstd}
 		}
 		if isDir && !res.chain.HasTar() {
 			return res, fmt.Errorf("%s is a directory but operations %q do not start with tar: %w", sl.Path, res.chain, ErrInvalidInput)
@@ -145,7 +147,7 @@ func encodeSlot(ctx context.Context, out io.Writer, i int, sl Slot, epoch *time.
 
 // checkInput looks at the start of a stream: a tar chain needs a tar stream, and a raw stream
 // under 16 bytes gets the gzip operation (see Slot.Operations).
-func checkInput(r io.Reader, chain *Chain) (io.Reader, error) {
+func checkInput(r io.Reader, chain *ops.Chain) (io.Reader, error) {
 	head := make([]byte, 512)
 	n, err := io.ReadFull(r, head)
 	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
@@ -156,7 +158,7 @@ func checkInput(r io.Reader, chain *Chain) (io.Reader, error) {
 		return nil, fmt.Errorf("operations start with tar but the input is %w", errNotTar)
 	}
 	if len(*chain) == 0 && n < minStoredSlot {
-		*chain = Chain{OpGzip}
+		*chain = ops.Chain{ops.Gzip}
 	}
 	return io.MultiReader(bytes.NewReader(head), r), nil
 }

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/gzip"
+
+	"github.com/flavor-dev/flavor/ops"
 )
 
 // Spec describes a package to write.
@@ -57,7 +59,7 @@ type Slot struct {
 	// Operations to apply. Default: tar+zstd for a directory, raw otherwise. A raw slot under 16
 	// bytes is stored gzip-compressed instead, because FlavorPack's Go launcher misreads stored
 	// slots shorter than 16 bytes (pspf-2025.md §13.6); the descriptor and metadata say gzip.
-	Operations Chain
+	Operations ops.Chain
 	Purpose    string // data (default), code, config, media
 	Lifecycle  string // runtime (default), init, startup, …; written to the metadata as given
 	Priority   uint8
@@ -89,7 +91,7 @@ type slotOutput struct {
 	size     int64
 	original int64
 	sum      [32]byte
-	chain    Chain
+	chain    ops.Chain
 	perm     fs.FileMode
 	source   string
 	target   string
@@ -218,8 +220,8 @@ func (s Spec) validate() error {
 			return fmt.Errorf("slot %d (%s): set exactly one of Path and Reader: %w", i, sl.ID, ErrInvalidInput)
 		}
 		ids[sl.ID] = true
-		if err := sl.Operations.validate(); err != nil {
-			return fmt.Errorf("slot %d (%s): %w", i, sl.ID, err)
+		if err := sl.Operations.Validate(); err != nil {
+			return fmt.Errorf("slot %d (%s): %w: %w", i, sl.ID, err, ErrInvalidInput)
 		}
 		if _, err := ParsePurpose(sl.Purpose); err != nil {
 			return fmt.Errorf("slot %d (%s): %w", i, sl.ID, err)

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/flavor-dev/flavor/ops"
 )
 
 func TestWriteRejects(t *testing.T) {
@@ -25,9 +27,9 @@ func TestWriteRejects(t *testing.T) {
 		{"duplicate id", func(s *Spec) { s.Slots = append(s.Slots, Slot{ID: "a", Reader: strings.NewReader("x")}) }, "used twice"},
 		{"path and reader", func(s *Spec) { s.Slots[0].Path = "/etc" }, "exactly one"},
 		{"bad lifecycle", func(s *Spec) { s.Slots[0].Lifecycle = "runtme" }, `did you mean "runtime"`},
-		{"tar after gzip", func(s *Spec) { s.Slots[0].Operations = Chain{OpGzip, OpTar} }, "first"},
-		{"tar chain on a non-tar stream", func(s *Spec) { s.Slots[0].Operations = Chain{OpTar, OpGzip} }, "not a tar"},
-		{"encryption", func(s *Spec) { s.Slots[0].Operations = Chain{OpAES256GCM} }, "unsupported"},
+		{"tar after gzip", func(s *Spec) { s.Slots[0].Operations = ops.Chain{ops.Gzip, ops.Tar} }, "first"},
+		{"tar chain on a non-tar stream", func(s *Spec) { s.Slots[0].Operations = ops.Chain{ops.Tar, ops.Gzip} }, "not a tar"},
+		{"encryption", func(s *Spec) { s.Slots[0].Operations = ops.Chain{ops.AES256GCM} }, "unsupported"},
 		{"reserved extra key", func(s *Spec) { s.Extra = map[string]any{"slots": 1} }, "reserved"},
 		{"reserved extra key in another case", func(s *Spec) { s.Extra = map[string]any{"Build": 1} }, "reserved"},
 		{"metadata over 1 MiB", func(s *Spec) { s.Description = strings.Repeat("x", MaxMetadataJSON) }, "1048576"},

@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/klauspost/compress/zstd"
+
+	"github.com/flavor-dev/flavor/ops"
 )
 
 // cpuSeconds is the CPU time (user+system) this process has used.
@@ -46,7 +48,7 @@ func BenchmarkZstdEncoder(b *testing.B) {
 		name string
 		new  func(w io.Writer) (io.WriteCloser, error)
 	}{
-		{"frames", func(w io.Writer) (io.WriteCloser, error) { return newZstdWriter(w, runtime.GOMAXPROCS(0)) }},
+		{"frames", func(w io.Writer) (io.WriteCloser, error) { return ops.NewWriter(ops.Zstd, w, runtime.GOMAXPROCS(0)) }},
 		{"klauspost-stream", func(w io.Writer) (io.WriteCloser, error) { return zstd.NewWriter(w) }},
 		{"klauspost-concurrent-blocks", func(w io.Writer) (io.WriteCloser, error) {
 			return zstd.NewWriter(w, zstd.WithConcurrentBlocks(true))

@@ -133,6 +133,9 @@ func readEntry(path string, n *yaml.Node, inCollection, strict bool) (e entry) {
 	c := &checker{file: path, strict: strict, entry: inCollection}
 	e = entry{file: path, line: deref(n).Line}
 	defer func() { e.warns = c.warns }()
+	if m := deref(n); m.Kind == yaml.MappingNode {
+		e.id = identity(m)
+	}
 	x, err := c.expand(n, "")
 	if err != nil {
 		e.err = err
@@ -161,21 +164,37 @@ func readEntry(path string, n *yaml.Node, inCollection, strict bool) (e entry) {
 }
 
 // identity reads name, category and version from a definition mapping without checking
-// anything else, to name a package whose definition has a problem.
+// anything else, to name a package whose definition has a problem: the mapping's own keys
+// (the last of repeated ones), else those of the mappings it merges.
 func identity(m *yaml.Node) Ref {
 	var r Ref
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		v := deref(m.Content[i+1])
-		if v.Kind != yaml.ScalarNode {
-			continue
+	var merged []*yaml.Node
+	set := func(dst *string, v *yaml.Node, own bool) {
+		if v.Kind == yaml.ScalarNode && (own || *dst == "") {
+			*dst = strings.TrimSpace(v.Value)
 		}
-		switch m.Content[i].Value {
-		case "name":
-			r.Name = strings.TrimSpace(v.Value)
-		case "category":
-			r.Category = strings.TrimSpace(v.Value)
-		case "version":
-			r.Version = strings.TrimSpace(v.Value)
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := m.Content[i], deref(m.Content[i+1])
+		switch {
+		case k.Tag == "!!merge" && v.Kind == yaml.SequenceNode:
+			merged = append(merged, v.Content...)
+		case k.Tag == "!!merge":
+			merged = append(merged, v)
+		case k.Value == "name":
+			set(&r.Name, v, true)
+		case k.Value == "category":
+			set(&r.Category, v, true)
+		case k.Value == "version":
+			set(&r.Version, v, true)
+		}
+	}
+	for _, n := range merged {
+		if n = deref(n); n.Kind == yaml.MappingNode && len(merged) < 100 {
+			id := identity(n)
+			set(&r.Name, &yaml.Node{Kind: yaml.ScalarNode, Value: id.Name}, false)
+			set(&r.Category, &yaml.Node{Kind: yaml.ScalarNode, Value: id.Category}, false)
+			set(&r.Version, &yaml.Node{Kind: yaml.ScalarNode, Value: id.Version}, false)
 		}
 	}
 	return r
@@ -423,6 +442,10 @@ func (l *loader) parseVersion(p *Package, file string, line int) (version.Versio
 		return v, nil
 	}
 	why := strings.TrimPrefix(err.Error(), fmt.Sprintf("parsing version %q: %v: ", p.Version, version.ErrInvalid))
-	return v, specErr(file, line, nil, "version %q cannot be ordered (%s): no selector such as \">=0\" selects it, only the exact %s does; make it a version that starts with a digit",
+	se := specErr(file, line, nil, "version %q cannot be ordered (%s): no selector such as \">=0\" selects it, only the exact %s does; make it a version that starts with a digit",
 		p.Version, why, p.ID())
+	if l.opts.strict {
+		se.Msg += " (an error because loading is strict)"
+	}
+	return v, se
 }

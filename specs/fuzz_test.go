@@ -19,6 +19,10 @@ func FuzzParseEntries(f *testing.F) {
 		"- a\n- b\n",
 		"name: [a\n",
 		"&a [*a]",
+		"name: a\nrequires:\n- &d {name: b}\n- <<: *d\n  name: c\n",
+		"packages:\n- &p {name: a, version: \"1\"}\n- <<: [*p, {x: 1}]\n  name: b\n  name: c\n",
+		"a: &a {<<: *a}\n",
+		"<<: 3\n",
 	} {
 		f.Add([]byte(s), false)
 		f.Add([]byte(s), true)

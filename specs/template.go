@@ -26,6 +26,12 @@ type templateData struct {
 	Package  packageInfo
 }
 
+// root is the value templates execute on: a map, as in luet, so that `index . "key"` on the
+// root finds nothing instead of failing (published trees do that in shared templates).
+func (d *templateData) root() map[string]any {
+	return map[string]any{"Values": d.Values, "Flavor": d.Flavor, "Platform": d.Platform, "Package": d.Package}
+}
+
 // packageInfo is .Package in templates.
 type packageInfo struct {
 	Name, Category, Version string
@@ -181,7 +187,7 @@ func (c *compiled) execute(data *templateData) (out []byte, prefixLines int, err
 		}
 	}
 	prefixLines = bytes.Count(b.Bytes(), []byte("\n"))
-	if err := c.t.Execute(&b, data); err != nil {
+	if err := c.t.Execute(&b, data.root()); err != nil {
 		return nil, 0, specErr(c.t.Name(), templateLine(err), nil, "%s", cleanTemplateError(err))
 	}
 	return b.Bytes(), prefixLines, nil
@@ -191,7 +197,8 @@ func (c *compiled) execute(data *templateData) (out []byte, prefixLines int, err
 func templateLine(err error) int {
 	msg := err.Error()
 	msg = strings.TrimPrefix(msg, "template: ")
-	// NAME may hold ':' only in odd paths; the line follows the last ".yaml:".
+	// The line follows the last ".yaml:": "unclosed action started at NAME:LINE" names the line
+	// where the mistake is, not the end of the file.
 	i := strings.LastIndex(msg, ".yaml:")
 	if i < 0 {
 		return 0
@@ -205,7 +212,7 @@ func templateLine(err error) int {
 // SpecError already says.
 func cleanTemplateError(err error) string {
 	msg := strings.TrimPrefix(err.Error(), "template: ")
-	i := strings.LastIndex(msg, ".yaml:")
+	i := strings.Index(msg, ".yaml:")
 	if i < 0 {
 		return msg
 	}

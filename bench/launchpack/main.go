@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/flavor-dev/flavor/ops"
 	"github.com/flavor-dev/flavor/packer"
 )
 
@@ -47,13 +48,13 @@ func pack(args []string) error {
 	dir := fs.String("dir", "", "directory to pack as one tar slot")
 	command := fs.String("command", "", "execution command")
 	out := fs.String("out", "", "output .psp")
-	ops := fs.String("ops", "tar.zst", "operations")
+	opsFlag := fs.String("ops", "tar.zst", "operations")
 	fs.Parse(args)
 	l, err := os.ReadFile(*launcher)
 	if err != nil {
 		return err
 	}
-	chain, err := packer.ParseChain(*ops)
+	chain, err := ops.ParseChain(*opsFlag)
 	if err != nil {
 		return err
 	}

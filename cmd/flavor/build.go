@@ -40,6 +40,7 @@ func buildCommand() *cli.Command {
 			&cli.StringFlag{Name: "pull", Usage: "fetch missing artifacts from `REPO` before building them"},
 			&cli.StringFlag{Name: "cache", Usage: "artifact cache `DIR` (default: $FLAVOR_CACHE, $XDG_CACHE_HOME/flavor or ~/.cache/flavor)"},
 			&cli.BoolFlag{Name: "all", Usage: "build every package of the trees"},
+			&cli.BoolFlag{Name: "strict", Usage: "make what luet ignores in the trees (unknown keys, repeated keys, odd names, unorderable versions) an error of the package that has it"},
 			&cli.StringFlag{Name: "progress", Value: "auto", EnvVars: []string{"FLAVOR_PROGRESS"}, Usage: "`MODE` of showing progress: auto, plain, tty, json or none"},
 		},
 		Action: buildAction,
@@ -94,6 +95,9 @@ func buildAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	for _, p := range res.Warnings {
+		o.warnf("%v%s", p.Err, packagesNote(p.Packages, ""))
+	}
 	return o.result(buildJSON(res), func(w io.Writer) error { return printBuild(w, buildJSON(res)) })
 }
 
@@ -102,6 +106,7 @@ func buildRequest(c *cli.Context) (builder.Request, error) {
 	req := builder.Request{
 		Trees: c.StringSlice("tree"), Packages: c.Args().Slice(), All: c.Bool("all"),
 		Flavor: c.String("flavor"), Values: c.StringSlice("values"), Destination: c.String("destination"),
+		Strict: c.Bool("strict"),
 	}
 	if len(req.Packages) == 0 && !req.All {
 		return req, errors.New("build: name the packages to build (e.g. flavor build --tree . cat/name), or give --all")
@@ -124,6 +129,13 @@ func buildRequest(c *cli.Context) (builder.Request, error) {
 // buildOptions turns flags into build options.
 func buildOptions(c *cli.Context, r *renderer) ([]builder.Option, error) {
 	opts := []builder.Option{builder.WithJobs(c.Int("jobs")), builder.WithLogger(buildLogger(c)), builder.WithProgress(r.update)}
+	epoch, err := sourceDateEpoch()
+	if err != nil {
+		return nil, err
+	}
+	if epoch != nil {
+		opts = append(opts, builder.WithSourceDateEpoch(*epoch))
+	}
 	if dir := c.String("cache"); dir != "" {
 		opts = append(opts, builder.WithCacheDir(dir))
 	}

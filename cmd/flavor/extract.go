@@ -21,10 +21,13 @@ func extractCommand() *cli.Command {
 		Description: "The package is checked like `flavor verify` (header, then every selected slot's bytes)\n" +
 			"before anything is written, so a damaged slot leaves the directory untouched. Slots are\n" +
 			"unpacked with the launcher's rules: absolute names, \"..\", links leaving --out, devices and\n" +
-			"fifos are refused. Tar slots unpack at --out; single-file slots go to their target.",
+			"fifos are refused, and a slot that decodes to more than its signed size is refused before\n" +
+			"the excess is written. Setuid and setgid bits are stripped unless --keep-setuid.\n" +
+			"Tar slots unpack at --out; single-file slots go to their target.",
 		Flags: append(trustFlags(),
 			&cli.StringSliceFlag{Name: "slot", Aliases: []string{"s"}, Usage: "extract only slot `N` or ID (repeat for several; default: all)"},
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "(required) directory to extract into; created when missing"},
+			&cli.BoolFlag{Name: "keep-setuid", Usage: "keep the setuid and setgid bits of the package's files (stripped by default)"},
 		),
 		Action: extractAction,
 	}
@@ -76,7 +79,7 @@ func extractAction(c *cli.Context) error {
 	}
 	res := extractResult{Package: path, Out: out}
 	for _, i := range slots {
-		written, err := p.ExtractSlot(ctx, i, out)
+		written, err := p.ExtractSlot(ctx, i, out, packer.WithSetuid(c.Bool("keep-setuid")))
 		if err != nil {
 			return extractFailure(err)
 		}

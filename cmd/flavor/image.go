@@ -79,6 +79,13 @@ func imageImport(c *cli.Context) error {
 		return errors.New("image import: --tag is required when loading into the engine or pushing (e.g. --tag busybox:arm64)")
 	}
 	opts := []oci.Option{oci.WithLogger(o.logger())}
+	epoch, err := sourceDateEpoch()
+	if err != nil {
+		return fmt.Errorf("image import: %w", err)
+	}
+	if epoch != nil {
+		opts = append(opts, oci.WithSourceDateEpoch(*epoch))
+	}
 	ctx := c.Context
 	img, err := oci.NewBaseImage(ctx, c.Args().First(), p, opts...)
 	if err != nil {

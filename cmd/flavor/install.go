@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
-	"sync"
 
 	"github.com/urfave/cli/v2"
 
@@ -25,27 +24,18 @@ func installFlags() []cli.Flag {
 }
 
 // pipelineOptions turns the flags the lock-and-build commands share into pipeline options:
-// the engine (opened by the pipeline only for [install] entries), the launchers, cache and
-// jobs, and the progress of resolution and builds rendered on the error stream. The returned
-// function stops the renderer (more calls do nothing); Pack's first event stops it too, so
-// packing progress does not draw under the build bars.
-func pipelineOptions(c *cli.Context, o *output, launchers bundle.LauncherSource) ([]pipeline.Option, func()) {
+// the engine (opened by the pipeline only for [install] entries), the launchers, cache and jobs,
+// and the progress of resolution and builds, shown by r.
+func pipelineOptions(c *cli.Context, o *output, launchers bundle.LauncherSource, r *renderer) []pipeline.Option {
 	bopts := []builder.Option{builder.WithJobs(c.Int("jobs"))}
+	// A bad SOURCE_DATE_EPOCH is reported by lockAction and packOptions, which return errors.
+	if epoch, err := sourceDateEpoch(); err == nil && epoch != nil {
+		bopts = append(bopts, builder.WithSourceDateEpoch(*epoch))
+	}
 	if dir := c.String("cache"); dir != "" {
 		bopts = append(bopts, builder.WithCacheDir(dir))
 	}
-	mode := progressNone
-	switch o.progress {
-	case "plain":
-		mode = progressPlain
-	case "tty":
-		mode = progressTTY
-	case "json":
-		mode = progressJSON
-	}
-	r := newRenderer(mode, o.err)
-	var once sync.Once
-	stop := func() { once.Do(r.close) }
+	notes := !o.quiet && !o.json
 	opts := []pipeline.Option{
 		pipeline.WithLogger(o.logger()),
 		pipeline.WithBuildOptions(bopts...),
@@ -56,20 +46,27 @@ func pipelineOptions(c *cli.Context, o *output, launchers bundle.LauncherSource)
 			case lock.StageBuild:
 				r.update(u.Build)
 			case lock.StageResolved:
-				if mode == progressPlain || mode == progressTTY {
-					how := "resolved"
-					if u.Locked {
-						how = "locked"
-					}
-					o.notef("[%s] %s → %s (%s, %s)", u.System, u.InstallID, u.Package, u.Flavor, how)
-				}
+				r.resolved(u, notes)
 			}
 		}),
 	}
 	for _, p := range platformFlags(c) {
 		opts = append(opts, pipeline.WithPlatforms(p))
 	}
-	return opts, stop
+	return opts
+}
+
+// progressModeOf is the progress mode of --progress as newOutput settled it.
+func progressModeOf(o *output) progressMode {
+	switch o.progress {
+	case "plain":
+		return progressPlain
+	case "tty":
+		return progressTTY
+	case "json":
+		return progressJSON
+	}
+	return progressNone
 }
 
 // platformFlags reads --platform (repeatable, comma-separated).

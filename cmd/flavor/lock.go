@@ -56,6 +56,9 @@ func lockAction(c *cli.Context) error {
 	if c.NArg() > 0 && !c.Bool("update") {
 		return fmt.Errorf("lock: install ids (%s) are only read with --update", c.Args().First())
 	}
+	if _, err := sourceDateEpoch(); err != nil {
+		return fmt.Errorf("lock: %w", err)
+	}
 	path, err := findManifest(c.String("manifest"))
 	if err != nil {
 		return err
@@ -68,7 +71,9 @@ func lockAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	opts, stop := pipelineOptions(c, o, launchers)
+	r := newRenderer(progressModeOf(o), o.err)
+	defer r.close()
+	opts := pipelineOptions(c, o, launchers, r)
 	if c.Bool("update") {
 		if c.NArg() == 0 {
 			opts = append(opts, pipeline.WithUpdateAll())
@@ -77,7 +82,7 @@ func lockAction(c *cli.Context) error {
 		}
 	}
 	res, err := pipeline.Lock(c.Context, m, opts...)
-	stop()
+	r.close()
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -106,10 +105,11 @@ func packAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	opts, stop := pipelineOptions(c, o, launchers)
-	popts, err := packOptions(c, o, key, stop)
+	r := newRenderer(progressModeOf(o), o.err)
+	defer r.close()
+	opts := pipelineOptions(c, o, launchers, r)
+	popts, err := packOptions(c, o, key, r)
 	if err != nil {
-		stop()
 		return err
 	}
 	opts = append(opts, pipeline.WithPackOptions(popts...))
@@ -120,7 +120,7 @@ func packAction(c *cli.Context) error {
 		o.warnf("no signing key given (--key-seed, FLAVOR_SEED, --private-key or [signing] in %s): signed with a throwaway key %x, so these packages cannot be verified against a trusted key", m.File(), key.Public())
 	}
 	packed, err := pipeline.Pack(c.Context, m, opts...)
-	stop()
+	r.close()
 	var outs []bundle.Output
 	var installed *installReport
 	if packed != nil {
@@ -179,7 +179,7 @@ func installReportOf(res *pipeline.LockResult) *installReport {
 }
 
 // packOptions turns the flags into bundle options.
-func packOptions(c *cli.Context, o *output, key bundle.Key, stopBuildProgress func()) ([]bundle.Option, error) {
+func packOptions(c *cli.Context, o *output, key bundle.Key, r *renderer) ([]bundle.Option, error) {
 	level, err := packer.ParseLevel(c.String("validation"))
 	if err != nil {
 		return nil, fmt.Errorf("--validation: %w", err)
@@ -189,7 +189,14 @@ func packOptions(c *cli.Context, o *output, key bundle.Key, stopBuildProgress fu
 		bundle.WithLogger(o.logger()),
 		bundle.WithToolVersion(version),
 		bundle.WithCheckLevel(level),
-		bundle.WithProgress(packProgress(o, stopBuildProgress)),
+		bundle.WithProgress(r.pack),
+	}
+	epoch, err := sourceDateEpoch()
+	if err != nil {
+		return nil, err
+	}
+	if epoch != nil {
+		opts = append(opts, bundle.WithSourceDateEpoch(*epoch))
 	}
 	if out := c.String("output"); out != "" {
 		if isOutputFile(out) {
@@ -228,47 +235,4 @@ func findManifest(given string) (string, error) {
 		}
 	}
 	return "", errors.New("no flavor.toml or pyproject.toml in the working directory; give one with --manifest")
-}
-
-// packProgress renders bundle updates on the error writer in the --progress style, after
-// stopping the build progress (the lock phase is over when packing starts).
-func packProgress(o *output, stopBuildProgress func()) func(bundle.Update) {
-	render := packRenderer(o)
-	return func(u bundle.Update) {
-		stopBuildProgress()
-		render(u)
-	}
-}
-
-func packRenderer(o *output) func(bundle.Update) {
-	switch o.progress {
-	case "json":
-		return func(u bundle.Update) {
-			writeJSONLine(o.err, map[string]any{"platform": u.Platform, "path": u.Path, "stage": u.Stage, "slot": u.Slot, "done": u.Done, "total": u.Total})
-		}
-	case "tty":
-		return func(u bundle.Update) {
-			switch u.Stage {
-			case bundle.StageSlot:
-				fmt.Fprintf(o.err, "\r\033[K%s: %s: %s", u.Platform, u.Slot, bytesize(u.Done))
-			case bundle.StageSlotDone:
-				fmt.Fprintf(o.err, "\r\033[K%s: %s: %s stored\n", u.Platform, u.Slot, bytesize(u.Done))
-			}
-		}
-	case "plain":
-		return func(u bundle.Update) {
-			if u.Stage == bundle.StageSlotDone {
-				fmt.Fprintf(o.err, "%s: %s: %s stored\n", u.Platform, u.Slot, bytesize(u.Done))
-			}
-		}
-	}
-	return func(bundle.Update) {}
-}
-
-// writeJSONLine writes v as one line of JSON.
-func writeJSONLine(w io.Writer, v any) {
-	b, err := json.Marshal(v)
-	if err == nil {
-		w.Write(append(b, '\n'))
-	}
 }

@@ -141,3 +141,33 @@ func buildPlatforms(t *testing.T, args ...string) []platform.Platform {
 	}
 	return got
 }
+
+// TestSourceDateEpochRead checks that the one reader of SOURCE_DATE_EPOCH refuses a bad value
+// for every command that uses it, and that a good one reaches the libraries (image import's
+// config records it as the creation time).
+func TestSourceDateEpochRead(t *testing.T) {
+	dir := t.TempDir()
+	rootfs := filepath.Join(dir, "rootfs")
+	os.MkdirAll(rootfs, 0o755)
+	os.WriteFile(filepath.Join(rootfs, "f"), []byte("x"), 0o644)
+	t.Setenv("SOURCE_DATE_EPOCH", "yesterday")
+	for _, args := range [][]string{
+		{"image", "import", rootfs, "--platform", "linux/amd64", "--oci-layout", filepath.Join(dir, "l")},
+		{"pack", "-m", exampleManifest, "--launcher-bin", launcherBin, "-o", filepath.Join(dir, "out")},
+		{"lock", "-m", exampleManifest},
+		{"build", "--all", "--tree", dir}, // refused before the engine is opened
+	} {
+		_, stderr, code := runApp(t, args...)
+		if code == 0 || !strings.Contains(stderr, `SOURCE_DATE_EPOCH="yesterday"`) {
+			t.Errorf("%v: exit %d, stderr %q; want the bad SOURCE_DATE_EPOCH named", args, code, stderr)
+		}
+	}
+	t.Setenv("SOURCE_DATE_EPOCH", " 86400 ")
+	if p, err := sourceDateEpoch(); err != nil || p == nil || p.Unix() != 86400 {
+		t.Fatalf("sourceDateEpoch() = %v, %v", p, err)
+	}
+	t.Setenv("SOURCE_DATE_EPOCH", "")
+	if p, err := sourceDateEpoch(); err != nil || p != nil {
+		t.Fatalf("unset: %v, %v", p, err)
+	}
+}

@@ -12,6 +12,8 @@ import (
 	"golang.org/x/term"
 
 	"github.com/flavor-dev/flavor/builder"
+	"github.com/flavor-dev/flavor/bundle"
+	"github.com/flavor-dev/flavor/lock"
 )
 
 // progressMode is how build progress is shown on the error stream.
@@ -44,11 +46,13 @@ func parseProgress(s string, w io.Writer) (progressMode, error) {
 	return 0, fmt.Errorf("--progress %q: want auto, plain, tty, json or none", s)
 }
 
-// renderer shows builder.Update events. The build library calls update from one goroutine at a
-// time.
+// renderer shows a command's progress in one output mode: the build events (update), the
+// resolution of [install] entries (resolved) and the slots of the packages written (pack). One
+// renderer serves a whole command, so a pack's builds and its packaging share one live view.
 type renderer struct {
 	mode progressMode
 	w    io.Writer
+	mu   sync.Mutex // pack events may come from several goroutines; builds call one at a time
 
 	// tty mode
 	p       *mpb.Progress
@@ -84,8 +88,10 @@ func newRenderer(mode progressMode, w io.Writer) *renderer {
 	return r
 }
 
-// close stops the live view, leaving its last frame.
+// close stops the live view, leaving its last frame. More calls do nothing.
 func (r *renderer) close() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if r.p == nil {
 		return
 	}
@@ -101,6 +107,8 @@ func (r *renderer) close() {
 
 // update is the builder.WithProgress callback.
 func (r *renderer) update(u builder.Update) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	switch r.mode {
 	case progressPlain:
 		r.plain(u)
@@ -207,14 +215,77 @@ func (r *renderer) tty(u builder.Update) {
 	if s == "" {
 		return
 	}
-	b := r.bars[prefix(u)]
+	r.bar(prefix(u)).set(s)
+}
+
+// resolved shows how an [install] entry was resolved (plain and tty modes) when notes is set.
+func (r *renderer) resolved(u lock.Update, notes bool) {
+	if !notes || (r.mode != progressPlain && r.mode != progressTTY) {
+		return
+	}
+	how := "resolved"
+	if u.Locked {
+		how = "locked"
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	fmt.Fprintf(r.out(), "[%s] %s → %s (%s, %s)\n", u.System, u.InstallID, u.Package, u.Flavor, how)
+}
+
+// pack is the bundle.WithProgress callback: each slot as it is encoded, and stored.
+func (r *renderer) pack(u bundle.Update) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch r.mode {
+	case progressJSON:
+		writeJSONLine(r.w, map[string]any{"platform": u.Platform, "path": u.Path, "stage": u.Stage, "slot": u.Slot, "done": u.Done, "total": u.Total})
+	case progressPlain:
+		if u.Stage == bundle.StageSlotDone {
+			fmt.Fprintf(r.w, "%s: %s: %s stored\n", u.Platform, u.Slot, bytesize(u.Done))
+		}
+	case progressTTY:
+		if r.p == nil {
+			return
+		}
+		name := u.Platform + ": " + u.Slot
+		switch u.Stage {
+		case bundle.StageSlot:
+			r.bar(name).set(bytesize(u.Done))
+		case bundle.StageSlotDone:
+			if b := r.bars[name]; b != nil {
+				b.bar.Abort(true)
+				delete(r.bars, name)
+			}
+			fmt.Fprintf(r.p, "%s: %s stored\n", name, bytesize(u.Done))
+		}
+	}
+}
+
+// out is where a line goes: above the live bars in tty mode, else the error stream.
+func (r *renderer) out() io.Writer {
+	if r.p != nil {
+		return r.p
+	}
+	return r.w
+}
+
+// bar is the live line named name, made on first use.
+func (r *renderer) bar(name string) *pkgBar {
+	b := r.bars[name]
 	if b == nil {
 		b = &pkgBar{}
-		name := prefix(u)
 		b.bar = r.p.New(0, mpb.SpinnerStyle(),
 			mpb.PrependDecorators(decor.Name(name+" ", decor.WC{C: decor.DindentRight})),
 			mpb.AppendDecorators(decor.Any(func(decor.Statistics) string { return b.get() })))
 		r.bars[name] = b
 	}
-	b.set(s)
+	return b
+}
+
+// writeJSONLine writes v as one line of JSON.
+func writeJSONLine(w io.Writer, v any) {
+	b, err := json.Marshal(v)
+	if err == nil {
+		w.Write(append(b, '\n'))
+	}
 }

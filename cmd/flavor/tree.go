@@ -104,7 +104,9 @@ func reportProblems(o *output, problems []specs.Problem) {
 	for _, p := range problems {
 		if p.Warning {
 			warnings++
-			o.warnf("%v%s", p.Err, packagesNote(p.Packages, ""))
+			if warnings <= maxWarnings || o.verbose {
+				o.warnf("%v%s", p.Err, packagesNote(p.Packages, ""))
+			}
 			continue
 		}
 		errs++
@@ -113,8 +115,15 @@ func reportProblems(o *output, problems []specs.Problem) {
 		}
 		fmt.Fprintf(o.err, "flavor: error: %v%s\n", p.Err, packagesNote(p.Packages, "left out: "))
 	}
+	if warnings > maxWarnings && !o.verbose {
+		fmt.Fprintf(o.err, "flavor: %d more warning(s) not shown (--verbose shows them all)\n", warnings-maxWarnings)
+	}
 	fmt.Fprintf(o.err, "flavor: %d error(s) leaving out %d package(s), %d warning(s); the other packages loaded (--strict makes warnings errors and fails)\n", errs, len(left), warnings)
 }
+
+// maxWarnings is how many warnings are printed without --verbose: a published tree that merges
+// whole packages into references has hundreds of the same kind. Errors are always printed.
+const maxWarnings = 20
 
 func packagesNote(ids []string, prefix string) string {
 	if len(ids) == 0 {

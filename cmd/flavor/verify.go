@@ -64,12 +64,19 @@ func readTrust(c *cli.Context) (trust, error) {
 		}
 		t.keys, t.set = append(t.keys, parsed...), true
 	}
-	if env := strings.TrimSpace(os.Getenv("FLAVOR_TRUSTED_KEYS")); env != "" {
+	// As in the launcher: a set FLAVOR_TRUSTED_KEYS that names no key is an error, never "unpinned".
+	if env, set := os.LookupEnv("FLAVOR_TRUSTED_KEYS"); set {
 		parsed, err := keys.ParseTrustedKeys(env)
 		if err != nil {
 			return t, fmt.Errorf("FLAVOR_TRUSTED_KEYS: %w", err)
 		}
+		if len(parsed) == 0 {
+			return t, fmt.Errorf("FLAVOR_TRUSTED_KEYS=%q names no key: list public keys (64 hex digits or key files) or unset it", env)
+		}
 		t.keys, t.set = append(t.keys, parsed...), true
+	}
+	if t.set && t.level < packer.LevelRelaxed {
+		return t, fmt.Errorf("--validation %s does not check the signature --public-key / FLAVOR_TRUSTED_KEYS pin: use relaxed or above", t.level)
 	}
 	return t, nil
 }
@@ -238,6 +245,7 @@ func checkName(err error) string {
 		{packer.ErrSlotChecksum, "slot checksums"},
 		{packer.ErrLayout, "layout"},
 		{packer.ErrUnsafeEntry, "slot contents"},
+		{packer.ErrSlotSize, "slot size"},
 		{packer.ErrUnsupportedOperation, "slot contents"},
 		{packer.ErrMalformed, "format"},
 	} {

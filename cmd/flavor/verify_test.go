@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/flavor-dev/flavor/ops"
 	"github.com/flavor-dev/flavor/packer"
 	"github.com/flavor-dev/flavor/packer/keys"
 )
@@ -55,7 +56,7 @@ func hostilePackage(t *testing.T) string {
 	path := filepath.Join(t.TempDir(), "hostile.psp")
 	_, err = packer.Write(context.Background(), path, packer.Spec{
 		Launcher: launcherBytes, Name: "hostile", Version: "1", Execution: packer.Execution{Command: "sh"},
-		Slots: []packer.Slot{{ID: "evil", Reader: &buf, Operations: packer.Chain{packer.OpTar, packer.OpGzip}}},
+		Slots: []packer.Slot{{ID: "evil", Reader: &buf, Operations: ops.Chain{ops.Tar, ops.Gzip}}},
 	}, packer.WithSigner(packer.KeyFromSeed("test123")), packer.WithoutSlotRule())
 	if err != nil {
 		t.Fatal(err)
@@ -100,6 +101,9 @@ func TestVerify(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv("FLAVOR_TRUSTED_KEYS", tc.env)
+			if tc.env == "" {
+				os.Unsetenv("FLAVOR_TRUSTED_KEYS")
+			}
 			stdout, stderr, code := runApp(t, append([]string{"verify"}, tc.args...)...)
 			if code != tc.code || !strings.Contains(stdout, tc.stdout) {
 				t.Fatalf("exit %d, stdout:\n%s\nstderr:\n%s\nwant exit %d and %q", code, stdout, stderr, tc.code, tc.stdout)
@@ -156,4 +160,31 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// A pinned key is honoured at every level or refused; a FLAVOR_TRUSTED_KEYS naming no key is an
+// error, never "unpinned".
+func TestVerifyTrustSettings(t *testing.T) {
+	psp := packExample(t)
+	for _, tc := range []struct {
+		name, env string
+		args      []string
+		stderr    string
+	}{
+		{"blank FLAVOR_TRUSTED_KEYS", "  ", nil, "names no key"},
+		{"separators only", ",", nil, "names no key"},
+		{"pin at none", seedPub, []string{"--validation", "none"}, "does not check the signature"},
+		{"pin at minimal", "", []string{"--validation", "minimal", "--public-key", seedPub}, "use relaxed or above"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("FLAVOR_TRUSTED_KEYS", tc.env)
+			if tc.env == "" {
+				os.Unsetenv("FLAVOR_TRUSTED_KEYS")
+			}
+			_, stderr, code := runApp(t, append([]string{"verify", psp}, tc.args...)...)
+			if code == 0 || !strings.Contains(stderr, tc.stderr) {
+				t.Fatalf("exit %d, stderr %q; want a failure saying %q", code, stderr, tc.stderr)
+			}
+		})
+	}
 }

@@ -16,19 +16,21 @@ const module = "github.com/flavor-dev/flavor"
 // A folder's own subpackages are always allowed. Folders not listed may import nothing of ours.
 var allowed = map[string][]string{
 	"platform":          {}, // the one platform model; a leaf every layer may use
-	"specs":             {"platform"},
-	"packer":            {},
+	"ops":               {}, // the slot operations vocabulary and codecs; a leaf
+	"specs":             {"platform", "ops"},
+	"packer":            {"ops"},
+	"portable":          {}, // ELF closure of a package's command, at pack time; never in the launcher
 	"oci":               {"specs", "platform"},
 	"delta":             {"specs", "oci", "platform"},
-	"launcher":          {"packer", "internal/testbin", "internal/cachedir"},
+	"launcher":          {"packer", "ops", "internal/testbin", "internal/cachedir"},
 	"internal/cachedir": {}, // the cache directory rule, shared by the launcher and the build cache
 	"internal/testbin":  {}, // builds the launcher with `go build` for the launcher's own tests
 	"launcher/embedded": {"platform"},
 	"engine":            {"oci", "platform"},
 	"builder":           {"specs", "oci", "engine", "delta", "platform", "internal/cachedir"},
 	"lock":              {"specs", "oci", "engine", "builder", "platform"},
-	"bundle":            {"specs", "builder", "lock", "packer", "launcher/embedded", "platform"},
-	"pipeline":          {"specs", "oci", "engine", "builder", "lock", "bundle", "platform"},
+	"bundle":            {"specs", "builder", "lock", "packer", "portable", "launcher/embedded", "platform", "ops"},
+	"pipeline":          {"specs", "oci", "engine", "builder", "lock", "bundle", "platform", "ops"},
 	"cmd":               {"*"},
 	"integration":       {"*"},
 	"internal":          {"*"},
@@ -105,7 +107,7 @@ func checkImports(t *testing.T, rel string, imports []string) {
 		if to == from || (known && ok(rules, to)) {
 			continue
 		}
-		t.Errorf("%s imports %s: %s may import only %v (see design.md, top-level layout)", rel, irel, from, rules)
+		t.Errorf("%s imports %s: %s may import only %v (see the README's layout table)", rel, irel, from, rules)
 	}
 }
 

@@ -52,6 +52,9 @@ type Options struct {
 	Trees []string
 	// Values are template value files for those trees, as written.
 	Values []string
+	// StrictTrees makes what luet ignores in the trees (unknown keys, repeated keys, odd
+	// names, unorderable versions) an error of the package that has it (specs.WithStrict).
+	StrictTrees bool
 }
 
 // Install is one entry of [install]: a package built from the trees.
@@ -86,6 +89,9 @@ type Execution struct {
 	PathAppend  []string
 	Env         RuntimeEnv
 	Signals     Signals
+	// Portable is [execution] portable: nil (auto) starts a dynamically linked command through
+	// the package's own loader when the package holds that loader; true requires it; false never.
+	Portable *bool
 }
 
 // RuntimeEnv holds [execution.runtime.env], processed pass → unset → map → set.

@@ -290,6 +290,10 @@ func TestPermissionsAndOperations(t *testing.T) {
 		{`operations = "tar|xz"`, []string{"tar", "xz"}, 0},
 		{`operations = ["tar", "bzip2"]`, []string{"tar", "bzip2"}, 0},
 		{`operations = "tbz2"`, []string{"tar", "bzip2"}, 0},
+		{`operations = "taz"`, []string{"tar", "gzip"}, 0}, // the vocabulary packer writes with (package ops)
+		{`operations = "tbz"`, []string{"tar", "bzip2"}, 0},
+		{`operations = "TAR.ZST"`, []string{"tar", "zstd"}, 0},
+		{`operations = "tar|gzip|zstd"`, []string{"tar", "gzip", "zstd"}, 0},
 		{`operations = ["tar"]`, []string{"tar"}, 0},
 		{`permissions = "0755"`, nil, 0o755},
 		{`permissions = "644"`, nil, 0o644},
@@ -354,5 +358,18 @@ func TestNameLists(t *testing.T) {
 		if got, err := NormalizeSystem(in); err != nil || got != want {
 			t.Errorf("NormalizeSystem(%q) = %q, %v; want %q", in, got, err, want)
 		}
+	}
+}
+
+func TestStrictTrees(t *testing.T) {
+	if mustParse(t, minimal).Options().StrictTrees {
+		t.Error("strict-trees is on by default")
+	}
+	if m := mustParse(t, minimal+"[options]\nstrict-trees = true\n"); !m.Options().StrictTrees {
+		t.Error("strict-trees = true not read")
+	}
+	_, err := Parse("flavor.toml", []byte(minimal+"[options]\nstrict-trees = \"yes\"\n"))
+	if err == nil || !strings.Contains(err.Error(), "strict-trees") || !strings.Contains(err.Error(), "true or false") {
+		t.Fatalf("want a type error naming strict-trees, got %v", err)
 	}
 }

@@ -14,7 +14,7 @@ func decodeOptions(t *table) Options {
 	if ot == nil {
 		return o
 	}
-	ot.known("systems", "flavor", "trees", "values")
+	ot.known("systems", "flavor", "trees", "values", "strict-trees")
 	if systems, ok := ot.strs("systems"); ok {
 		o.Systems = decodeSystems(ot, "systems", systems, nil)
 		if o.Systems == nil {
@@ -26,6 +26,7 @@ func decodeOptions(t *table) Options {
 	}
 	o.Trees = decodePaths(ot, "trees")
 	o.Values = decodePaths(ot, "values")
+	o.StrictTrees, _ = ot.boolean("strict-trees")
 	return o
 }
 
@@ -140,7 +141,7 @@ func decodeExecution(t *table) Execution {
 		t.missingf("execution", "required: [execution] command says what the package runs, e.g. command = \"{workenv}/bin/hello\"")
 		return e
 	}
-	et.known("command", "args", "cwd", "path_prepend", "path_append", "runtime", "signals")
+	et.known("command", "args", "cwd", "path_prepend", "path_append", "runtime", "signals", "portable")
 	if c, ok := et.str("command"); ok {
 		e.Command = c
 	}
@@ -151,6 +152,9 @@ func decodeExecution(t *table) Execution {
 	e.Cwd, _ = et.str("cwd")
 	e.PathPrepend = decodePaths(et, "path_prepend")
 	e.PathAppend = decodePaths(et, "path_append")
+	if b, ok := et.boolean("portable"); ok {
+		e.Portable = &b
+	}
 	if rt := et.sub("runtime"); rt != nil {
 		rt.known("env")
 		if env := rt.sub("env"); env != nil {

@@ -6,12 +6,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/flavor-dev/flavor/ops"
 )
 
 var (
 	lifecycles = []string{"init", "startup", "runtime", "shutdown", "cache", "temporary", "lazy", "eager", "dev", "config", "platform"}
 	purposes   = []string{"data", "code", "config", "media"}
-	operations = []string{"tar", "gzip", "bzip2", "xz", "zstd"}
 )
 
 // Lifecycles returns the slot lifecycle names, in the order of their PSPF codes 0–10.
@@ -21,8 +22,8 @@ func Lifecycles() []string { return slices.Clone(lifecycles) }
 // 2 config, 3 media).
 func Purposes() []string { return slices.Clone(purposes) }
 
-// Operations returns the operation names a slot's chain may use.
-func Operations() []string { return slices.Clone(operations) }
+// Operations returns the operation names a slot's chain may use (ops.Names).
+func Operations() []string { return ops.Names() }
 
 // lifecycleAliases are names FlavorPack's documents and builders use for our lifecycles.
 var lifecycleAliases = map[string]string{"cached": "cache", "temp": "temporary", "volatile": "startup", "persistent": "cache"}
@@ -31,13 +32,6 @@ var lifecycleAliases = map[string]string{"cached": "cache", "temp": "temporary",
 var purposeAliases = map[string]string{
 	"configuration": "config", "static-resources": "media", "data-files": "data",
 	"application-code": "code", "python-environment": "code", "payload": "data", "runtime": "code",
-}
-
-// operationAliases are the spellings of one operation or a named chain in operation strings.
-var operationAliases = map[string][]string{
-	"tar": {"tar"}, "gzip": {"gzip"}, "gz": {"gzip"}, "bzip2": {"bzip2"}, "bz2": {"bzip2"},
-	"xz": {"xz"}, "zstd": {"zstd"}, "zst": {"zstd"},
-	"tgz": {"tar", "gzip"}, "tbz2": {"tar", "bzip2"}, "txz": {"tar", "xz"}, "tzst": {"tar", "zstd"},
 }
 
 const (
@@ -192,26 +186,25 @@ func aliasHint(word string, aliases map[string]string, valid []string) string {
 	return didYouMean(word, valid)
 }
 
-// decodeOperations reads operations as a list (["tar", "zstd"]) or a string ("tar.zst",
-// "tgz", "tar|gzip", "raw"), and checks the chain: tar first if at all, then at most one
-// compressor.
+// decodeOperations reads operations as a list (["tar", "zstd"]) or a string ("tar.zst", "tgz",
+// "tar|gzip", "raw") with the operations vocabulary (ops.ParseChain): tar first if at all, then
+// up to seven operations this flavor can write. It returns the canonical operation names.
 func decodeOperations(t *table) []string {
 	v, ok := t.m["operations"]
 	if !ok {
 		return nil
 	}
-	var words []string
+	var chain ops.Chain
+	var err error
 	switch x := v.(type) {
 	case string:
-		if x == "raw" || x == "none" {
-			return []string{}
-		}
-		words = strings.FieldsFunc(x, func(r rune) bool { return r == '.' || r == '|' })
-		if len(words) == 0 {
+		if strings.TrimSpace(x) == "" {
 			t.errorf("operations", "empty; write \"raw\" for no operations")
 			return nil
 		}
+		chain, err = ops.ParseChain(x)
 	case []any:
+		words := make([]string, 0, len(x))
 		for i, e := range x {
 			s, ok := e.(string)
 			if !ok {
@@ -220,32 +213,22 @@ func decodeOperations(t *table) []string {
 			}
 			words = append(words, s)
 		}
+		if len(words) == 0 {
+			return []string{}
+		}
+		chain, err = ops.ParseChainList(words)
 	default:
 		t.wrongType("operations", "a string such as \"tar.zst\" or a list such as [\"tar\", \"zstd\"]", v)
 		return nil
 	}
-	chain := []string{}
-	for _, w := range words {
-		ops, ok := operationAliases[strings.ToLower(w)]
-		if !ok {
-			t.errorf("operations", "unknown operation %q; want %s%s", w, strings.Join(operations, ", "), didYouMean(w, operations))
-			return nil
-		}
-		chain = append(chain, ops...)
+	if err == nil {
+		err = chain.CheckWritable()
 	}
-	for i, op := range chain {
-		if op == "tar" && i > 0 {
-			t.errorf("operations", "%s: tar must come first, and only once", strings.Join(chain, "+"))
-			return nil
-		}
+	if err != nil {
+		t.errorf("operations", "%v", err)
+		return nil
 	}
-	for i, op := range chain {
-		if op != "tar" && i != len(chain)-1 {
-			t.errorf("operations", "%s: one compressor, last", strings.Join(chain, "+"))
-			return nil
-		}
-	}
-	return chain
+	return chain.Names()
 }
 
 // decodePermissions reads permissions as an octal string ("0755", "755", "0o755") or an integer

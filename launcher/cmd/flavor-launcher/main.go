@@ -45,6 +45,11 @@ func main() {
 		if fix := launcher.Fix(err); fix != "" {
 			msg += "; " + fix
 		}
+		if launcher.ExitCode(err) == launcher.CategoryUsage.ExitCode() && !cliMode() {
+			// Every argument goes to the package's program, --help included: say where the
+			// launcher's own help is.
+			msg += " (the launcher's own help: " + launcher.EnvCLI + "=1 " + os.Args[0] + " help)"
+		}
 		fmt.Fprintln(os.Stderr, msg)
 		os.Exit(launcher.ExitCode(err))
 	}
