@@ -203,6 +203,18 @@ type slotReader struct {
 	h    hash.Hash
 	done bool
 	err  error
+	// closed is set once dec is closed: a decoder may read src from its own goroutine (zstd
+	// does), so dec is closed before the rest of src is drained for the hash.
+	closed bool
+	cerr   error
+}
+
+func (s *slotReader) closeDec() error {
+	if !s.closed {
+		s.closed = true
+		s.cerr = s.dec.Close()
+	}
+	return s.cerr
 }
 
 func (s *slotReader) Read(b []byte) (int, error) {
@@ -214,6 +226,7 @@ func (s *slotReader) Read(b []byte) (int, error) {
 		s.done, s.err = true, io.EOF
 		if s.h != nil {
 			// Hash what the decoder did not consume, then check the whole.
+			s.closeDec()
 			if _, derr := io.Copy(io.Discard, s.src); derr != nil {
 				s.err = fmt.Errorf("reading %s: %w", s.p.slotName(s.i), derr)
 			} else if verr := s.p.slotSums(s.i, [32]byte(s.h.Sum(nil))); verr != nil {
@@ -228,6 +241,7 @@ func (s *slotReader) Read(b []byte) (int, error) {
 		if s.h != nil {
 			// Corrupt data usually breaks the decoder first; report a checksum mismatch if that
 			// is the cause.
+			s.closeDec()
 			if _, derr := io.Copy(io.Discard, s.src); derr == nil {
 				if verr := s.p.slotSums(s.i, [32]byte(s.h.Sum(nil))); verr != nil {
 					s.err = verr
@@ -239,7 +253,7 @@ func (s *slotReader) Read(b []byte) (int, error) {
 	return n, nil
 }
 
-func (s *slotReader) Close() error { return s.dec.Close() }
+func (s *slotReader) Close() error { return s.closeDec() }
 
 // ReadSlot returns slot i's decoded content in memory (verified like OpenSlot, read to the end).
 func (p *Package) ReadSlot(ctx context.Context, i int) ([]byte, error) {
