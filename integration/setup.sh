@@ -28,11 +28,17 @@ missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
+# apt runs quietly: its output (debconf's "delaying package configuration", needrestart's
+# warnings) goes to a log shown only when it fails.
+apt_() { # apt-get ARGS...
+	sudo_ env DEBIAN_FRONTEND=noninteractive NEEDRESTART_MODE=a NEEDRESTART_SUSPEND=1 \
+		apt-get -qq -o Dpkg::Use-Pty=0 "$@" >>"$STATE/apt.log" 2>&1 ||
+		{ tail -20 "$STATE/apt.log" >&2; die "apt-get $* failed (log: $STATE/apt.log)"; }
+}
 if [ ${#missing[@]} -gt 0 ]; then
-	log "installing ${missing[*]}"
-	export DEBIAN_FRONTEND=noninteractive
-	sudo_ apt-get update -qq || die "apt-get update failed"
-	sudo_ apt-get install -y -qq "${missing[@]}" >/dev/null || die "apt-get install ${missing[*]} failed"
+	log "installing Debian packages ${missing[*]} (apt-get; log: $STATE/apt.log)"
+	apt_ update
+	apt_ install -y "${missing[@]}"
 fi
 
 # --- busybox root filesystems ----------------------------------------------------------------
@@ -60,12 +66,13 @@ make_rootfs amd64 /bin/busybox
 arm64_bin="$STATE/busybox-arm64"
 if [ ! -x "$arm64_bin" ]; then
 	if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+		log "adding the arm64 architecture to apt (for busybox-static:arm64)"
 		sudo_ dpkg --add-architecture arm64
-		sudo_ apt-get update -qq || die "apt-get update (arm64) failed"
+		apt_ update
 	fi
 	tmp=$(mktemp -d)
 	(cd "$tmp" && apt-get download busybox-static:arm64 >/dev/null 2>&1) ||
-		{ sudo_ apt-get update -qq; (cd "$tmp" && apt-get download busybox-static:arm64 >/dev/null) || die "apt-get download busybox-static:arm64 failed"; }
+		{ apt_ update; (cd "$tmp" && apt-get download busybox-static:arm64 >/dev/null 2>>"$STATE/apt.log") || die "apt-get download busybox-static:arm64 failed (log: $STATE/apt.log)"; }
 	dpkg-deb -x "$tmp"/busybox-static_*_arm64.deb "$tmp/x"
 	install -m 0755 "$tmp/x/bin/busybox" "$arm64_bin.tmp" && mv "$arm64_bin.tmp" "$arm64_bin"
 	rm -rf "$tmp"
@@ -145,11 +152,13 @@ debian_tar() { # $1 = arch; prints the cached tar's path
 		mmdebstrap --architectures="$arch" "${debian_args[@]}" "$out.tmp" >"$out.log" 2>&1 ||
 			{ tail -20 "$out.log" >&2; die "mmdebstrap for $arch failed (log: $out.log)"; }
 		mv "$out.tmp" "$out"
+		echo $((SECONDS - start)) >"$out.seconds"
 		log "made $out in $((SECONDS - start)) s"
 	fi
 	printf '%s\n' "$out"
 }
 host_arch=$(dpkg --print-architecture)
+debian_start=$(date +%s%N)
 amd64_tar=$(debian_tar amd64)
 arm64_tar=$(debian_tar arm64)
 stamp="$STATE/debian/image-$debian_key"
@@ -163,7 +172,11 @@ if [ ! -s "$stamp" ] || [ "$have" != "$(cat "$stamp")" ] || ! docker image inspe
 		"linux/amd64=$amd64_tar" "linux/arm64=$arm64_tar") || die "building $DEBIAN_REF failed"
 	rm -f "$STATE"/debian/*.layer.tar.gz
 	printf '%s\n' "$digest" >"$stamp"
+	echo $((SECONDS - start)) >"$stamp.seconds"
 	log "pushed $DEBIAN_REF ($digest) in $((SECONDS - start)) s"
 fi
 log "image $DEBIAN_REF $(cat "$stamp")"
+# The setup time of the Debian images, first (as recorded when each part was made) and this run.
+first() { cat "$1" 2>/dev/null || echo '?'; }
+log "Debian images: this run $(( ($(date +%s%N) - debian_start) / 1000000 )) ms; first run: amd64 root $(first "$amd64_tar.seconds") s, arm64 root $(first "$arm64_tar.seconds") s, image $(first "$stamp.seconds") s"
 log "ready: rootfs in $STATE/rootfs, Debian tars in $STATE/debian"
