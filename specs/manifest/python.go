@@ -68,14 +68,14 @@ var projectKeys = []string{"name", "version", "description", "readme", "requires
 // pipArgsRefused are pip options that would install somewhere the package does not look, or
 // keep a link to the build container, with the reason.
 var pipArgsRefused = map[string]string{
-	"--user":     "the package's site-packages is the only one it reads",
-	"--target":   "flavor chooses where the runtime and the app are installed",
-	"-t":         "flavor chooses where the runtime and the app are installed",
-	"--prefix":   "flavor chooses where the runtime and the app are installed",
-	"--root":     "flavor chooses where the runtime and the app are installed",
-	"--editable": "an editable install points into the build container",
-	"-e":         "an editable install points into the build container",
-	"--src":      "an editable install points into the build container",
+	"--user":      "the package's site-packages is the only one it reads",
+	"--target":    "flavor chooses where the runtime and the app are installed",
+	"-t":          "flavor chooses where the runtime and the app are installed",
+	"--prefix":    "flavor chooses where the runtime and the app are installed",
+	"--root":      "flavor chooses where the runtime and the app are installed",
+	"--editable":  "an editable install points into the build container",
+	"-e":          "an editable install points into the build container",
+	"--src":       "an editable install points into the build container",
 	"--cache-dir": "builds run in fresh containers and keep no pip cache",
 }
 
