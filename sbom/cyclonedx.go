@@ -60,7 +60,7 @@ func (d *Description) CycloneDX() ([]byte, error) {
 	for _, f := range d.files() {
 		fc := cdx.Component{
 			BOMRef: "file:" + f.slot + ":" + f.Path, Type: cdx.ComponentTypeFile, Name: f.Path,
-			Hashes: &[]cdx.Hash{{Algorithm: cdx.HashAlgoSHA1, Value: f.SHA1}, {Algorithm: cdx.HashAlgoSHA256, Value: f.SHA256}},
+			Hashes:     &[]cdx.Hash{{Algorithm: cdx.HashAlgoSHA1, Value: f.SHA1}, {Algorithm: cdx.HashAlgoSHA256, Value: f.SHA256}},
 			Properties: props("flavor:slot", f.slot),
 		}
 		owner := f.Owner

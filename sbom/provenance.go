@@ -53,7 +53,7 @@ type ResourceDescriptor struct {
 
 // RunDetails says who built it and when.
 type RunDetails struct {
-	Builder  BuilderInfo   `json:"builder"`
+	Builder  BuilderInfo    `json:"builder"`
 	Metadata *BuildMetadata `json:"metadata,omitempty"`
 }
 
