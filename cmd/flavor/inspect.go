@@ -331,13 +331,22 @@ func writeInspectText(w io.Writer, r *inspectResult) error {
 		}
 	}
 
+	// Each slot's provenance is shown once: in the table above when it was built from [install],
+	// else on its own line below; the top-level provenance line leaves out its "slots" key.
 	fmt.Fprintln(w, "\nprovenance and extras")
 	rows = nil
 	for _, k := range sortedKeys(r.Extras) {
-		rows = append(rows, []string{"  " + k, compactJSON(r.Extras[k])})
+		v := r.Extras[k]
+		if k == "provenance" {
+			v = withoutKey(v, "slots")
+		}
+		rows = append(rows, []string{"  " + k, compactJSON(v)})
 	}
 	for _, s := range r.Slots {
 		for _, k := range sortedKeys(s.Extras) {
+			if k == "provenance" && len(installRows([]inspectSlot{s})) > 1 {
+				continue
+			}
 			rows = append(rows, []string{"  slot " + s.ID + " " + k, compactJSON(s.Extras[k])})
 		}
 	}
@@ -374,6 +383,20 @@ func pairs(m map[string]string, sep string) string {
 		out = append(out, k+sep+m[k])
 	}
 	return strings.Join(out, ", ")
+}
+
+// withoutKey returns the JSON object b without key k (b itself when it is not an object).
+func withoutKey(b json.RawMessage, k string) json.RawMessage {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(b, &m) != nil {
+		return b
+	}
+	delete(m, k)
+	out, err := json.Marshal(m)
+	if err != nil {
+		return b
+	}
+	return out
 }
 
 func compactJSON(b json.RawMessage) string {

@@ -37,6 +37,13 @@ func TestInspectText(t *testing.T) {
 			t.Errorf("output lacks %q", want)
 		}
 	}
+	// Each slot's provenance once (not again inside the top-level provenance line).
+	if n := strings.Count(stdout, `"source":"app/"`); n != 1 {
+		t.Errorf("slot app's provenance shown %d times, want once", n)
+	}
+	if !strings.Contains(stdout, `"manifest":"flavor.toml"`) {
+		t.Errorf("the top-level provenance line is missing")
+	}
 	if t.Failed() {
 		t.Logf("output:\n%s", stdout)
 	}

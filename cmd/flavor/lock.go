@@ -67,6 +67,11 @@ func lockAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	m, cleanup, err := pythonApp(c.Context, m)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
 	launchers, err := launcherSource(c)
 	if err != nil {
 		return err

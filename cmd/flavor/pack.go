@@ -100,6 +100,11 @@ func packAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	m, cleanup, err := pythonApp(c.Context, m)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
 	key, err := bundle.ChooseKey(m, bundle.KeyRequest{
 		PrivateKey: c.String("private-key"), PublicKey: c.String("public-key"), Seed: c.String("key-seed"),
 	})

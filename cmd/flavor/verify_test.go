@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -80,7 +81,8 @@ func TestVerify(t *testing.T) {
 		stdout string
 	}{
 		{"good", []string{psp}, "", 0, ": OK (level standard, 5 slots, key " + seedPub + " (not checked against a trusted key"},
-		{"deep", []string{psp, "--deep"}, "", 0, ": OK (level standard"},
+		{"deep", []string{psp, "--deep"}, "", 0, ": OK (level standard, 5 slots, key " + seedPub + " (not checked against a trusted key: give --public-key))\n" +
+			"  deep: unpacked 5 slots with the launcher's extraction checks into a temporary directory (removed): 5 files, "},
 		{"trusted hex key", []string{psp, "--public-key", seedPub}, "", 0, "trusted key " + seedPub},
 		{"trusted key file", []string{psp, "-k", filepath.Join(keyDir, keys.PublicKeyFile)}, "", 0, "trusted key " + seedPub},
 		{"trusted by FLAVOR_TRUSTED_KEYS", []string{psp}, seedPub, 0, "trusted key " + seedPub},
@@ -107,6 +109,9 @@ func TestVerify(t *testing.T) {
 			stdout, stderr, code := runApp(t, append([]string{"verify"}, tc.args...)...)
 			if code != tc.code || !strings.Contains(stdout, tc.stdout) {
 				t.Fatalf("exit %d, stdout:\n%s\nstderr:\n%s\nwant exit %d and %q", code, stdout, stderr, tc.code, tc.stdout)
+			}
+			if deep := slices.Contains(tc.args, "--deep"); code == 0 && strings.Contains(stdout, "deep:") != deep {
+				t.Fatalf("stdout says deep: %v, want %v:\n%s", !deep, deep, stdout)
 			}
 			if code != 0 && !strings.Contains(stderr, "flavor: error: verify: ") {
 				t.Fatalf("stderr %q does not sum up the failure", stderr)
