@@ -19,6 +19,7 @@ import (
 	"github.com/flavor-dev/flavor/lock"
 	"github.com/flavor-dev/flavor/ops"
 	"github.com/flavor-dev/flavor/packer"
+	"github.com/flavor-dev/flavor/sbom"
 )
 
 // ErrPathConflict: two packages of one slot ship the same path with different content.
@@ -40,10 +41,13 @@ type InstallSource struct {
 }
 
 type installSlot struct {
-	group string
-	file  string
-	prov  map[string]any
-	setup []packer.SetupCommand
+	group  string
+	file   string
+	prov   map[string]any
+	setup  []packer.SetupCommand
+	comps  []sbom.Component
+	owners map[string]string
+	notes  []string
 }
 
 var _ SlotSource = (*InstallSource)(nil)
@@ -63,8 +67,10 @@ func NewInstallSource(ctx context.Context, res *lock.Result, tempDir string) (*I
 				s.Close()
 				return nil, fmt.Errorf("merging pkg-group %s for %s: %w", g.Name, sys.Platform, err)
 			}
+			comps, owners, notes := groupSBOM(g, specDigests(res, sys.Platform))
 			s.slots[sys.Platform] = append(s.slots[sys.Platform], installSlot{
 				group: g.Name, file: file, prov: groupProvenance(g), setup: finalizers(g),
+				comps: comps, owners: owners, notes: notes,
 			})
 		}
 	}
@@ -98,7 +104,8 @@ func (s *InstallSource) Slots(ctx context.Context, t Target) ([]Slot, error) {
 			}
 			return nil, err
 		}
-		out = append(out, Slot{Slot: ps, Provenance: is.prov, Setup: is.setup})
+		out = append(out, Slot{Slot: ps, Provenance: is.prov, Setup: is.setup,
+			Components: is.comps, FileOwners: is.owners, Notes: is.notes})
 	}
 	return out, nil
 }

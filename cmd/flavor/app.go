@@ -39,6 +39,7 @@ func commands() []*cli.Command {
 		packCommand(),
 		verifyCommand(),
 		inspectCommand(),
+		sbomCommand(),
 		extractCommand(),
 		keygenCommand(),
 		cleanCommand(),

@@ -14,7 +14,16 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/flavor-dev/flavor/packer"
+	"github.com/flavor-dev/flavor/sbom"
 )
+
+// sbomLine says which documents a package carries.
+func sbomLine(formats []string) string {
+	if len(formats) == 0 {
+		return "none inside (flavor sbom gives a files-only SBOM read from the slots)"
+	}
+	return strings.Join(formats, ", ") + " inside, signed (flavor sbom --format F prints one)"
+}
 
 // inspectCommand is `flavor inspect`: what a package holds, without running or unpacking it.
 func inspectCommand() *cli.Command {
@@ -48,6 +57,7 @@ type inspectResult struct {
 	Build         *packer.BuildInfo          `json:"build,omitempty"`
 	LauncherSHA   string                     `json:"launcher_sha256,omitempty"` // pinned in the signed metadata
 	Extras        map[string]json.RawMessage `json:"extras"`                    // every top-level key beyond PSPF's: platform, provenance, metadata, …
+	SBOM          []string                   `json:"sbom"`                      // the documents the package carries (spdx, cyclonedx, provenance)
 	Warnings      []string                   `json:"warnings,omitempty"`
 }
 
@@ -143,6 +153,10 @@ func describePackage(p *packer.Package, tr trust) (*inspectResult, error) {
 	}
 	if md.Integrity != nil {
 		res.LauncherSHA = md.Integrity.LauncherSHA256
+	}
+	res.SBOM = sbom.HasEmbedded(md)
+	if res.SBOM == nil {
+		res.SBOM = []string{}
 	}
 	if res.Extras == nil {
 		res.Extras = map[string]json.RawMessage{}
@@ -250,6 +264,7 @@ func writeInspectText(w io.Writer, r *inspectResult) error {
 		{"launcher", strings.TrimSuffix(fmt.Sprintf("%s at 0, %s", bytesize(int64(ix.LauncherSize)), r.LauncherSHA), ", ")},
 		{"metadata", fmt.Sprintf("%d bytes at %d, %s", ix.MetadataSize, ix.MetadataOffset, ix.MetadataChecksum)},
 		{"slot table", fmt.Sprintf("%d slots at %d", ix.SlotCount, ix.SlotTableOffset)},
+		{"SBOM", sbomLine(r.SBOM)},
 	}
 	if b := r.Build; b != nil {
 		built := b.Tool + " " + b.ToolVersion

@@ -17,6 +17,7 @@ import (
 
 	"github.com/flavor-dev/flavor/packer"
 	"github.com/flavor-dev/flavor/packer/keys"
+	"github.com/flavor-dev/flavor/sbom"
 )
 
 // verifyCommand is `flavor verify`: every check the launcher makes, plus trust.
@@ -176,6 +177,15 @@ func verifyOne(ctx context.Context, path string, tr trust, deep bool, o *output)
 	if err == nil && deep {
 		r.Deep, err = deepCheck(ctx, path, opts)
 	}
+	sbomFailed := false
+	if err == nil {
+		var checked bool
+		checked, err = sbomCheck(ctx, path, opts)
+		sbomFailed = err != nil
+		if checked {
+			r.Checks = append(r.Checks, "sbom")
+		}
+	}
 	if rep != nil {
 		r.PublicKey, r.Slots = hex.EncodeToString(rep.PublicKey), rep.Slots
 		for _, w := range rep.Warnings {
@@ -184,6 +194,9 @@ func verifyOne(ctx context.Context, path string, tr trust, deep bool, o *output)
 	}
 	if err != nil {
 		r.Failed, r.Error = checkName(err), err.Error()
+		if sbomFailed {
+			r.Failed = "sbom"
+		}
 		if errors.Is(err, packer.ErrUntrusted) {
 			f := false
 			r.Trusted = &f
@@ -196,6 +209,23 @@ func verifyOne(ctx context.Context, path string, tr trust, deep bool, o *output)
 		r.Trusted = &t
 	}
 	return r
+}
+
+// sbomCheck compares the SBOM and provenance a package carries with its slots (see sbom.Check);
+// checked is false for a package that carries none.
+func sbomCheck(ctx context.Context, path string, opts []packer.Option) (checked bool, err error) {
+	p, err := packer.Open(ctx, path, opts...)
+	if err != nil {
+		return false, err
+	}
+	defer p.Close()
+	if _, err := sbom.Check(ctx, p); err != nil {
+		if errors.Is(err, sbom.ErrNoDocument) {
+			return false, nil
+		}
+		return true, fmt.Errorf("checking the SBOM of %s against its slots: %w", path, err)
+	}
+	return true, nil
 }
 
 // deepCheck unpacks every slot into a private temporary directory, which runs the launcher's
