@@ -27,7 +27,7 @@ func extractCommand() *cli.Command {
 			"Tar slots unpack at --out; single-file slots go to their target.",
 		Flags: append(trustFlags(),
 			&cli.StringSliceFlag{Name: "slot", Aliases: []string{"s"}, Usage: "extract only slot `N` or ID (repeat for several; default: all but the SBOM documents)"},
-			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "(required) directory to extract into; created when missing"},
+			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "(required) `DIR` to extract into; created when missing"},
 			&cli.BoolFlag{Name: "keep-setuid", Usage: "keep the setuid and setgid bits of the package's files (stripped by default)"},
 		),
 		Action: extractAction,

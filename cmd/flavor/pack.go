@@ -35,7 +35,7 @@ func packCommand() *cli.Command {
 			"(artifacts cached, see `flavor build`), one slot per pkg-group. flavor.lock beside the\n" +
 			"manifest is written when missing or stale; --locked uses it as it is and fails instead.",
 		Flags: append([]cli.Flag{
-			&cli.StringFlag{Name: "manifest", Aliases: []string{"m"}, Usage: "the bundle manifest (default: flavor.toml, else pyproject.toml, in the working directory)"},
+			&cli.StringFlag{Name: "manifest", Aliases: []string{"m"}, Usage: "the bundle manifest `FILE` (default: flavor.toml, else pyproject.toml, in the working directory)"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "output `DIR` (default: dist/ beside the manifest), or a FILE.psp when there is one platform"},
 			&cli.StringSliceFlag{Name: "launcher-bin", Usage: "launcher executable `FILE` to use instead of the embedded one; its platform is read from its header (repeat for several platforms)"},
 			&cli.StringSliceFlag{Name: "platform", Aliases: []string{"p"}, Usage: "pack only for `OS/ARCH` (linux/amd64, x86_64-linux, linux_amd64; repeat or separate with commas)"},
