@@ -39,7 +39,13 @@ var ErrNotPython = errors.New("not a Python application")
 // absent) and returns m with the tree, its two install entries, the command and the runtime
 // slot's settings added. Local find_links directories that do not exist are errors naming the
 // key, before anything is built.
-func Prepare(ctx context.Context, m *manifest.Manifest, dir string) (*manifest.Manifest, error) {
+func Prepare(ctx context.Context, m *manifest.Manifest, dir string, opts ...Option) (*manifest.Manifest, error) {
+	var o options
+	for _, opt := range opts {
+		if err := opt(&o); err != nil {
+			return nil, fmt.Errorf("preparing %s: %w", m.File(), err)
+		}
+	}
 	p := m.Python()
 	if p == nil {
 		return nil, fmt.Errorf("preparing %s: %w", m.File(), ErrNotPython)
@@ -98,11 +104,32 @@ func Prepare(ctx context.Context, m *manifest.Manifest, dir string) (*manifest.M
 			}
 		}
 	}
-	skip := append([]string{m.Abs("dist")}, localDirs(links)...)
+	skip := append(append([]string{m.Abs("dist")}, localDirs(links)...), o.exclude...)
 	if err := copyTree(ctx, m.Dir(), filepath.Join(appDir, "src"), skip); err != nil {
 		return nil, fmt.Errorf("copying the project %s: %w", m.Dir(), err)
 	}
 	return m.WithGenerated(generated(m, p, dir))
+}
+
+// Option configures Prepare.
+type Option func(*options) error
+
+type options struct {
+	exclude []string
+}
+
+// WithExclude leaves these absolute paths out of the project's copy, e.g. the pack's output
+// directory when it lies inside the project (dist/ beside the manifest always is left out).
+func WithExclude(paths ...string) Option {
+	return func(o *options) error {
+		for _, p := range paths {
+			if !filepath.IsAbs(p) {
+				return fmt.Errorf("WithExclude: %q is not an absolute path", p)
+			}
+			o.exclude = append(o.exclude, filepath.Clean(p))
+		}
+		return nil
+	}
 }
 
 // settings is build.py's settings.json.

@@ -181,6 +181,28 @@ func sameTree(t *testing.T, a, b string) bool {
 	return true
 }
 
+// The pack's output directory inside the project is no part of the app.
+func TestPrepareExcludesOutput(t *testing.T) {
+	dir := writeProject(t, project)
+	m, err := manifest.Load(context.Background(), filepath.Join(dir, "pyproject.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "out", "x"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tree := filepath.Join(t.TempDir(), "tree")
+	if _, err := Prepare(context.Background(), m, tree, WithExclude(filepath.Join(dir, "out"))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(tree, "python/my-app/src/out")); err == nil {
+		t.Error("the output directory was copied into the app")
+	}
+	if _, err := Prepare(context.Background(), m, t.TempDir(), WithExclude("out")); err == nil {
+		t.Error("a relative exclude was accepted")
+	}
+}
+
 func TestPrepareErrors(t *testing.T) {
 	t.Run("missing find_links", func(t *testing.T) {
 		dir := writeProject(t, strings.Replace(project, `find_links = ["wheels"]`, `find_links = ["wheelz"]`, 1))
