@@ -177,7 +177,7 @@ func TestPyappExample(t *testing.T) {
 	re := runBundleFlavor(t, dir, cache, append(edit, "-o", "dist-edit")...).must(t, "packing the edited app")
 	for key, src := range re.report(t).sources() {
 		want := "built"
-		if strings.HasPrefix(key, "python/runtime ") {
+		if strings.HasPrefix(key, "python/runtime@") {
 			want = "cached"
 		}
 		if src != want {
