@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/flavor-dev/flavor/pkgdb"
 	"github.com/flavor-dev/flavor/platform"
 	"github.com/flavor-dev/flavor/specs"
 )
@@ -42,6 +43,11 @@ type Metadata struct {
 	Description string            `json:"description,omitempty"` //
 	License     string            `json:"license,omitempty"`     //
 	URI         []string          `json:"uri,omitempty"`         //
+	// Distro is what the build root's package database (dpkg, apk) says about the files the
+	// artifact ships: their owning packages, versions and licenses, or a note that the root has
+	// no database. nil for artifacts built without a build root (empty, virtual) or before
+	// flavor recorded it.
+	Distro *pkgdb.Record `json:"distro,omitempty"`
 }
 
 // Runtime is what installing the package needs to know: its runtime relations and labels.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/flavor-dev/flavor/packer"
 	"github.com/flavor-dev/flavor/platform"
+	"github.com/flavor-dev/flavor/sbom"
 	"github.com/flavor-dev/flavor/specs/manifest"
 )
 
@@ -25,6 +26,8 @@ type Output struct {
 	Slots     []OutputSlot `json:"slots"`
 	// Skipped lists the manifest slots left out because their platform is another one.
 	Skipped []string `json:"skipped,omitempty"`
+	// Documents are the slots holding the SBOM and provenance (not in Slots).
+	Documents []string `json:"documents,omitempty"`
 	// Sidecars are the files the sinks (WithSinks) wrote beside the package.
 	Sidecars []string `json:"sidecars,omitempty"`
 }
@@ -158,6 +161,11 @@ func (o *options) packOne(ctx context.Context, m *manifest.Manifest, platform st
 	if err := portableExecution(ctx, &spec, slots, m.Execution().Portable); err != nil {
 		return out, err
 	}
+	var run *sbomRun
+	if !o.noSBOM {
+		run = o.newSBOMRun(ctx, m, platform, slots, launcherBytes)
+		spec.Slots = append(spec.Slots, run.documentSlots()...)
+	}
 	if err := os.MkdirAll(filepath.Dir(out.Path), 0o755); err != nil {
 		return out, fmt.Errorf("creating the output directory: %w", err)
 	}
@@ -169,6 +177,9 @@ func (o *options) packOne(ctx context.Context, m *manifest.Manifest, platform st
 	if o.epoch != nil {
 		popts = append(popts, packer.WithSourceDateEpoch(*o.epoch))
 	}
+	if run != nil {
+		popts = append(popts, packer.WithSlotTap(run.tap))
+	}
 	if o.concurrency > 0 {
 		popts = append(popts, packer.WithConcurrency(o.concurrency))
 	}
@@ -179,6 +190,10 @@ func (o *options) packOne(ctx context.Context, m *manifest.Manifest, platform st
 	out.Size, out.PublicKey = res.Size, hex.EncodeToString(res.PublicKey)
 	for i, d := range res.Descriptors {
 		info := res.Metadata.Slots[i]
+		if run != nil && sbom.IsEmbeddedSlot(info.ID) {
+			out.Documents = append(out.Documents, info.ID)
+			continue
+		}
 		out.Slots = append(out.Slots, OutputSlot{
 			ID: info.ID, Source: info.Source, Target: info.Target, Operations: info.Operations,
 			Input: int64(d.OriginalSize), Stored: int64(d.Size),

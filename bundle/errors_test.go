@@ -121,8 +121,8 @@ func TestPackWithInstallSource(t *testing.T) {
 	}
 	p := open(t, out.Path)
 	md := p.Metadata()
-	if len(md.Slots) != 2 || md.Slots[0].ID != "toplevel" || md.Slots[1].ID != "run" {
-		t.Fatalf("slots %+v, want toplevel then run", md.Slots)
+	if len(md.Slots) != 5 || md.Slots[0].ID != "toplevel" || md.Slots[1].ID != "run" || md.Slots[2].ID != "flavor.sbom.spdx" {
+		t.Fatalf("slots %+v, want toplevel, run, then the SBOM documents", md.Slots)
 	}
 	var prov struct {
 		Slots map[string]struct {
@@ -202,7 +202,9 @@ func TestPackProgress(t *testing.T) {
 			stages = append(stages, s)
 		}
 	}))
-	want := "package slot:app slot-done:app slot:conf slot-done:conf slot:motd slot-done:motd assemble check done"
+	want := "package slot:app slot-done:app slot:conf slot-done:conf slot:motd slot-done:motd " +
+		"slot:flavor.sbom.spdx slot-done:flavor.sbom.spdx slot:flavor.sbom.cyclonedx slot-done:flavor.sbom.cyclonedx " +
+		"slot:flavor.provenance slot-done:flavor.provenance assemble check done"
 	if got := strings.Join(stages, " "); got != want {
 		t.Fatalf("stages\n got %s\nwant %s", got, want)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/flavor-dev/flavor/lock"
 	"github.com/flavor-dev/flavor/ops"
 	"github.com/flavor-dev/flavor/packer"
+	"github.com/flavor-dev/flavor/sbom"
 )
 
 // ErrPathConflict: two packages of one slot ship the same path with different content.
@@ -40,10 +41,13 @@ type InstallSource struct {
 }
 
 type installSlot struct {
-	group string
-	file  string
-	prov  map[string]any
-	setup []packer.SetupCommand
+	group  string
+	file   string
+	prov   map[string]any
+	setup  []packer.SetupCommand
+	comps  []sbom.Component
+	owners map[string]string
+	notes  []string
 }
 
 var _ SlotSource = (*InstallSource)(nil)
@@ -63,8 +67,10 @@ func NewInstallSource(ctx context.Context, res *lock.Result, tempDir string) (*I
 				s.Close()
 				return nil, fmt.Errorf("merging pkg-group %s for %s: %w", g.Name, sys.Platform, err)
 			}
+			comps, owners, notes := groupSBOM(g, specDigests(res, sys.Platform))
 			s.slots[sys.Platform] = append(s.slots[sys.Platform], installSlot{
 				group: g.Name, file: file, prov: groupProvenance(g), setup: finalizers(g),
+				comps: comps, owners: owners, notes: notes,
 			})
 		}
 	}
@@ -86,17 +92,54 @@ func (s *InstallSource) Slots(ctx context.Context, t Target) ([]Slot, error) {
 			}
 			return nil, fmt.Errorf("slot %s: %w", is.group, err)
 		}
-		out = append(out, Slot{
-			Slot: packer.Slot{
-				ID: is.group, Reader: f, Source: "pkg-group " + is.group, Target: "{workenv}",
-				Operations: ops.Chain{ops.Tar, ops.Zstd}, Purpose: "code", Lifecycle: "runtime",
-				Permissions: 0o755,
-			},
-			Provenance: is.prov,
-			Setup:      is.setup,
-		})
+		ps := packer.Slot{
+			ID: is.group, Reader: f, Source: "pkg-group " + is.group, Target: "{workenv}",
+			Operations: ops.Chain{ops.Tar, ops.Zstd}, Purpose: "code", Lifecycle: "runtime",
+			Permissions: 0o755,
+		}
+		if err := groupSettings(t, is.group, &ps); err != nil {
+			f.Close()
+			for _, o := range out {
+				closeReader(o.Reader)
+			}
+			return nil, err
+		}
+		out = append(out, Slot{Slot: ps, Provenance: is.prov, Setup: is.setup,
+			Components: is.comps, FileOwners: is.owners, Notes: is.notes})
 	}
 	return out, nil
+}
+
+// groupSettings applies the slot settings the manifest gives the group's slot (a generated
+// build's, such as a Python application's runtime): operations, purpose, lifecycle, priority.
+func groupSettings(t Target, group string, ps *packer.Slot) error {
+	if t.Manifest == nil {
+		return nil
+	}
+	gs, ok := t.Manifest.GroupSlot(group)
+	if !ok {
+		return nil
+	}
+	if gs.Operations != nil {
+		chain, err := ops.ParseChainList(gs.Operations)
+		if err != nil {
+			return fmt.Errorf("slot %s: operations: %w: %w", group, ErrSlot, err)
+		}
+		if !chain.HasTar() {
+			return fmt.Errorf("slot %s holds a tree, so operations must start with tar (they are %q): %w", group, chain, ErrSlot)
+		}
+		ps.Operations = chain
+	}
+	if gs.Purpose != "" {
+		ps.Purpose = gs.Purpose
+	}
+	if gs.Lifecycle != "" {
+		ps.Lifecycle = gs.Lifecycle
+	}
+	if gs.Priority != 0 {
+		ps.Priority = gs.Priority
+	}
+	return nil
 }
 
 // Close removes the merged tars.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/flavor-dev/flavor/builder"
 	"github.com/flavor-dev/flavor/lock"
+	"github.com/flavor-dev/flavor/sbom"
 )
 
 // tarEntry is one entry of a test artifact: a name ending in "/" is a directory, "->" in the
@@ -210,7 +211,7 @@ command = "{workenv}/bin/app"
 	if want := []string{"sh -c 'echo fin'", "sh -c 'echo hook'"}; !reflect.DeepEqual(cmds, want) {
 		t.Fatalf("setup %q, want %q", cmds, want)
 	}
-	if len(md.Slots) != 1 || md.Slots[0].ID != "toplevel" {
+	if len(md.Slots) != 1+len(sbom.EmbeddedSlots) || md.Slots[0].ID != "toplevel" {
 		t.Fatalf("slots %+v", md.Slots)
 	}
 	var prov bytes.Buffer

@@ -30,6 +30,8 @@ type options struct {
 	check       packer.Level
 	concurrency int
 	sinks       []Sink
+	noSBOM      bool
+	build       BuildInfo
 }
 
 func makeOptions(opts []Option) (*options, error) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/flavor-dev/flavor/ops"
 	"github.com/flavor-dev/flavor/packer"
+	"github.com/flavor-dev/flavor/sbom"
 	"github.com/flavor-dev/flavor/specs/manifest"
 )
 
@@ -27,6 +28,13 @@ type Slot struct {
 	// Setup are commands the slot's content needs once after the first extraction (the
 	// finalizers of built packages). They run in slot order, before the manifest's [hook].
 	Setup []packer.SetupCommand
+	// Components are the packages the slot's content comes from, for the SBOM: spec-tree
+	// packages, the distribution packages among their files, the base images they were built
+	// on. FileOwners maps a path of the slot (relative to the workenv) to the Ref of the
+	// component that ships it; Notes say what the SBOM cannot know about the slot.
+	Components []sbom.Component
+	FileOwners map[string]string
+	Notes      []string
 }
 
 // SlotSource makes slots that the manifest's [[slots]] do not describe: the build integration

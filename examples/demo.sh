@@ -38,4 +38,4 @@ step "running $psp"
 "$psp"
 "$psp" de
 HELLO_LANG=fr "$psp"
-printf '\nAlso try: flavor inspect %s, and the other architecture'\''s package (it runs under qemu here).\n' "$psp"
+printf '\nAlso try: %s inspect %s, and the other architecture'\''s package (it runs under qemu here).\n' "$flavor" "$psp"

@@ -37,11 +37,17 @@ missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
+# apt runs quietly: its output (debconf's "delaying package configuration", needrestart's
+# warnings) goes to a log shown only when it fails.
+apt_() { # apt-get ARGS...
+	sudo_ env DEBIAN_FRONTEND=noninteractive NEEDRESTART_MODE=a NEEDRESTART_SUSPEND=1 \
+		apt-get -qq -o Dpkg::Use-Pty=0 "$@" >>"$STATE/apt.log" 2>&1 ||
+		{ tail -20 "$STATE/apt.log" >&2; die "apt-get $* failed (log: $STATE/apt.log)"; }
+}
 if [ ${#missing[@]} -gt 0 ]; then
-	log "installing ${missing[*]}"
-	export DEBIAN_FRONTEND=noninteractive
-	sudo_ apt-get update -qq || die "apt-get update failed"
-	sudo_ apt-get install -y -qq "${missing[@]}" >/dev/null || die "apt-get install ${missing[*]} failed"
+	log "installing Debian packages ${missing[*]} (apt-get; log: $STATE/apt.log)"
+	apt_ update
+	apt_ install -y "${missing[@]}"
 fi
 
 # --- busybox root filesystems ----------------------------------------------------------------
@@ -69,12 +75,13 @@ make_rootfs amd64 /bin/busybox
 arm64_bin="$STATE/busybox-arm64"
 if [ ! -x "$arm64_bin" ]; then
 	if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+		log "adding the arm64 architecture to apt (for busybox-static:arm64)"
 		sudo_ dpkg --add-architecture arm64
-		sudo_ apt-get update -qq || die "apt-get update (arm64) failed"
+		apt_ update
 	fi
 	tmp=$(mktemp -d)
 	(cd "$tmp" && apt-get download busybox-static:arm64 >/dev/null 2>&1) ||
-		{ sudo_ apt-get update -qq; (cd "$tmp" && apt-get download busybox-static:arm64 >/dev/null) || die "apt-get download busybox-static:arm64 failed"; }
+		{ apt_ update; (cd "$tmp" && apt-get download busybox-static:arm64 >/dev/null 2>>"$STATE/apt.log") || die "apt-get download busybox-static:arm64 failed (log: $STATE/apt.log)"; }
 	dpkg-deb -x "$tmp"/busybox-static_*_arm64.deb "$tmp/x"
 	install -m 0755 "$tmp/x/bin/busybox" "$arm64_bin.tmp" && mv "$arm64_bin.tmp" "$arm64_bin"
 	rm -rf "$tmp"
@@ -257,37 +264,53 @@ log "buildkitd $BUILDKIT_VERSION on unix://$BUILDKIT_SOCK (platforms $("$BUILDKI
 # The root filesystems are the slow part (minutes; arm64 runs under qemu), so they are cached by
 # the exact mmdebstrap arguments, one architecture at a time (the machine may have 2 cores).
 DEBIAN_INCLUDE=build-essential,zlib1g-dev,libzstd-dev,python3
-DEBIAN_REF=$REGISTRY_ADDR/debian:bookworm
 debian_args=(--variant=minbase "--include=$DEBIAN_INCLUDE" --skip=output/dev --format=tar bookworm)
-debian_key=$(printf '%s\n' "${debian_args[@]}" | sha256sum | cut -c1-12)
+python_args=(--variant=minbase --include=python3,python3-pip --skip=output/dev --format=tar bookworm)
 mkdir -p "$STATE/debian"
-debian_tar() { # $1 = arch; prints the cached tar's path
-	local arch=$1 out="$STATE/debian/bookworm-$1-$debian_key.tar"
+debian_tar() { # $1 = arch, $2 = name, $3 = key, then the mmdebstrap arguments; prints the cached tar's path
+	local arch=$1 out="$STATE/debian/$2-$1-$3.tar"
+	shift 3
 	if [ ! -s "$out" ]; then
-		log "making the Debian bookworm $arch root filesystem with mmdebstrap (minutes; log: $out.log)"
+		log "making the Debian $arch root filesystem $(basename "$out") with mmdebstrap (minutes; log: $out.log)"
 		local start=$SECONDS
-		mmdebstrap --architectures="$arch" "${debian_args[@]}" "$out.tmp" >"$out.log" 2>&1 ||
+		mmdebstrap --architectures="$arch" "$@" "$out.tmp" >"$out.log" 2>&1 ||
 			{ tail -20 "$out.log" >&2; die "mmdebstrap for $arch failed (log: $out.log)"; }
 		mv "$out.tmp" "$out"
+		echo $((SECONDS - start)) >"$out.seconds"
 		log "made $out in $((SECONDS - start)) s"
 	fi
 	printf '%s\n' "$out"
 }
 host_arch=$(dpkg --print-architecture)
-amd64_tar=$(debian_tar amd64)
-arm64_tar=$(debian_tar arm64)
-stamp="$STATE/debian/image-$debian_key"
-have=$(curl -fsS -o /dev/null -D - -H 'Accept: application/vnd.oci.image.index.v1+json' \
-	"http://$REGISTRY_ADDR/v2/debian/manifests/bookworm" 2>/dev/null | tr -d '\r' | awk 'tolower($1)=="docker-content-digest:"{print $2}') || true
-if [ ! -s "$stamp" ] || [ "$have" != "$(cat "$stamp")" ] || ! docker image inspect "$DEBIAN_REF" >/dev/null 2>&1; then
-	log "building $DEBIAN_REF (linux/amd64, linux/arm64) and loading linux/$host_arch into the engine"
-	start=$SECONDS
-	digest=$(cd "$(dirname "$0")/.." && go run ./integration/cmd/debian-image --ref "$DEBIAN_REF" \
-		--scratch "$STATE/debian" --load "linux/$host_arch" \
-		"linux/amd64=$amd64_tar" "linux/arm64=$arm64_tar") || die "building $DEBIAN_REF failed"
-	rm -f "$STATE"/debian/*.layer.tar.gz
-	printf '%s\n' "$digest" >"$stamp"
-	log "pushed $DEBIAN_REF ($digest) in $((SECONDS - start)) s"
-fi
-log "image $DEBIAN_REF $(cat "$stamp")"
+debian_image() { # $1 = name (the tag), then the mmdebstrap arguments: tars for amd64 and arm64, one index
+	local tag=$1 ref="$REGISTRY_ADDR/debian:$1"
+	shift
+	local key amd64_tar arm64_tar stamp have digest start t0
+	t0=$(date +%s%N)
+	key=$(printf '%s\n' "$@" | sha256sum | cut -c1-12)
+	amd64_tar=$(debian_tar amd64 "$tag" "$key" "$@")
+	arm64_tar=$(debian_tar arm64 "$tag" "$key" "$@")
+	stamp="$STATE/debian/image-$key"
+	have=$(curl -fsS -o /dev/null -D - -H 'Accept: application/vnd.oci.image.index.v1+json' \
+		"http://$REGISTRY_ADDR/v2/debian/manifests/$tag" 2>/dev/null | tr -d '\r' | awk 'tolower($1)=="docker-content-digest:"{print $2}') || true
+	if [ ! -s "$stamp" ] || [ "$have" != "$(cat "$stamp")" ] || ! docker image inspect "$ref" >/dev/null 2>&1; then
+		log "building $ref (linux/amd64, linux/arm64) and loading linux/$host_arch into the engine"
+		start=$SECONDS
+		digest=$(cd "$(dirname "$0")/.." && go run ./integration/cmd/debian-image --ref "$ref" \
+			--scratch "$STATE/debian" --load "linux/$host_arch" \
+			"linux/amd64=$amd64_tar" "linux/arm64=$arm64_tar") || die "building $ref failed"
+		rm -f "$STATE"/debian/*.layer.tar.gz
+		printf '%s\n' "$digest" >"$stamp"
+		echo $((SECONDS - start)) >"$stamp.seconds"
+		log "pushed $ref ($digest) in $((SECONDS - start)) s"
+	fi
+	log "image $ref $(cat "$stamp")"
+	# Its setup time: this run, and what each part took when it was made (the first setup).
+	log "$ref: set up in $(( ($(date +%s%N) - t0) / 1000000 )) ms this run; when first made: amd64 root $(first "$amd64_tar.seconds") s, arm64 root $(first "$arm64_tar.seconds") s, image $(first "$stamp.seconds") s"
+}
+first() { cat "$1" 2>/dev/null || echo '?'; }
+debian_image bookworm "${debian_args[@]}"
+# Python applications (examples/pyapp): the interpreter and pip (with setuptools and wheel, which
+# pip needs to build a local project without an index), nothing else.
+debian_image bookworm-python "${python_args[@]}"
 log "ready: rootfs in $STATE/rootfs, Debian tars in $STATE/debian"

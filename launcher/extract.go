@@ -28,33 +28,28 @@ func (l *launch) ensureTree(ctx context.Context, cmd *command) error {
 	fresh := l.freshSlots()
 
 	done = l.o.phase("lock")
-	if err := os.MkdirAll(l.lay.side, 0o700); err != nil {
-		return l.ioError("creating the cache directory", err)
-	}
-	if err := l.lay.checkState(); err != nil {
-		return fail(CategoryIO, "checking the cache of "+l.name, err,
-			"remove it (flavor clean cleans the cache) or set "+EnvCache+" to a directory of your own")
-	}
-	unlock, err := lockFile(l.lay.lockPath())
+	unlock, err := l.lockTree()
 	if err != nil {
-		return l.ioError("locking the workenv", err)
+		return err
 	}
 	defer unlock()
-	if err := l.lay.cleanStale(); err != nil {
-		return l.ioError("cleaning the workenv", err)
-	}
 	done("")
 
 	if l.lay.treeMissing() {
-		l.o.emit(Event{Kind: EventWarning, Phase: "check", Message: "the workenv " + l.lay.workenv +
-			" was removed but not its completion marker; extracting it again (flavor clean removes a workenv with its marker; " +
-			EnvWorkenvCache + "=0 extracts afresh on every run)"})
+		l.warnReextract("was removed but not its completion marker")
 		return l.extractTree(ctx, cmd)
 	}
 	if l.cfg.fresh || !l.lay.complete() {
 		return l.extractTree(ctx, cmd)
 	}
+	if l.cfg.level >= packer.LevelStrict {
+		if change := l.lay.treeChange(); change != "" {
+			l.warnReextract("differs from what was extracted (" + change + ")")
+			return l.extractTree(ctx, cmd)
+		}
+	}
 	done = l.o.phase("refresh")
+	changed := len(fresh) > 0
 	for _, s := range fresh {
 		if err := l.overlay(ctx, s); err != nil {
 			return err
@@ -68,17 +63,88 @@ func (l *launch) ensureTree(ctx context.Context, cmd *command) error {
 			if err := writeMarker(l.lay.slotMarker(s.pos), l.lay.digest+"\n"); err != nil {
 				return l.ioError("marking a lazy slot", err)
 			}
+			changed = true
+		}
+	}
+	if changed {
+		if err := l.lay.recordTree(l.ownDirs()); err != nil {
+			return l.ioError("recording the workenv's files", err)
 		}
 	}
 	done(strconv.Itoa(len(fresh)) + " fresh")
 	return nil
 }
 
+// warnReextract says why a complete workenv is extracted again, and how to avoid or force it.
+func (l *launch) warnReextract(why string) {
+	l.o.emit(Event{Kind: EventWarning, Phase: "check", Message: "the workenv " + l.lay.workenv + " " + why +
+		"; extracting it again (flavor clean removes a workenv with its marker; " + EnvWorkenvCache + "=0 extracts afresh on every run)"})
+}
+
+// repair is called when the command (or its loader) is missing from a tree believed complete: if
+// the tree differs from its record (or has none), it is extracted again and repair reports true.
+// A package whose command was never in it keeps failing as before.
+func (l *launch) repair(ctx context.Context, cmd *command) (bool, error) {
+	change := l.lay.treeChange()
+	if change == "" || !l.lay.complete() {
+		return false, nil
+	}
+	// The warm path never opened the package; the cold path has closed it.
+	if err := l.open(ctx); err != nil {
+		return false, err
+	}
+	defer l.pkg.Close()
+	unlock, err := l.lockTree()
+	if err != nil {
+		return false, err
+	}
+	defer unlock()
+	l.warnReextract("differs from what was extracted (" + change + ")")
+	return true, l.extractTree(ctx, cmd)
+}
+
+// lockTree creates and checks the workenv's state directories, takes its lock and removes what
+// dead extractors left.
+func (l *launch) lockTree() (func() error, error) {
+	if err := os.MkdirAll(l.lay.side, 0o700); err != nil {
+		return nil, l.ioError("creating the cache directory", err)
+	}
+	if err := l.lay.checkState(); err != nil {
+		return nil, fail(CategoryIO, "checking the cache of "+l.name, err,
+			"remove it (flavor clean cleans the cache) or set "+EnvCache+" to a directory of your own")
+	}
+	unlock, err := lockFile(l.lay.lockPath())
+	if err != nil {
+		return nil, l.ioError("locking the workenv", err)
+	}
+	if err := l.lay.cleanStale(); err != nil {
+		unlock()
+		return nil, l.ioError("cleaning the workenv", err)
+	}
+	return unlock, nil
+}
+
+// ownDirs are the workenv.directories the package declares for its own writes, which the tree
+// record leaves out.
+func (l *launch) ownDirs() []string {
+	var out []string
+	for _, d := range l.plan.dirs {
+		if p, err := l.ph.expand(d.Path); err == nil {
+			if !filepath.IsAbs(p) {
+				p = filepath.Join(l.lay.workenv, p)
+			}
+			out = append(out, filepath.Clean(p))
+		}
+	}
+	return out
+}
+
 // warm reports whether the tree can be used as it is: complete for this metadata, no slot to
-// extract afresh on every run, every lazy slot the placeholders name present, and no forced
-// re-extraction.
+// extract afresh on every run, every lazy slot the placeholders name present, no forced
+// re-extraction, and at strict level every file as extraction left it (see treecheck.go).
 func (l *launch) warm() bool {
-	return !l.cfg.fresh && len(l.freshSlots()) == 0 && l.lay.stateDirsOK() && l.lay.complete() && l.lazyPresent()
+	return !l.cfg.fresh && len(l.freshSlots()) == 0 && l.lay.stateDirsOK() && l.lay.complete() && l.lazyPresent() &&
+		(l.cfg.level < packer.LevelStrict || l.lay.treeChange() == "")
 }
 
 func (l *launch) freshSlots() []slotPlan {
@@ -168,6 +234,9 @@ func (l *launch) extractTree(ctx context.Context, cmd *command) error {
 		if err := writeMarker(l.lay.slotMarker(pos), l.lay.digest+"\n"); err != nil {
 			return l.ioError("marking a lazy slot", err)
 		}
+	}
+	if err := l.lay.recordTree(l.ownDirs()); err != nil {
+		return l.ioError("recording the workenv's files", err)
 	}
 	if err := l.lay.markComplete(); err != nil {
 		return l.ioError("marking the workenv complete", err)

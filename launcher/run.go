@@ -94,6 +94,15 @@ func (l *launch) run(ctx context.Context) (int, error) {
 
 	done = l.o.phase("resolve")
 	path, err := lookPath(cmd.argv[0], cmd.path, cmd.pathExt)
+	if err != nil || (cmd.loader != "" && !exists(cmd.loader)) {
+		// A tree believed complete that lacks its command was changed after extraction, or the
+		// package never had it: the tree record tells which.
+		if again, rerr := l.repair(ctx, cmd); rerr != nil {
+			return 0, rerr
+		} else if again {
+			path, err = lookPath(cmd.argv[0], cmd.path, cmd.pathExt)
+		}
+	}
 	if err != nil {
 		return 0, fail(CategoryIO, fmt.Sprintf("finding the command of %s", l.name), err,
 			"the package's command must be an absolute path in the workenv or a program on its PATH")

@@ -103,3 +103,76 @@ func TestDeletedTreeReextracted(t *testing.T) {
 	}
 	r.mustRun(pkg, "hi\n", nil)
 }
+
+// treePackage runs its own file directly (so a deleted command is the launcher's to find) and
+// writes into the workenv directory it declares, as programs write caches.
+func treePackage(t *testing.T) string {
+	return writePackage(t, packer.Spec{Name: "treeful",
+		Execution: packer.Execution{Command: "{workenv}/bin/hi"},
+		Workenv:   &packer.Workenv{Directories: []packer.WorkenvDir{{Path: "{workenv}/var", Mode: 0o700}}},
+		Slots: []packer.Slot{treeSlot(t, "app", files{
+			"bin/hi":        "#!/bin/sh\necho $(cat \"$FLAVOR_WORKENV/share/word\")\ndate >\"$FLAVOR_WORKENV/var/last\"\n",
+			"share/word":    "hi\n",
+			"share/unused/": "",
+		})}})
+}
+
+// TestPartlyDeletedTreeReextracted: a complete workenv whose command was deleted (with other
+// files) is extracted again with a warning naming what is missing, flavor clean and
+// FLAVOR_WORKENV_CACHE=0, instead of failing with 106, at the default level.
+func TestPartlyDeletedTreeReextracted(t *testing.T) {
+	pkg := treePackage(t)
+	r := newRunner(t)
+	r.mustRun(pkg, "hi\n", nil)
+	we := r.workenvs()[0]
+	for _, p := range []string{"bin/hi", "share/unused"} {
+		if err := os.RemoveAll(filepath.Join(we, p)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res := r.mustRun(pkg, "hi\n", nil)
+	for _, want := range []string{`bin/hi missing, and 1 more`, "flavor clean", "FLAVOR_WORKENV_CACHE=0"} {
+		if !strings.Contains(res.stderr, want) {
+			t.Fatalf("the warning does not say %q: %s", want, res)
+		}
+	}
+	if res = r.mustRun(pkg, "hi\n", nil); res.stderr != "" {
+		t.Fatalf("the repaired tree warned again: %s", res)
+	}
+}
+
+// TestStrictRechecksTree: at FLAVOR_VALIDATION=strict a file edited after extraction is found on
+// the next start (warm path included) and the tree extracted again; files the program writes in
+// its declared directories or adds elsewhere are not edits. The default level does not look.
+func TestStrictRechecksTree(t *testing.T) {
+	pkg := treePackage(t)
+	r := newRunner(t)
+	strict := []string{"FLAVOR_VALIDATION=strict"}
+	r.mustRun(pkg, "hi\n", strict)
+	we := r.workenvs()[0]
+	if err := os.WriteFile(filepath.Join(we, "share", "extra"), []byte("added"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ { // the second run takes the launch record's warm path
+		if res := r.mustRun(pkg, "hi\n", strict); res.stderr != "" {
+			t.Fatalf("run %d: an intact tree (with its own writes and an added file) warned: %s", i, res)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(we, "share", "word"), []byte("edited\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r.mustRun(pkg, "edited\n", nil)
+	res := r.mustRun(pkg, "hi\n", strict)
+	if !strings.Contains(res.stderr, "share/word changed") || !strings.Contains(res.stderr, "extracting it again") {
+		t.Fatalf("the strict run did not name the edited file: %s", res)
+	}
+	if err := os.Chmod(filepath.Join(we, "share"), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if res := r.mustRun(pkg, "hi\n", strict); !strings.Contains(res.stderr, "share changed") {
+		t.Fatalf("a directory made writable by all was not found: %s", res)
+	}
+	if res := r.mustRun(pkg, "hi\n", strict); res.stderr != "" {
+		t.Fatalf("the re-extracted tree warned again: %s", res)
+	}
+}

@@ -30,6 +30,7 @@ type options struct {
 	setid       bool
 	staging     bool
 	noSlotRule  bool
+	tap         func(TapSlot) io.WriteCloser
 }
 
 func makeOptions(opts []Option) (*options, error) {
@@ -244,4 +245,20 @@ func (c readCounter) Read(b []byte) (int, error) {
 	n, err := c.r.Read(b)
 	c.p.add(n)
 	return n, err
+}
+
+// TapSlot says which slot a tap (WithSlotTap) receives.
+type TapSlot struct {
+	Index  int
+	ID     string
+	Target string
+	Tar    bool // the stream is a tar stream (else the single file's bytes)
+}
+
+// WithSlotTap gives Write a tap: for each slot, fn returns a writer that receives the slot's
+// input stream as it is encoded (the tar stream after the slot rule, or the file's bytes), or
+// nil for none. Write closes it when the slot is encoded, and fails when Close fails; after a
+// failed encoding it is closed too and its error ignored. An SBOM scanner is the typical tap.
+func WithSlotTap(fn func(TapSlot) io.WriteCloser) Option {
+	return func(o *options) error { o.tap = fn; return nil }
 }

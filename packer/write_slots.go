@@ -120,7 +120,14 @@ func encodeSlot(ctx context.Context, out io.Writer, i int, sl Slot, epoch *time.
 	if err != nil {
 		return res, err
 	}
-	pw := &progressWriter{o: o, u: Update{Stage: StageSlot, Slot: sl.ID, Index: i}, w: enc, next: progressStep}
+	var sink io.Writer = enc
+	var tap io.WriteCloser
+	if o.tap != nil {
+		if tap = o.tap(TapSlot{Index: i, ID: sl.ID, Target: res.target, Tar: res.chain.HasTar()}); tap != nil {
+			sink = io.MultiWriter(enc, tap)
+		}
+	}
+	pw := &progressWriter{o: o, u: Update{Stage: StageSlot, Slot: sl.ID, Index: i}, w: sink, next: progressStep}
 	switch {
 	case isDir && o.noSlotRule:
 		err = writeTar(ctx, pw, sl.Path, epoch)
@@ -136,6 +143,11 @@ func encodeSlot(ctx context.Context, out io.Writer, i int, sl Slot, epoch *time.
 	}
 	if cerr := enc.Close(); err == nil {
 		err = cerr
+	}
+	if tap != nil {
+		if terr := tap.Close(); err == nil && terr != nil {
+			err = fmt.Errorf("slot tap: %w", terr)
+		}
 	}
 	if err != nil {
 		return res, err

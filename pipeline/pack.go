@@ -2,6 +2,8 @@ package pipeline
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 
@@ -47,6 +49,16 @@ func Pack(ctx context.Context, m *manifest.Manifest, opts ...Option) (*PackResul
 		}
 		defer src.Close()
 		popts = append(popts, bundle.WithInstall(src))
+		if in.Lock != nil {
+			b, err := in.Lock.Encode()
+			if err != nil {
+				return res, fmt.Errorf("packing %s: encoding the lock: %w", m.File(), err)
+			}
+			sum := sha256.Sum256(b)
+			popts = append(popts, bundle.WithBuildInfo(bundle.BuildInfo{
+				LockDigest: "sha256:" + hex.EncodeToString(sum[:]), Locked: o.frozen,
+			}))
+		}
 	}
 	res.Packages, err = bundle.Pack(ctx, m, popts...)
 	return res, err

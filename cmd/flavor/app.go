@@ -39,6 +39,7 @@ func commands() []*cli.Command {
 		packCommand(),
 		verifyCommand(),
 		inspectCommand(),
+		sbomCommand(),
 		extractCommand(),
 		keygenCommand(),
 		cleanCommand(),
@@ -47,10 +48,10 @@ func commands() []*cli.Command {
 
 func globalFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "output-format", Value: "text", EnvVars: []string{"FLAVOR_OUTPUT_FORMAT"}, Usage: "text for people, json for CI"},
+		&cli.StringFlag{Name: "output-format", Value: "text", EnvVars: []string{"FLAVOR_OUTPUT_FORMAT"}, Usage: "output `FORMAT`: text for people, json for CI"},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors and the final result"},
 		&cli.BoolFlag{Name: "verbose", Usage: "print debug logs"},
-		&cli.StringFlag{Name: "progress", Value: "auto", EnvVars: []string{"FLAVOR_PROGRESS"}, Usage: "auto|plain|tty|json"},
+		&cli.StringFlag{Name: "progress", Value: "auto", EnvVars: []string{"FLAVOR_PROGRESS"}, Usage: "`MODE` of showing progress: auto, plain, tty, json or none"},
 		engineFlag(),
 	}
 }

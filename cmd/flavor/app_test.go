@@ -86,3 +86,30 @@ func TestInterruptedCode(t *testing.T) {
 		}
 	}
 }
+
+// TestFlagPlaceholders: every flag that takes a value names it in its help (`--manifest FILE`),
+// never urfave/cli's default `value`.
+func TestFlagPlaceholders(t *testing.T) {
+	var check func(where string, flags []cli.Flag, cmds []*cli.Command)
+	check = func(where string, flags []cli.Flag, cmds []*cli.Command) {
+		for _, f := range flags {
+			if _, isBool := f.(*cli.BoolFlag); isBool {
+				continue
+			}
+			if u, ok := f.(cli.DocGenerationFlag); ok {
+				if strings.Count(u.GetUsage(), "`") < 2 {
+					t.Errorf("%s --%s: its usage %q names no `PLACEHOLDER`", where, f.Names()[0], u.GetUsage())
+				}
+			}
+		}
+		for _, c := range cmds {
+			check(where+" "+c.Name, c.Flags, c.Subcommands)
+		}
+	}
+	app := New()
+	check("flavor", app.Flags, app.Commands)
+	stdout, _, _ := runApp(t, "pack", "--help")
+	if strings.Contains(stdout, " value") || !strings.Contains(stdout, "--manifest FILE") {
+		t.Errorf("pack --help:\n%s", stdout)
+	}
+}

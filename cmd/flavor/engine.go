@@ -17,7 +17,7 @@ var engineNames = []string{"docker", "podman"}
 
 func engineFlag() cli.Flag {
 	return &cli.StringFlag{Name: "engine", Value: engineNames[0], EnvVars: []string{"FLAVOR_ENGINE"},
-		Usage: "container engine for builds: " + strings.Join(engineNames, "|") + " (docker is reached at $DOCKER_HOST, else the local socket; podman at $CONTAINER_HOST, else /run/podman/podman.sock)"}
+		Usage: "the container `ENGINE` builds run on: " + strings.Join(engineNames, "|") + " (docker is reached at $DOCKER_HOST, else the local socket; podman at $CONTAINER_HOST, else /run/podman/podman.sock)"}
 }
 
 // openEngine connects to the container engine --engine (or FLAVOR_ENGINE) names. It is the one

@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/flavor-dev/flavor/packer"
+	"github.com/flavor-dev/flavor/sbom"
 )
 
 // extractCommand is `flavor extract`: verify a package, then unpack slots without running it.
@@ -25,8 +26,8 @@ func extractCommand() *cli.Command {
 			"the excess is written. Setuid and setgid bits are stripped unless --keep-setuid.\n" +
 			"Tar slots unpack at --out; single-file slots go to their target.",
 		Flags: append(trustFlags(),
-			&cli.StringSliceFlag{Name: "slot", Aliases: []string{"s"}, Usage: "extract only slot `N` or ID (repeat for several; default: all)"},
-			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "(required) directory to extract into; created when missing"},
+			&cli.StringSliceFlag{Name: "slot", Aliases: []string{"s"}, Usage: "extract only slot `N` or ID (repeat for several; default: all but the SBOM documents)"},
+			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "(required) `DIR` to extract into; created when missing"},
 			&cli.BoolFlag{Name: "keep-setuid", Usage: "keep the setuid and setgid bits of the package's files (stripped by default)"},
 		),
 		Action: extractAction,
@@ -103,7 +104,7 @@ func extractFailure(err error) error {
 }
 
 // selectSlots turns --slot values (indexes or ids) into slot indexes, in the order given; none
-// means every slot.
+// means every slot but the SBOM documents.
 func selectSlots(p *packer.Package, want []string) ([]int, error) {
 	n := p.NumSlots()
 	byID := map[string]int{}
@@ -115,9 +116,12 @@ func selectSlots(p *packer.Package, want []string) ([]int, error) {
 		}
 	}
 	if len(want) == 0 {
-		all := make([]int, n)
-		for i := range all {
-			all[i] = i
+		// Every slot the launcher would unpack: the SBOM documents are read with flavor sbom.
+		var all []int
+		for i := 0; i < n; i++ {
+			if info, ok := p.SlotInfo(i); !ok || !sbom.IsEmbeddedSlot(info.ID) {
+				all = append(all, i)
+			}
 		}
 		return all, nil
 	}

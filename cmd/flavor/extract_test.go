@@ -84,8 +84,8 @@ func TestExtractRefuses(t *testing.T) {
 		{"damaged slot", []string{bad}, 2, "extract: slot checksums check failed"},
 		{"untrusted", []string{psp, "-k", "3cf9469205ba8dfccfd606c3eef6550016852c61d1e3594e2058433e841c98c9"}, 2, "extract: trust check failed"},
 		{"hostile entry", []string{hostilePackage(t)}, 2, `"../escape.txt" has a ".." component`},
-		{"no such slot", []string{psp, "--slot", "nope"}, 1, `--slot "nope": ` + psp + " has no such slot (it has 0=app, 1=config)"},
-		{"slot out of range", []string{psp, "--slot", "2"}, 1, "has no such slot"},
+		{"no such slot", []string{psp, "--slot", "nope"}, 1, `--slot "nope": ` + psp + " has no such slot (it has 0=app, 1=config, 2=flavor.sbom.spdx, 3=flavor.sbom.cyclonedx, 4=flavor.provenance)"},
+		{"slot out of range", []string{psp, "--slot", "5"}, 1, "has no such slot"},
 		{"missing package", []string{filepath.Join(t.TempDir(), "none.psp")}, 1, "no such file"},
 	}
 	for _, tc := range cases {

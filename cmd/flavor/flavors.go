@@ -23,7 +23,7 @@ func flavorsCommand() *cli.Command {
 				Usage:     "score trove flavors against a system flavor (higher is better; incompatible ones cannot be used)",
 				ArgsUsage: "TROVE…",
 				Flags: []cli.Flag{
-					&cli.StringFlag{Name: "system", Required: true, Usage: `the system flavor, e.g. "~ssl,~!debug is: x86_64"`},
+					&cli.StringFlag{Name: "system", Required: true, Usage: "the system `FLAVOR`, e.g. \"~ssl,~!debug is: x86_64\""},
 				},
 				Action: flavorsScore,
 			},

@@ -26,8 +26,8 @@ func imageCommand() *cli.Command {
 					"filesystem. It goes into the container engine (the default), a registry (--push) or an\n" +
 					"OCI layout (--oci-layout DIR).",
 				Flags: []cli.Flag{
-					&cli.StringFlag{Name: "platform", Usage: "(required) " + "os/arch[/variant] the root filesystem is for, e.g. linux/arm64"},
-					&cli.StringFlag{Name: "tag", Usage: "image name, e.g. busybox:arm64 or 127.0.0.1:5000/base/busybox:1 (required unless only --oci-layout)"},
+					&cli.StringFlag{Name: "platform", Usage: "(required) `PLATFORM` (os/arch[/variant]) the root filesystem is for, e.g. linux/arm64"},
+					&cli.StringFlag{Name: "tag", Usage: "`IMAGE` name, e.g. busybox:arm64 or 127.0.0.1:5000/base/busybox:1 (required unless only --oci-layout)"},
 					&cli.BoolFlag{Name: "push", Usage: "push to the registry named by --tag instead of loading into the engine"},
 					&cli.StringFlag{Name: "oci-layout", Usage: "write to the OCI image layout `DIR` instead of loading into the engine"},
 				},
@@ -38,7 +38,7 @@ func imageCommand() *cli.Command {
 				Usage:     "show which image a reference means for a platform, and where it was found",
 				ArgsUsage: "REF",
 				Flags: []cli.Flag{
-					&cli.StringFlag{Name: "platform", Value: platform.HostLinux().String(), Usage: "target platform"},
+					&cli.StringFlag{Name: "platform", Value: platform.HostLinux().String(), Usage: "target `PLATFORM`"},
 					&cli.BoolFlag{Name: "no-engine", Usage: "do not look in the container engine"},
 				},
 				Action: imageResolve,

@@ -14,7 +14,16 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/flavor-dev/flavor/packer"
+	"github.com/flavor-dev/flavor/sbom"
 )
+
+// sbomLine says which documents a package carries.
+func sbomLine(formats []string) string {
+	if len(formats) == 0 {
+		return "none inside (flavor sbom gives a files-only SBOM read from the slots)"
+	}
+	return strings.Join(formats, ", ") + " inside, signed (flavor sbom --format F prints one)"
+}
 
 // inspectCommand is `flavor inspect`: what a package holds, without running or unpacking it.
 func inspectCommand() *cli.Command {
@@ -48,6 +57,7 @@ type inspectResult struct {
 	Build         *packer.BuildInfo          `json:"build,omitempty"`
 	LauncherSHA   string                     `json:"launcher_sha256,omitempty"` // pinned in the signed metadata
 	Extras        map[string]json.RawMessage `json:"extras"`                    // every top-level key beyond PSPF's: platform, provenance, metadata, …
+	SBOM          []string                   `json:"sbom"`                      // the documents the package carries (spdx, cyclonedx, provenance)
 	Warnings      []string                   `json:"warnings,omitempty"`
 }
 
@@ -143,6 +153,10 @@ func describePackage(p *packer.Package, tr trust) (*inspectResult, error) {
 	}
 	if md.Integrity != nil {
 		res.LauncherSHA = md.Integrity.LauncherSHA256
+	}
+	res.SBOM = sbom.HasEmbedded(md)
+	if res.SBOM == nil {
+		res.SBOM = []string{}
 	}
 	if res.Extras == nil {
 		res.Extras = map[string]json.RawMessage{}
@@ -250,6 +264,7 @@ func writeInspectText(w io.Writer, r *inspectResult) error {
 		{"launcher", strings.TrimSuffix(fmt.Sprintf("%s at 0, %s", bytesize(int64(ix.LauncherSize)), r.LauncherSHA), ", ")},
 		{"metadata", fmt.Sprintf("%d bytes at %d, %s", ix.MetadataSize, ix.MetadataOffset, ix.MetadataChecksum)},
 		{"slot table", fmt.Sprintf("%d slots at %d", ix.SlotCount, ix.SlotTableOffset)},
+		{"SBOM", sbomLine(r.SBOM)},
 	}
 	if b := r.Build; b != nil {
 		built := b.Tool + " " + b.ToolVersion
@@ -316,13 +331,22 @@ func writeInspectText(w io.Writer, r *inspectResult) error {
 		}
 	}
 
+	// Each slot's provenance is shown once: in the table above when it was built from [install],
+	// else on its own line below; the top-level provenance line leaves out its "slots" key.
 	fmt.Fprintln(w, "\nprovenance and extras")
 	rows = nil
 	for _, k := range sortedKeys(r.Extras) {
-		rows = append(rows, []string{"  " + k, compactJSON(r.Extras[k])})
+		v := r.Extras[k]
+		if k == "provenance" {
+			v = withoutKey(v, "slots")
+		}
+		rows = append(rows, []string{"  " + k, compactJSON(v)})
 	}
 	for _, s := range r.Slots {
 		for _, k := range sortedKeys(s.Extras) {
+			if k == "provenance" && len(installRows([]inspectSlot{s})) > 1 {
+				continue
+			}
 			rows = append(rows, []string{"  slot " + s.ID + " " + k, compactJSON(s.Extras[k])})
 		}
 	}
@@ -359,6 +383,20 @@ func pairs(m map[string]string, sep string) string {
 		out = append(out, k+sep+m[k])
 	}
 	return strings.Join(out, ", ")
+}
+
+// withoutKey returns the JSON object b without key k (b itself when it is not an object).
+func withoutKey(b json.RawMessage, k string) json.RawMessage {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(b, &m) != nil {
+		return b
+	}
+	delete(m, k)
+	out, err := json.Marshal(m)
+	if err != nil {
+		return b
+	}
+	return out
 }
 
 func compactJSON(b json.RawMessage) string {

@@ -21,8 +21,10 @@ func TestInspectText(t *testing.T) {
 		"package     hello-local 1.0.0: a greeting packed from local files",
 		"signed by   " + seedPub + " (signature valid, trusted key)",
 		"format      PSPF/2025, version 0x20250001",
-		"  0  app     {workenv}          tar.gz",
-		"  1  config  etc/greeting.conf  gzip",
+		"  0  app                    {workenv}                       tar.gz",
+		"  1  config                 etc/greeting.conf               gzip",
+		"  4  flavor.provenance      .flavor/provenance.intoto.json  gzip",
+		"SBOM        spdx, cyclonedx, provenance inside, signed",
 		"command      sh {workenv}/bin/hello.sh --from 'the package'\\''s args'",
 		"env          AUDIENCE=hello, world of flavor, GREETING=hello",
 		"set {HELLO_MODE=demo}",
@@ -34,6 +36,13 @@ func TestInspectText(t *testing.T) {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q", want)
 		}
+	}
+	// Each slot's provenance once (not again inside the top-level provenance line).
+	if n := strings.Count(stdout, `"source":"app/"`); n != 1 {
+		t.Errorf("slot app's provenance shown %d times, want once", n)
+	}
+	if !strings.Contains(stdout, `"manifest":"flavor.toml"`) {
+		t.Errorf("the top-level provenance line is missing")
 	}
 	if t.Failed() {
 		t.Logf("output:\n%s", stdout)
@@ -56,7 +65,7 @@ func TestInspectJSON(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer p.Close()
-		if res.Index.PackageSize != uint64(p.Size()) || res.Index.SlotCount != 2 || res.Signature.PublicKey != seedPub || !res.Signature.Checked {
+		if res.Index.PackageSize != uint64(p.Size()) || res.Index.SlotCount != 5 || len(res.SBOM) != 3 || res.Signature.PublicKey != seedPub || !res.Signature.Checked {
 			t.Errorf("index/signature %+v %+v", res.Index, res.Signature)
 		}
 		info, _ := p.SlotInfo(1)

@@ -24,7 +24,7 @@ func lockCommand() *cli.Command {
 			"pkg-path, version, pkg-group or flavor changed, or the specs it resolved to changed.\n" +
 			"--update resolves every entry again; --update ID… only those.",
 		Flags: append([]cli.Flag{
-			&cli.StringFlag{Name: "manifest", Aliases: []string{"m"}, Usage: "the bundle manifest (default: flavor.toml, else pyproject.toml, in the working directory)"},
+			&cli.StringFlag{Name: "manifest", Aliases: []string{"m"}, Usage: "the bundle manifest `FILE` (default: flavor.toml, else pyproject.toml, in the working directory)"},
 			&cli.BoolFlag{Name: "update", Usage: "resolve entries again even when their lock entries stand: the IDs given, else all"},
 			&cli.StringSliceFlag{Name: "platform", Aliases: []string{"p"}, Usage: "lock only for `OS/ARCH` (repeat or separate with commas)"},
 			&cli.StringSliceFlag{Name: "launcher-bin", Usage: "launcher executable `FILE` whose digest is locked instead of the embedded one's"},
@@ -67,6 +67,11 @@ func lockAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	m, cleanup, err := pythonApp(c.Context, m)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
 	launchers, err := launcherSource(c)
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -14,6 +15,7 @@ import (
 	"github.com/flavor-dev/flavor/bundle"
 	"github.com/flavor-dev/flavor/packer"
 	"github.com/flavor-dev/flavor/pipeline"
+	"github.com/flavor-dev/flavor/sbom"
 	"github.com/flavor-dev/flavor/specs/manifest"
 )
 
@@ -33,7 +35,7 @@ func packCommand() *cli.Command {
 			"(artifacts cached, see `flavor build`), one slot per pkg-group. flavor.lock beside the\n" +
 			"manifest is written when missing or stale; --locked uses it as it is and fails instead.",
 		Flags: append([]cli.Flag{
-			&cli.StringFlag{Name: "manifest", Aliases: []string{"m"}, Usage: "the bundle manifest (default: flavor.toml, else pyproject.toml, in the working directory)"},
+			&cli.StringFlag{Name: "manifest", Aliases: []string{"m"}, Usage: "the bundle manifest `FILE` (default: flavor.toml, else pyproject.toml, in the working directory)"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "output `DIR` (default: dist/ beside the manifest), or a FILE.psp when there is one platform"},
 			&cli.StringSliceFlag{Name: "launcher-bin", Usage: "launcher executable `FILE` to use instead of the embedded one; its platform is read from its header (repeat for several platforms)"},
 			&cli.StringSliceFlag{Name: "platform", Aliases: []string{"p"}, Usage: "pack only for `OS/ARCH` (linux/amd64, x86_64-linux, linux_amd64; repeat or separate with commas)"},
@@ -42,6 +44,9 @@ func packCommand() *cli.Command {
 			&cli.StringFlag{Name: "key-seed", EnvVars: []string{"FLAVOR_SEED"}, Usage: "derive the signing key from `SEED` (reproducible; for tests and CI, not for secrets)"},
 			&cli.StringFlag{Name: "validation", Value: "standard", EnvVars: []string{"FLAVOR_VALIDATION"}, Usage: "check each written package at `LEVEL`: none, minimal, relaxed, standard (open it like the launcher) or strict (also hash every byte)"},
 			&cli.BoolFlag{Name: "locked", Usage: "use flavor.lock as it is: refuse a missing or stale lock, and builds that differ from it"},
+			&cli.StringFlag{Name: "sbom", Usage: "also write the package's SBOM beside it in these `FORMATS` (spdx, cyclonedx; comma-separated): <package>.spdx.json, <package>.cdx.json"},
+			&cli.BoolFlag{Name: "provenance", Usage: "also write the package's SLSA provenance beside it: <package>.intoto.json (an in-toto statement whose first subject is the .psp)"},
+			&cli.BoolFlag{Name: "no-sbom", Usage: "pack without the SBOM and provenance slots every package carries otherwise"},
 		}, installFlags()...),
 		Action: packAction,
 	}
@@ -95,6 +100,11 @@ func packAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	m, cleanup, err := pythonApp(c.Context, m)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
 	key, err := bundle.ChooseKey(m, bundle.KeyRequest{
 		PrivateKey: c.String("private-key"), PublicKey: c.String("public-key"), Seed: c.String("key-seed"),
 	})
@@ -111,6 +121,9 @@ func packAction(c *cli.Context) error {
 	popts, err := packOptions(c, o, key, r)
 	if err != nil {
 		return err
+	}
+	if !m.PackOnly() {
+		popts = append(popts, bundle.WithBuildInfo(bundle.BuildInfo{Engine: c.String("engine")}))
 	}
 	opts = append(opts, pipeline.WithPackOptions(popts...))
 	if c.Bool("locked") {
@@ -198,6 +211,16 @@ func packOptions(c *cli.Context, o *output, key bundle.Key, r *renderer) ([]bund
 	if epoch != nil {
 		opts = append(opts, bundle.WithSourceDateEpoch(*epoch))
 	}
+	sidecars, err := sbomSidecars(c)
+	if err != nil {
+		return nil, err
+	}
+	if c.Bool("no-sbom") {
+		opts = append(opts, bundle.WithoutSBOM())
+	}
+	if len(sidecars) > 0 {
+		opts = append(opts, bundle.WithSinks(bundle.SBOMFiles(sidecars...)))
+	}
 	if out := c.String("output"); out != "" {
 		if isOutputFile(out) {
 			opts = append(opts, bundle.WithOutputFile(out))
@@ -235,4 +258,31 @@ func findManifest(given string) (string, error) {
 		}
 	}
 	return "", errors.New("no flavor.toml or pyproject.toml in the working directory; give one with --manifest")
+}
+
+// sbomSidecars reads --sbom, --provenance and --no-sbom: the documents to write beside each
+// package.
+func sbomSidecars(c *cli.Context) ([]string, error) {
+	var formats []string
+	if v := c.String("sbom"); v != "" {
+		fs, err := sbom.ParseFormats(v)
+		if err != nil {
+			return nil, fmt.Errorf("--sbom: %w", err)
+		}
+		for _, f := range fs {
+			if f == sbom.FormatProvenance {
+				return nil, fmt.Errorf("--sbom %s: provenance is written with --provenance; --sbom takes spdx and cyclonedx", v)
+			}
+			if !slices.Contains(formats, f) {
+				formats = append(formats, f)
+			}
+		}
+	}
+	if c.Bool("provenance") {
+		formats = append(formats, sbom.FormatProvenance)
+	}
+	if len(formats) > 0 && c.Bool("no-sbom") {
+		return nil, fmt.Errorf("--no-sbom packs without the documents that --sbom and --provenance write beside the package; drop one of them")
+	}
+	return formats, nil
 }

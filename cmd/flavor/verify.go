@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -15,6 +17,7 @@ import (
 
 	"github.com/flavor-dev/flavor/packer"
 	"github.com/flavor-dev/flavor/packer/keys"
+	"github.com/flavor-dev/flavor/sbom"
 )
 
 // verifyCommand is `flavor verify`: every check the launcher makes, plus trust.
@@ -91,16 +94,27 @@ func (t trust) options() []packer.Option {
 
 // verifyResult is one package's verdict.
 type verifyResult struct {
-	Path      string   `json:"path"`
-	OK        bool     `json:"ok"`
-	Level     string   `json:"level"`
-	PublicKey string   `json:"public_key,omitempty"`
-	Trusted   *bool    `json:"trusted"` // null when no trusted keys were given
-	Slots     int      `json:"slots"`
-	Checks    []string `json:"checks"` // what was checked (all passed when ok)
-	Failed    string   `json:"failed_check,omitempty"`
-	Error     string   `json:"error,omitempty"`
-	Warnings  []string `json:"warnings,omitempty"`
+	Path      string      `json:"path"`
+	OK        bool        `json:"ok"`
+	Level     string      `json:"level"`
+	PublicKey string      `json:"public_key,omitempty"`
+	Trusted   *bool       `json:"trusted"` // null when no trusted keys were given
+	Slots     int         `json:"slots"`
+	Checks    []string    `json:"checks"` // what was checked (all passed when ok)
+	Failed    string      `json:"failed_check,omitempty"`
+	Error     string      `json:"error,omitempty"`
+	Warnings  []string    `json:"warnings,omitempty"`
+	Deep      *deepResult `json:"deep,omitempty"` // what --deep unpacked, when it passed
+}
+
+// deepResult is what --deep unpacked (and removed again): the slots, and the entries and bytes
+// they gave.
+type deepResult struct {
+	Slots int   `json:"slots"`
+	Files int   `json:"files"`
+	Dirs  int   `json:"dirs"`
+	Links int   `json:"links"`
+	Bytes int64 `json:"bytes"`
 }
 
 func verifyAction(c *cli.Context) error {
@@ -161,7 +175,16 @@ func verifyOne(ctx context.Context, path string, tr trust, deep bool, o *output)
 	opts := append(tr.options(), packer.WithLogger(o.logger()))
 	rep, err := packer.Verify(ctx, path, opts...)
 	if err == nil && deep {
-		err = deepCheck(ctx, path, opts)
+		r.Deep, err = deepCheck(ctx, path, opts)
+	}
+	sbomFailed := false
+	if err == nil {
+		var checked bool
+		checked, err = sbomCheck(ctx, path, opts)
+		sbomFailed = err != nil
+		if checked {
+			r.Checks = append(r.Checks, "sbom")
+		}
 	}
 	if rep != nil {
 		r.PublicKey, r.Slots = hex.EncodeToString(rep.PublicKey), rep.Slots
@@ -171,6 +194,9 @@ func verifyOne(ctx context.Context, path string, tr trust, deep bool, o *output)
 	}
 	if err != nil {
 		r.Failed, r.Error = checkName(err), err.Error()
+		if sbomFailed {
+			r.Failed = "sbom"
+		}
 		if errors.Is(err, packer.ErrUntrusted) {
 			f := false
 			r.Trusted = &f
@@ -185,21 +211,64 @@ func verifyOne(ctx context.Context, path string, tr trust, deep bool, o *output)
 	return r
 }
 
+// sbomCheck compares the SBOM and provenance a package carries with its slots (see sbom.Check);
+// checked is false for a package that carries none.
+func sbomCheck(ctx context.Context, path string, opts []packer.Option) (checked bool, err error) {
+	p, err := packer.Open(ctx, path, opts...)
+	if err != nil {
+		return false, err
+	}
+	defer p.Close()
+	if _, err := sbom.Check(ctx, p); err != nil {
+		if errors.Is(err, sbom.ErrNoDocument) {
+			return false, nil
+		}
+		return true, fmt.Errorf("checking the SBOM of %s against its slots: %w", path, err)
+	}
+	return true, nil
+}
+
 // deepCheck unpacks every slot into a private temporary directory, which runs the launcher's
 // extraction checks (decoding, hostile entries), and removes it. The directory is discarded
 // whatever happens, so slots are read in one pass as the launcher reads them.
-func deepCheck(ctx context.Context, path string, opts []packer.Option) error {
+func deepCheck(ctx context.Context, path string, opts []packer.Option) (*deepResult, error) {
 	p, err := packer.Open(ctx, path, opts...)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer p.Close()
 	dir, err := os.MkdirTemp("", "flavor-verify-")
 	if err != nil {
-		return fmt.Errorf("deep check of %s: %w", path, err)
+		return nil, fmt.Errorf("deep check of %s: %w", path, err)
 	}
 	defer os.RemoveAll(dir)
-	return p.ExtractAll(ctx, dir, packer.WithStagingDest(true))
+	if err := p.ExtractAll(ctx, dir, packer.WithStagingDest(true)); err != nil {
+		return nil, err
+	}
+	d := &deepResult{Slots: p.NumSlots()}
+	err = filepath.WalkDir(dir, func(q string, e fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return err
+		case q == dir:
+		case e.IsDir():
+			d.Dirs++
+		case e.Type()&fs.ModeSymlink != 0:
+			d.Links++
+		default:
+			d.Files++
+			fi, err := e.Info()
+			if err != nil {
+				return err
+			}
+			d.Bytes += fi.Size()
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("deep check of %s: counting what was unpacked: %w", path, err)
+	}
+	return d, nil
 }
 
 // checksAt lists what verify checks at a level (see packer.Level).
@@ -269,15 +338,22 @@ func writeVerifyText(w io.Writer, r verifyResult) {
 		who = "trusted key " + r.PublicKey
 	}
 	fmt.Fprintf(w, "%s: OK (level %s, %s, %s)\n", r.Path, r.Level, plural(r.Slots, "slot"), who)
+	if d := r.Deep; d != nil {
+		fmt.Fprintf(w, "  deep: unpacked %s with the launcher's extraction checks into a temporary directory (removed): %s, %s, %s, %s\n",
+			plural(d.Slots, "slot"), plural(d.Files, "file"), plural(d.Dirs, "directory"), plural(d.Links, "symbolic link"), bytesize(d.Bytes))
+	}
 	for _, warn := range r.Warnings {
 		fmt.Fprintf(w, "  warning: %s\n", warn)
 	}
 }
 
-// plural writes "1 slot", "2 slots".
+// plural writes "1 slot", "2 slots", "2 directories".
 func plural(n int, word string) string {
 	if n == 1 {
 		return "1 " + word
+	}
+	if strings.HasSuffix(word, "ry") {
+		return strconv.Itoa(n) + " " + strings.TrimSuffix(word, "y") + "ies"
 	}
 	return strconv.Itoa(n) + " " + word + "s"
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -79,8 +80,9 @@ func TestVerify(t *testing.T) {
 		code   int
 		stdout string
 	}{
-		{"good", []string{psp}, "", 0, ": OK (level standard, 2 slots, key " + seedPub + " (not checked against a trusted key"},
-		{"deep", []string{psp, "--deep"}, "", 0, ": OK (level standard"},
+		{"good", []string{psp}, "", 0, ": OK (level standard, 5 slots, key " + seedPub + " (not checked against a trusted key"},
+		{"deep", []string{psp, "--deep"}, "", 0, ": OK (level standard, 5 slots, key " + seedPub + " (not checked against a trusted key: give --public-key))\n" +
+			"  deep: unpacked 5 slots with the launcher's extraction checks into a temporary directory (removed): 5 files, "},
 		{"trusted hex key", []string{psp, "--public-key", seedPub}, "", 0, "trusted key " + seedPub},
 		{"trusted key file", []string{psp, "-k", filepath.Join(keyDir, keys.PublicKeyFile)}, "", 0, "trusted key " + seedPub},
 		{"trusted by FLAVOR_TRUSTED_KEYS", []string{psp}, seedPub, 0, "trusted key " + seedPub},
@@ -108,6 +110,9 @@ func TestVerify(t *testing.T) {
 			if code != tc.code || !strings.Contains(stdout, tc.stdout) {
 				t.Fatalf("exit %d, stdout:\n%s\nstderr:\n%s\nwant exit %d and %q", code, stdout, stderr, tc.code, tc.stdout)
 			}
+			if deep := slices.Contains(tc.args, "--deep"); code == 0 && strings.Contains(stdout, "deep:") != deep {
+				t.Fatalf("stdout says deep: %v, want %v:\n%s", !deep, deep, stdout)
+			}
 			if code != 0 && !strings.Contains(stderr, "flavor: error: verify: ") {
 				t.Fatalf("stderr %q does not sum up the failure", stderr)
 			}
@@ -126,11 +131,11 @@ func TestVerifyJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &res); err != nil {
 		t.Fatalf("stdout is not JSON: %v\n%s", err, stdout)
 	}
-	if len(res) != 2 || !res[0].OK || res[0].Trusted == nil || !*res[0].Trusted || res[0].Slots != 2 {
+	if len(res) != 2 || !res[0].OK || res[0].Trusted == nil || !*res[0].Trusted || res[0].Slots != 5 {
 		t.Fatalf("first result %+v", res[0])
 	}
-	if want := "trust"; !contains(res[0].Checks, want) || !contains(res[0].Checks, "slot contents") {
-		t.Errorf("checks %v lack trust or slot contents", res[0].Checks)
+	if want := "trust"; !contains(res[0].Checks, want) || !contains(res[0].Checks, "slot contents") || !contains(res[0].Checks, "sbom") {
+		t.Errorf("checks %v lack trust, slot contents or sbom", res[0].Checks)
 	}
 	if res[1].OK || res[1].Failed != "slot checksums" || !strings.Contains(res[1].Error, "slot 1 (config)") {
 		t.Fatalf("second result %+v", res[1])

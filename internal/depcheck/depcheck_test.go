@@ -19,7 +19,9 @@ var allowed = map[string][]string{
 	"ops":               {}, // the slot operations vocabulary and codecs; a leaf
 	"specs":             {"platform", "ops"},
 	"packer":            {"ops"},
-	"portable":          {}, // ELF closure of a package's command, at pack time; never in the launcher
+	"portable":          {},                         // ELF closure of a package's command, at pack time; never in the launcher
+	"pkgdb":             {},                         // package databases of a root (dpkg, apk, dist-info); a leaf
+	"sbom":              {"packer", "pkgdb", "ops"}, // SPDX, CycloneDX, provenance; never in the launcher
 	"oci":               {"specs", "platform"},
 	"delta":             {"specs", "oci", "platform"},
 	"launcher":          {"packer", "ops", "internal/testbin", "internal/cachedir"},
@@ -27,9 +29,9 @@ var allowed = map[string][]string{
 	"internal/testbin":  {}, // builds the launcher with `go build` for the launcher's own tests
 	"launcher/embedded": {"platform"},
 	"engine":            {"oci", "platform"},
-	"builder":           {"specs", "oci", "engine", "delta", "platform", "internal/cachedir"},
+	"builder":           {"specs", "oci", "engine", "delta", "platform", "internal/cachedir", "pkgdb"},
 	"lock":              {"specs", "oci", "engine", "builder", "platform"},
-	"bundle":            {"specs", "builder", "lock", "packer", "portable", "launcher/embedded", "platform", "ops"},
+	"bundle":            {"specs", "builder", "lock", "packer", "portable", "launcher/embedded", "platform", "ops", "sbom", "pkgdb"},
 	"pipeline":          {"specs", "oci", "engine", "builder", "lock", "bundle", "platform", "ops"},
 	"cmd":               {"*"},
 	"integration":       {"*"},

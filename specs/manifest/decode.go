@@ -15,6 +15,7 @@ type decoder struct {
 	errs    []*Error
 	missing []missingKey    // required keys found absent, reported by problems
 	unknown map[string]bool // labels of the tables that hold an unknown key
+	python  bool            // a Python application's pyproject.toml: FlavorPack's spellings are accepted
 }
 
 // missingKey is a required key found absent from the table labelled table.
@@ -149,14 +150,13 @@ func (t *table) known(keys ...string) {
 
 // flavorPackOnly explains FlavorPack manifest keys (seeds 000 and 001) that flavor does not take.
 var flavorPackOnly = map[string]string{
-	"entry_point":                "flavor does not build Python environments; set [execution] command",
-	"python_version":             "flavor does not build Python environments; build the runtime from a spec tree or ship it in a slot",
-	"python":                     "flavor does not build Python environments; build the runtime from a spec tree or ship it in a slot",
+	"entry_point":                "Python applications are built from a pyproject.toml (entry_point under [tool.flavor] there); in a flavor.toml set [execution] command",
+	"python_version":             "Python applications are built from a pyproject.toml ([tool.flavor] python_version there); in a flavor.toml build the runtime from a spec tree",
+	"python":                     "Python applications are built from a pyproject.toml ([tool.flavor.python] there); in a flavor.toml build the runtime from a spec tree",
 	"build":                      "run build steps from a spec tree ([install]) instead of pre_build/post_build hooks",
 	"platforms":                  "list the targets in [options] systems",
 	"validation":                 "flavor always validates strictly",
 	"execution.validation":       "the launcher always verifies the signature and every slot",
-	"execution.shell":            "the command runs directly; use an interpreter as the command to get a shell",
 	"execution.lazy_extraction":  "set lifecycle = \"lazy\" on the slots that should be extracted on demand",
 	"execution.cache_validation": "the launcher always checks its cache",
 	"execution.use_mmap":         "the launcher chooses how it reads slots",

@@ -22,6 +22,7 @@ type canonical struct {
 	Slots         []Slot            `json:"slots"`
 	Signing       Signing           `json:"signing"`
 	Metadata      map[string]any    `json:"metadata"`
+	Python        *Python           `json:"python,omitempty"`
 }
 
 type canonicalOptions struct {
@@ -66,6 +67,7 @@ func digestOf(m *Manifest) (string, error) {
 		Slots:     m.slots,
 		Signing:   m.signing,
 		Metadata:  m.metadata,
+		Python:    m.python,
 	}
 	for _, in := range m.install {
 		c.Install = append(c.Install, canonicalEntry{

@@ -43,8 +43,9 @@ func TestBadManifests(t *testing.T) {
 			`flavor.toml:8: unknown key "private_key" in [signing]; did you mean "private-key"?`},
 		{"in [hook]", "", base + "[hook]\non-deactivate = \"x\"\n", `flavor.toml:8: unknown key "on-deactivate" in [hook]; did you mean "on-activate"?`},
 		{"nothing close", "", base + "[profile]\ncommon = \"x\"\n", `flavor.toml:7: unknown key "profile"`},
-		{"FlavorPack-only key", "", "entry_point = \"myapp:main\"\n" + base, `flavor.toml:1: key "entry_point" is FlavorPack's and flavor does not support it: flavor does not build Python environments; set [execution] command`},
-		{"FlavorPack-only nested key", "", base + "shell = false\n", `flavor.toml:7: key "shell" in [execution] is FlavorPack's and flavor does not support it: the command runs directly; use an interpreter as the command to get a shell`},
+		{"FlavorPack-only key", "", "entry_point = \"myapp:main\"\n" + base, `flavor.toml:1: key "entry_point" is FlavorPack's and flavor does not support it: Python applications are built from a pyproject.toml (entry_point under [tool.flavor] there); in a flavor.toml set [execution] command`},
+		{"FlavorPack-only nested key", "", base + "use_mmap = true\n", `flavor.toml:7: key "use_mmap" in [execution] is FlavorPack's and flavor does not support it: the launcher chooses how it reads slots`},
+		{"shell true", "", base + "shell = true\n", `flavor.toml:7: execution.shell: true cannot apply: the command runs directly, never through a shell; make a shell the command (command = "/bin/sh -c …") to get one`},
 		{"in pyproject", "pyproject.toml", "[project]\nname = \"a\"\nversion = \"1\"\n[tool.flavor.execution]\ncomand = \"x\"\ncommand = \"y\"\n", `pyproject.toml:5: unknown key "comand" in [tool.flavor.execution]; did you mean "command"?`},
 
 		// Wrong types.
@@ -112,8 +113,8 @@ func TestBadManifests(t *testing.T) {
 		{"pyproject slot entry", "pyproject.toml", "[project]\nname = \"a\"\nversion = \"1\"\n[tool.flavor.execution]\ncommand = \"x\"\n[tool.flavor.slots]\n[[tool.flavor.slots.entries]]\nname = \"a\"\nsource = \"a\"\nlifecycle = \"cached\"\n[[tool.flavor.slots.entries]]\nname = \"b\"\nsource = \"b\"\nlifecycle = \"cached\"\n",
 			"pyproject.toml:10: tool.flavor.slots.entries[0].lifecycle: unknown lifecycle \"cached\"; want one of init, startup, runtime, shutdown, cache, temporary, lazy, eager, dev, config, platform; did you mean \"cache\"?\n" +
 				`pyproject.toml:14: tool.flavor.slots.entries[1].lifecycle: unknown lifecycle "cached"; want one of init, startup, runtime, shutdown, cache, temporary, lazy, eager, dev, config, platform; did you mean "cache"?`},
-		{"pyproject FlavorPack key", "pyproject.toml", "[project]\nname = \"a\"\nversion = \"1\"\n[tool.flavor]\nentry_point = \"a:main\"\n[tool.flavor.execution]\ncommand = \"x\"\n",
-			`pyproject.toml:5: key "entry_point" in [tool.flavor] is FlavorPack's and flavor does not support it: flavor does not build Python environments; set [execution] command`},
+		{"pyproject Python keys in a plain table", "pyproject.toml", "[project]\nname = \"a\"\nversion = \"1\"\n[tool.flavor.execution]\ncommand = \"x\"\npython_version = \"3.11\"\n",
+			`pyproject.toml:6: unknown key "python_version" in [tool.flavor.execution]`},
 		{"pyproject without tool.flavor", "pyproject.toml", "[project]\nname = \"a\"\n", `pyproject.toml: no [tool.flavor] table; the manifest goes there in a pyproject.toml`},
 		{"pyproject project.name wrong type", "pyproject.toml", "[project]\nname = 1\n[tool.flavor.package]\nversion = \"1\"\n[tool.flavor.execution]\ncommand = \"x\"\n", "pyproject.toml:2: project.name: expected a string, got an integer\n" +
 			"pyproject.toml:3: tool.flavor.package.name: required: the package name, used in the .psp file name"},

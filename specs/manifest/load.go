@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 
 	"github.com/BurntSushi/toml"
@@ -114,6 +115,10 @@ func (d *decoder) decodePyproject(m *Manifest, doc map[string]any) {
 		d.add(&Error{File: d.file, Msg: "no [tool.flavor] table; the manifest goes there in a pyproject.toml"})
 		return
 	}
+	if isPythonApp(root) {
+		d.python = true
+		m.python = decodePython(root, top.sub("project"))
+	}
 	d.decodeManifest(m, root, defaults)
 }
 
@@ -121,7 +126,11 @@ func (d *decoder) decodePyproject(m *Manifest, doc map[string]any) {
 var topKeys = []string{"schema-version", "package", "options", "install", "vars", "hook", "execution", "slots", "signing", "metadata"}
 
 func (d *decoder) decodeManifest(m *Manifest, t *table, defaults Package) {
-	t.known(topKeys...)
+	if d.python {
+		t.known(append(slices.Clone(topKeys), pythonKeys...)...)
+	} else {
+		t.known(topKeys...)
+	}
 	m.schema = SchemaVersion
 	if v, ok := t.str("schema-version"); ok {
 		if v != SchemaVersion {
@@ -136,7 +145,7 @@ func (d *decoder) decodeManifest(m *Manifest, t *table, defaults Package) {
 		h.known("on-activate")
 		m.hook.OnActivate, _ = h.str("on-activate")
 	}
-	m.exec = decodeExecution(t)
+	m.exec = decodeExecution(t, d.python)
 	m.slots = decodeSlots(t)
 	m.signing = decodeSigning(t)
 	if md := t.sub("metadata"); md != nil {

@@ -30,6 +30,8 @@ type Manifest struct {
 	slots    []Slot
 	signing  Signing
 	metadata map[string]any
+	python   *Python         // a Python application's build; nil for other manifests
+	groups   map[string]Slot // slot settings of pkg-groups (Generated.GroupSlots)
 	digest   string
 }
 

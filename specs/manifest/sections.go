@@ -134,18 +134,27 @@ func validPkgPath(p string) bool {
 // maxShutdownTimeout bounds [execution.signals] shutdown_timeout.
 const maxShutdownTimeout = time.Hour
 
-func decodeExecution(t *table) Execution {
+// decodeExecution reads [execution]; a Python application (python) may leave it out: its command
+// runs the entry point with the packed interpreter.
+func decodeExecution(t *table, python bool) Execution {
 	e := Execution{Signals: Signals{Forward: true}}
 	et := t.sub("execution")
 	if et == nil {
+		if python {
+			return e
+		}
 		t.missingf("execution", "required: [execution] command says what the package runs, e.g. command = \"{workenv}/bin/hello\"")
 		return e
 	}
-	et.known("command", "args", "cwd", "path_prepend", "path_append", "runtime", "signals", "portable")
+	et.known("command", "args", "cwd", "path_prepend", "path_append", "runtime", "signals", "portable", "shell")
+	if sh, ok := et.boolean("shell"); ok && sh {
+		// FlavorPack's shell = false is what flavor does; true it cannot do.
+		et.errorf("shell", "true cannot apply: the command runs directly, never through a shell; make a shell the command (command = \"/bin/sh -c …\") to get one")
+	}
 	if c, ok := et.str("command"); ok {
 		e.Command = c
 	}
-	if strings.TrimSpace(e.Command) == "" {
+	if strings.TrimSpace(e.Command) == "" && (!python || et.m["command"] != nil) {
 		et.missingf("command", "required: what the package runs, e.g. command = \"{workenv}/bin/hello\"")
 	}
 	e.Args, _ = et.strs("args")

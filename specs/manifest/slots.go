@@ -97,6 +97,9 @@ func decodeSlot(t *table) Slot {
 	}
 	s.Operations = decodeOperations(t)
 	if p, ok := t.str("purpose"); ok {
+		if a, alias := purposeAliases[p]; alias && t.d.python {
+			p = a // FlavorPack's own spelling, in FlavorPack's Python workflow
+		}
 		if !slices.Contains(purposes, p) {
 			t.errorf("purpose", "unknown purpose %q; want %s%s", p, strings.Join(purposes, ", "), aliasHint(p, purposeAliases, purposes))
 		} else {
@@ -104,6 +107,9 @@ func decodeSlot(t *table) Slot {
 		}
 	}
 	if l, ok := t.str("lifecycle"); ok {
+		if a, alias := lifecycleAliases[l]; alias && t.d.python {
+			l = a
+		}
 		if !slices.Contains(lifecycles, l) {
 			t.errorf("lifecycle", "unknown lifecycle %q; want one of %s%s", l, strings.Join(lifecycles, ", "), aliasHint(l, lifecycleAliases, lifecycles))
 		} else {

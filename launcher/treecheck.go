@@ -1,0 +1,127 @@
+package launcher
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// The tree record (<side>/tree) lists every entry of a workenv as extraction left it, with what
+// lstat says of it: kind, mode, and for files and links size, modification time, change time and
+// inode. Any write, chmod, replacement or removal changes one of these (the change time cannot be
+// set back by an unprivileged user), so comparing them finds an edited or partly deleted tree
+// without reading file contents. Entries added later are ignored (programs may write caches into
+// their workenv); directories are compared by kind and mode only (adding a file changes a
+// directory's times), and the workenv.directories the package declares for its own writes are not
+// recorded at all.
+//
+// At FLAVOR_VALIDATION=strict every start compares the tree with its record (one lstat per entry)
+// and extracts it again when they differ. At the other levels a start costs nothing more: the
+// record is read only when the command or its loader is missing from the tree.
+
+func (l layout) treeRecordPath() string { return filepath.Join(l.side, "tree") }
+
+// treeFact is one entry of the record.
+type treeFact struct {
+	kind               byte // 'd' directory, 'f' file, 'l' symbolic link
+	mode               fs.FileMode
+	size, mtime, ctime int64
+	ino                uint64
+}
+
+func factOf(fi fs.FileInfo) treeFact {
+	f := treeFact{kind: 'f', mode: fi.Mode().Perm() | fi.Mode()&(fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)}
+	switch {
+	case fi.IsDir():
+		f.kind = 'd'
+		return f
+	case fi.Mode()&fs.ModeSymlink != 0:
+		f.kind = 'l'
+	}
+	f.size, f.mtime = fi.Size(), fi.ModTime().UnixNano()
+	f.ctime, f.ino = changeFacts(fi)
+	return f
+}
+
+func (f treeFact) String() string {
+	return fmt.Sprintf("%c %o %d %d %d %d", f.kind, uint32(f.mode), f.size, f.mtime, f.ctime, f.ino)
+}
+
+// recordTree writes the tree record of the workenv, skipping the directories in skip (absolute):
+// the metadata digest on the first line, then one "facts\x00path\x00" record per entry (a path
+// holds any byte but NUL).
+func (l layout) recordTree(skip []string) error {
+	b := []byte(l.digest + "\n")
+	err := filepath.WalkDir(l.workenv, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if p == l.workenv {
+			return nil
+		}
+		for _, s := range skip {
+			if p == s {
+				return filepath.SkipDir
+			}
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(l.workenv, p)
+		if err != nil {
+			return err
+		}
+		b = append(append(append(append(b, factOf(fi).String()...), 0), filepath.ToSlash(rel)...), 0)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return writeMarker(l.treeRecordPath(), string(b))
+}
+
+// errNoTreeRecord means the workenv has no usable tree record (an older launcher extracted it,
+// or the record was damaged): nothing tells an intact tree from an edited one.
+var errNoTreeRecord = errors.New("the workenv has no record of its extracted files")
+
+// treeChange compares the workenv with its record and returns "" when every recorded entry is as
+// extraction left it, or what differs: the first changed entry and how many changed.
+func (l layout) treeChange() string {
+	b, err := readSmall(l.treeRecordPath(), 256<<20)
+	if err != nil || !bytes.HasPrefix(b, []byte(l.digest+"\n")) || !bytes.HasSuffix(b, []byte{0}) {
+		return errNoTreeRecord.Error()
+	}
+	f := bytes.Split(b[len(l.digest)+1:len(b)-1], []byte{0})
+	if len(f)%2 != 0 {
+		return errNoTreeRecord.Error()
+	}
+	first, n := "", 0
+	for i := 0; i < len(f); i += 2 {
+		rel := string(f[i+1])
+		what := ""
+		fi, err := os.Lstat(filepath.Join(l.workenv, filepath.FromSlash(rel)))
+		switch {
+		case err != nil:
+			what = "missing"
+		case factOf(fi).String() != string(f[i]): // a directory's facts are its kind and mode
+			what = "changed"
+		}
+		if what != "" {
+			if n == 0 {
+				first = rel + " " + what
+			}
+			n++
+		}
+	}
+	switch n {
+	case 0:
+		return ""
+	case 1:
+		return first
+	}
+	return fmt.Sprintf("%s, and %d more entries", first, n-1)
+}

@@ -1,0 +1,180 @@
+package sbom
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/flavor-dev/flavor/pkgdb"
+)
+
+// maxDistInfo caps the METADATA and RECORD bytes kept per file while scanning.
+const maxDistInfo = 4 << 20
+
+// Scanned is what scanning one slot's content found.
+type Scanned struct {
+	Content string // hex SHA-256 of the whole stream
+	Files   []File
+	// Python are the distributions whose *.dist-info the slot holds, with the files their
+	// RECORD lists.
+	Python []pkgdb.Package
+}
+
+// ScanTar reads a tar stream (a tar slot's decoded content) and records every regular file
+// (hard links as the file they name) with its hashes.
+func ScanTar(ctx context.Context, r io.Reader) (Scanned, error) {
+	whole := sha256.New()
+	tr := tar.NewReader(io.TeeReader(r, whole))
+	var out Scanned
+	byPath := map[string]int{}
+	dist := map[string]map[string][]byte{} // dist-info dir → METADATA/RECORD bytes
+	buf := make([]byte, 256<<10)
+	for {
+		if err := ctx.Err(); err != nil {
+			return out, err
+		}
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return out, fmt.Errorf("reading the slot's tar stream: %w", err)
+		}
+		name := strings.TrimPrefix(path.Clean("/"+hdr.Name), "/")
+		switch hdr.Typeflag {
+		case tar.TypeReg:
+			h256, h1 := sha256.New(), sha1.New()
+			var keep *bytes.Buffer
+			w := io.MultiWriter(h256, h1)
+			if _, ok := pkgdb.IsDistInfoFile(name); ok && hdr.Size <= maxDistInfo {
+				keep = &bytes.Buffer{}
+				w = io.MultiWriter(h256, h1, keep)
+			}
+			n, err := io.CopyBuffer(w, tr, buf)
+			if err != nil {
+				return out, fmt.Errorf("reading %s from the slot: %w", name, err)
+			}
+			f := File{Path: name, SHA256: hex.EncodeToString(h256.Sum(nil)), SHA1: hex.EncodeToString(h1.Sum(nil)), Size: n, Mode: hdr.Mode}
+			if i, ok := byPath[name]; ok {
+				out.Files[i] = f // a later entry replaces an earlier one, as unpacking does
+			} else {
+				byPath[name] = len(out.Files)
+				out.Files = append(out.Files, f)
+			}
+			if keep != nil {
+				dir, _ := pkgdb.IsDistInfoFile(name)
+				if dist[dir] == nil {
+					dist[dir] = map[string][]byte{}
+				}
+				dist[dir][path.Base(name)] = keep.Bytes()
+			}
+		case tar.TypeLink:
+			target := strings.TrimPrefix(path.Clean("/"+hdr.Linkname), "/")
+			if i, ok := byPath[target]; ok {
+				f := out.Files[i]
+				f.Path, f.Mode = name, hdr.Mode
+				byPath[name] = len(out.Files)
+				out.Files = append(out.Files, f)
+			}
+		}
+	}
+	// The rest of the stream (tar padding) belongs to the content digest too.
+	if _, err := io.Copy(io.Discard, tr); err != nil && !errors.Is(err, io.EOF) {
+		return out, err
+	}
+	out.Content = hex.EncodeToString(whole.Sum(nil))
+	dirs := make([]string, 0, len(dist))
+	for d := range dist {
+		dirs = append(dirs, d)
+	}
+	sort.Strings(dirs)
+	for _, d := range dirs {
+		if p, ok := pkgdb.DistInfo(d, dist[d]["METADATA"], dist[d]["RECORD"]); ok {
+			if p.Files == nil {
+				p.Files = []string{d + "/METADATA"}
+			}
+			out.Python = append(out.Python, p)
+		}
+	}
+	return out, nil
+}
+
+// ScanFile reads a single-file slot's content, unpacked at target.
+func ScanFile(ctx context.Context, r io.Reader, target string) (Scanned, error) {
+	h256, h1 := sha256.New(), sha1.New()
+	n, err := io.Copy(io.MultiWriter(h256, h1), ctxReader{ctx, r})
+	if err != nil {
+		return Scanned{}, fmt.Errorf("reading the slot: %w", err)
+	}
+	sum := hex.EncodeToString(h256.Sum(nil))
+	name := strings.TrimPrefix(path.Clean("/"+strings.ReplaceAll(strings.ReplaceAll(target, "{workenv}/", ""), "{workenv}", "")), "/")
+	return Scanned{Content: sum, Files: []File{{Path: name, SHA256: sum, SHA1: hex.EncodeToString(h1.Sum(nil)), Size: n}}}, nil
+}
+
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (r ctxReader) Read(p []byte) (int, error) {
+	if err := r.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return r.r.Read(p)
+}
+
+// Tap scans a slot's content while it is written elsewhere: the packer writes the slot's input
+// stream to it (see packer.WithSlotTap). Close waits for the scan and returns its error; Result
+// is valid after Close.
+type Tap struct {
+	pw   *io.PipeWriter
+	done chan struct{}
+	res  Scanned
+	err  error
+}
+
+// NewTap starts scanning a tar stream (isTar) or a single file unpacked at target.
+func NewTap(ctx context.Context, isTar bool, target string) *Tap {
+	pr, pw := io.Pipe()
+	t := &Tap{pw: pw, done: make(chan struct{})}
+	go func() {
+		defer close(t.done)
+		if isTar {
+			t.res, t.err = ScanTar(ctx, pr)
+		} else {
+			t.res, t.err = ScanFile(ctx, pr, target)
+		}
+		// Drain so a writer never blocks on a scan that stopped early.
+		io.Copy(io.Discard, pr)
+		pr.CloseWithError(t.err)
+	}()
+	return t
+}
+
+// Write passes p to the scan.
+func (t *Tap) Write(p []byte) (int, error) { return t.pw.Write(p) }
+
+// Close ends the stream and waits for the scan.
+func (t *Tap) Close() error {
+	t.pw.Close()
+	<-t.done
+	return t.err
+}
+
+// Abort stops the scan after a failed write.
+func (t *Tap) Abort(err error) {
+	t.pw.CloseWithError(err)
+	<-t.done
+}
+
+// Result is what the scan found (after Close).
+func (t *Tap) Result() Scanned { return t.res }
