@@ -17,7 +17,8 @@
 #   - busybox root filesystems for linux/amd64 and linux/arm64 under $FLAVOR_SETUP_DIR/rootfs;
 #   - Debian bookworm images for linux/amd64 and linux/arm64 (mmdebstrap; root filesystem tars
 #     cached under $FLAVOR_SETUP_DIR/debian), two layers the second of which deletes files of the
-#     first, pushed as one index to $REGISTRY_ADDR/debian:bookworm and loaded into the engine.
+#     first, pushed as one index to $REGISTRY_ADDR/debian:bookworm and loaded into the engine;
+#     the same with a third layer, Debian's pip, as $REGISTRY_ADDR/debian:bookworm-python.
 # Safe to run again and again; every step checks before it acts. Exits non-zero, naming the step,
 # when something cannot be had: tests must then fail, never skip.
 set -euo pipefail
@@ -265,11 +266,11 @@ log "buildkitd $BUILDKIT_VERSION on unix://$BUILDKIT_SOCK (platforms $("$BUILDKI
 # the exact mmdebstrap arguments, one architecture at a time (the machine may have 2 cores).
 DEBIAN_INCLUDE=build-essential,zlib1g-dev,libzstd-dev,python3
 debian_args=(--variant=minbase "--include=$DEBIAN_INCLUDE" --skip=output/dev --format=tar bookworm)
-python_args=(--variant=minbase --include=python3,python3-pip --skip=output/dev --format=tar bookworm)
 mkdir -p "$STATE/debian"
 debian_tar() { # $1 = arch, $2 = name, $3 = key, then the mmdebstrap arguments; prints the cached tar's path
 	local arch=$1 out="$STATE/debian/$2-$1-$3.tar"
 	shift 3
+	exec 8>"$out.lock" && flock 8 # one mmdebstrap per root at a time, should setup run twice at once
 	if [ ! -s "$out" ]; then
 		log "making the Debian $arch root filesystem $(basename "$out") with mmdebstrap (minutes; log: $out.log)"
 		local start=$SECONDS
@@ -279,25 +280,30 @@ debian_tar() { # $1 = arch, $2 = name, $3 = key, then the mmdebstrap arguments; 
 		echo $((SECONDS - start)) >"$out.seconds"
 		log "made $out in $((SECONDS - start)) s"
 	fi
+	exec 8>&-
 	printf '%s\n' "$out"
 }
 host_arch=$(dpkg --print-architecture)
-debian_image() { # $1 = name (the tag), then the mmdebstrap arguments: tars for amd64 and arm64, one index
-	local tag=$1 ref="$REGISTRY_ADDR/debian:$1"
-	shift
-	local key amd64_tar arm64_tar stamp have digest start t0
+debian_image() { # $1 = the tag, $2 = a layer tar put on top ("" for none), then the mmdebstrap arguments
+	local tag=$1 layer=$2 ref="$REGISTRY_ADDR/debian:$1"
+	shift 2
+	local key amd64_tar arm64_tar stamp have digest start t0 extra=()
 	t0=$(date +%s%N)
 	key=$(printf '%s\n' "$@" | sha256sum | cut -c1-12)
-	amd64_tar=$(debian_tar amd64 "$tag" "$key" "$@")
-	arm64_tar=$(debian_tar arm64 "$tag" "$key" "$@")
+	amd64_tar=$(debian_tar amd64 bookworm "$key" "$@")
+	arm64_tar=$(debian_tar arm64 bookworm "$key" "$@")
 	stamp="$STATE/debian/image-$key"
+	if [ -n "$layer" ]; then
+		stamp="$stamp-$(basename "$layer" .tar)"
+		extra=(--layer "$layer")
+	fi
 	have=$(curl -fsS -o /dev/null -D - -H 'Accept: application/vnd.oci.image.index.v1+json' \
 		"http://$REGISTRY_ADDR/v2/debian/manifests/$tag" 2>/dev/null | tr -d '\r' | awk 'tolower($1)=="docker-content-digest:"{print $2}') || true
 	if [ ! -s "$stamp" ] || [ "$have" != "$(cat "$stamp")" ] || ! docker image inspect "$ref" >/dev/null 2>&1; then
 		log "building $ref (linux/amd64, linux/arm64) and loading linux/$host_arch into the engine"
 		start=$SECONDS
 		digest=$(cd "$(dirname "$0")/.." && go run ./integration/cmd/debian-image --ref "$ref" \
-			--scratch "$STATE/debian" --load "linux/$host_arch" \
+			--scratch "$STATE/debian" --load "linux/$host_arch" "${extra[@]}" \
 			"linux/amd64=$amd64_tar" "linux/arm64=$arm64_tar") || die "building $ref failed"
 		rm -f "$STATE"/debian/*.layer.tar.gz
 		printf '%s\n' "$digest" >"$stamp"
@@ -308,9 +314,31 @@ debian_image() { # $1 = name (the tag), then the mmdebstrap arguments: tars for 
 	# Its setup time: this run, and what each part took when it was made (the first setup).
 	log "$ref: set up in $(( ($(date +%s%N) - t0) / 1000000 )) ms this run; when first made: amd64 root $(first "$amd64_tar.seconds") s, arm64 root $(first "$arm64_tar.seconds") s, image $(first "$stamp.seconds") s"
 }
+# Python applications (examples/pyapp) build in debian:bookworm (which has python3) with one more
+# layer: Debian's pip and what it needs to build a local project without an index (setuptools,
+# wheel), unpacked from their architecture-independent packages. No second root filesystem,
+# nothing under qemu: seconds, not the half hour an arm64 mmdebstrap takes.
+python_debs=(python3-pip python3-setuptools python3-wheel python3-pkg-resources python3-distutils python3-lib2to3)
+python_layer() { # prints the layer tar's path
+	local key out tmp start=$SECONDS
+	key=$(printf '%s\n' "${python_debs[@]}" | sha256sum | cut -c1-12)
+	out="$STATE/debian/python-pip-$key.tar"
+	if [ ! -s "$out" ]; then
+		log "making the pip layer from ${python_debs[*]} (apt-get download; log: $STATE/apt.log)"
+		tmp=$(mktemp -d)
+		(cd "$tmp" && apt-get download "${python_debs[@]}" >>"$STATE/apt.log" 2>&1) ||
+			{ apt_ update; (cd "$tmp" && apt-get download "${python_debs[@]}" >>"$STATE/apt.log" 2>&1) || die "apt-get download ${python_debs[*]} failed (log: $STATE/apt.log)"; }
+		for d in "$tmp"/*.deb; do dpkg-deb -x "$d" "$tmp/root"; done
+		# a directory in place of one of the root's links (merged /usr: /bin, /lib) would hide it
+		[ "$(ls -A "$tmp/root")" = usr ] || die "the pip packages ship more than /usr: $(ls -A "$tmp/root" | tr '\n' ' ')"
+		tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$tmp/root" -cf "$out.tmp" ./usr
+		mv "$out.tmp" "$out"
+		rm -rf "$tmp"
+		echo $((SECONDS - start)) >"$out.seconds"
+	fi
+	printf '%s\n' "$out"
+}
 first() { cat "$1" 2>/dev/null || echo '?'; }
-debian_image bookworm "${debian_args[@]}"
-# Python applications (examples/pyapp): the interpreter and pip (with setuptools and wheel, which
-# pip needs to build a local project without an index), nothing else.
-debian_image bookworm-python "${python_args[@]}"
+debian_image bookworm "" "${debian_args[@]}"
+debian_image bookworm-python "$(python_layer)" "${debian_args[@]}"
 log "ready: rootfs in $STATE/rootfs, Debian tars in $STATE/debian"
