@@ -78,7 +78,9 @@ func TestBuildCLIPodmanMatchesDocker(t *testing.T) {
 				if err := cmd.Run(); err != nil {
 					t.Fatalf("flavor build --engine %s: %v\n%s", eng, err, stderr.String())
 				}
-				var rep struct{ Artifacts []struct{ Package, Artifact string } }
+				var rep struct {
+					Artifacts []struct{ Package, Artifact string }
+				}
 				if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
 					t.Fatalf("decoding %q: %v", stdout.String(), err)
 				}
