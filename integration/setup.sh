@@ -9,7 +9,8 @@
 #   - Debian bookworm images for linux/amd64 and linux/arm64 (mmdebstrap; root filesystem tars
 #     cached under $FLAVOR_SETUP_DIR/debian), two layers the second of which deletes files of the
 #     first, pushed as one index to $REGISTRY_ADDR/debian:bookworm and loaded into the engine.
-# Safe to run again and again; every step checks before it acts. Exits non-zero, naming the step,
+# Safe to run again and again; every step checks before it acts. `--no-debian` stops before the
+# Debian images (examples/demo.sh needs only busybox). Exits non-zero, naming the step,
 # when something cannot be had: tests must then fail, never skip.
 set -euo pipefail
 
@@ -21,6 +22,11 @@ log() { printf 'setup: %s\n' "$*" >&2; }
 die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 
 sudo_() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# Setups started together (test runs, the demo) take turns: two mmdebstrap runs writing one cache
+# file spoil it. The engine and the registry started below must not inherit the lock (9>&-).
+exec 9>"$STATE/setup.lock"
+flock -n 9 || { log "waiting for another setup to finish (lock: $STATE/setup.lock)"; flock 9; }
 
 # --- Debian packages -------------------------------------------------------------------------
 packages=(docker.io qemu-user-static binfmt-support busybox-static docker-registry zstd curl mmdebstrap)
@@ -87,7 +93,7 @@ if ! docker info >/dev/null 2>&1; then
 	log "starting dockerd (log: $STATE/dockerd.log)"
 	# cgroup v1/v2 and storage are the engine's defaults (seen working: overlay2, runc).
 	if [ "$(id -u)" -eq 0 ]; then run=(dockerd); else run=(sudo dockerd); fi
-	nohup "${run[@]}" >"$STATE/dockerd.log" 2>&1 &
+	nohup "${run[@]}" >"$STATE/dockerd.log" 2>&1 9>&- &
 	for _ in $(seq 1 120); do
 		docker info >/dev/null 2>&1 && break
 		sleep 0.5
@@ -127,7 +133,7 @@ http:
   addr: $REGISTRY_ADDR
 YAML
 	log "starting docker-registry on $REGISTRY_ADDR (log: $STATE/registry.log)"
-	nohup docker-registry serve "$STATE/registry.yml" >"$STATE/registry.log" 2>&1 &
+	nohup docker-registry serve "$STATE/registry.yml" >"$STATE/registry.log" 2>&1 9>&- &
 	for _ in $(seq 1 60); do
 		curl -fsS "http://$REGISTRY_ADDR/v2/" >/dev/null 2>&1 && break
 		sleep 0.5
@@ -135,6 +141,13 @@ YAML
 	curl -fsS "http://$REGISTRY_ADDR/v2/" >/dev/null 2>&1 || { tail -20 "$STATE/registry.log" >&2; die "registry did not come up on $REGISTRY_ADDR"; }
 fi
 log "registry on $REGISTRY_ADDR"
+
+# The demo needs only the busybox roots: the Debian images (minutes the first time) are for the
+# tests and the Debian-based examples.
+if [ "${1:-}" = --no-debian ]; then
+	log "ready: rootfs in $STATE/rootfs (no Debian images: --no-debian)"
+	exit 0
+fi
 
 # --- Debian bookworm images ------------------------------------------------------------------
 # The root filesystems are the slow part (minutes; arm64 runs under qemu), so they are cached by
