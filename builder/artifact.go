@@ -171,6 +171,9 @@ func (b *builder) writeOne(ctx context.Context, n *node, p *specs.Package, tree 
 	for _, d := range n.deps {
 		m.BuildDeps = append(m.BuildDeps, BuildDep{Package: d.id(), CacheKey: d.key})
 	}
+	if m.Distro, err = n.distro.record(ctx, a.Files); err != nil {
+		return err
+	}
 	if err := writeMetadata(filepath.Join(filepath.Dir(path), MetadataName(p, n.platform)), m); err != nil {
 		return err
 	}

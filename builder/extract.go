@@ -74,6 +74,9 @@ func (s *stage) extract(ctx context.Context, out string) error {
 			}
 		}
 	}
+	if n.distro, err = s.readDistro(ctx); err != nil {
+		return err
+	}
 	return b.writeArtifacts(ctx, n, out, open, strategy)
 }
 

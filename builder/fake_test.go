@@ -273,7 +273,8 @@ func (f *fakeEngine) CopyFrom(ctx context.Context, id, p string) (io.ReadCloser,
 				return err
 			}
 			rel, _ := filepath.Rel(filepath.Dir(full), q)
-			hdr, _ := tar.FileInfoHeader(fi, "")
+			link, _ := os.Readlink(q) // "" unless q is a symbolic link
+			hdr, _ := tar.FileInfoHeader(fi, link)
 			hdr.Name = filepath.ToSlash(rel)
 			if err := tw.WriteHeader(hdr); err != nil {
 				return err

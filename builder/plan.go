@@ -36,6 +36,7 @@ type node struct {
 	base     string           // digest of the image at the bottom of the build root
 	users    int              // packages of the plan that build on or copy from its image
 	target   bool
+	distro   *distro // the build root's package database, read after the steps
 
 	done   chan struct{} // closed when the artifact is settled (entry or err)
 	entry  *CacheEntry
