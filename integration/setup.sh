@@ -19,7 +19,8 @@
 #     cached under $FLAVOR_SETUP_DIR/debian), two layers the second of which deletes files of the
 #     first, pushed as one index to $REGISTRY_ADDR/debian:bookworm and loaded into the engine;
 #     the same with a third layer, Debian's pip, as $REGISTRY_ADDR/debian:bookworm-python.
-# Safe to run again and again; every step checks before it acts. Exits non-zero, naming the step,
+# Safe to run again and again; every step checks before it acts. `--no-debian` stops before the
+# Debian images (examples/demo.sh needs only busybox). Exits non-zero, naming the step,
 # when something cannot be had: tests must then fail, never skip.
 set -euo pipefail
 
@@ -31,6 +32,12 @@ log() { printf 'setup: %s\n' "$*" >&2; }
 die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 
 sudo_() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# Setups started together (test runs, the demo) take turns: two mmdebstrap runs writing one cache
+# file spoil it. The daemons started below (dockerd, the registry, podman, buildkitd) must not
+# inherit the lock: each is started with 9>&-.
+exec 9>"$STATE/setup.lock"
+flock -n 9 || { log "waiting for another setup to finish (lock: $STATE/setup.lock)"; flock 9; }
 
 # --- Debian packages -------------------------------------------------------------------------
 packages=(docker.io qemu-user-static binfmt-support busybox-static docker-registry zstd curl mmdebstrap podman)
@@ -97,7 +104,7 @@ if ! docker info >/dev/null 2>&1; then
 	log "starting dockerd (log: $STATE/dockerd.log)"
 	# cgroup v1/v2 and storage are the engine's defaults (seen working: overlay2, runc).
 	if [ "$(id -u)" -eq 0 ]; then run=(dockerd); else run=(sudo dockerd); fi
-	nohup "${run[@]}" >"$STATE/dockerd.log" 2>&1 &
+	nohup "${run[@]}" >"$STATE/dockerd.log" 2>&1 9>&- &
 	for _ in $(seq 1 120); do
 		docker info >/dev/null 2>&1 && break
 		sleep 0.5
@@ -137,7 +144,7 @@ http:
   addr: $REGISTRY_ADDR
 YAML
 	log "starting docker-registry on $REGISTRY_ADDR (log: $STATE/registry.log)"
-	nohup docker-registry serve "$STATE/registry.yml" >"$STATE/registry.log" 2>&1 &
+	nohup docker-registry serve "$STATE/registry.yml" >"$STATE/registry.log" 2>&1 9>&- &
 	for _ in $(seq 1 60); do
 		curl -fsS "http://$REGISTRY_ADDR/v2/" >/dev/null 2>&1 && break
 		sleep 0.5
@@ -186,7 +193,7 @@ if ! podman_up; then
 	log "starting podman system service on unix://$PODMAN_SOCK (log: $PODMAN_DIR/service.log)"
 	sudo_ mkdir -p "$(dirname "$PODMAN_SOCK")"
 	sudo_ env CONTAINERS_CONF="$PODMAN_DIR/containers.conf" CONTAINERS_REGISTRIES_CONF="$PODMAN_DIR/registries.conf" \
-		nohup podman system service --time=0 "unix://$PODMAN_SOCK" >"$PODMAN_DIR/service.log" 2>&1 &
+		nohup podman system service --time=0 "unix://$PODMAN_SOCK" >"$PODMAN_DIR/service.log" 2>&1 9>&- &
 	echo $! >"$podman_pid"
 	for _ in $(seq 1 120); do podman_up && break; sleep 0.5; done
 	podman_up || { tail -20 "$PODMAN_DIR/service.log" >&2; die "podman system service did not come up on $PODMAN_SOCK"; }
@@ -254,12 +261,19 @@ if ! buildkit_up; then
 	log "starting buildkitd $BUILDKIT_VERSION on unix://$BUILDKIT_SOCK (log: $BUILDKIT_DIR/buildkitd.log)"
 	sudo_ mkdir -p "$(dirname "$BUILDKIT_SOCK")"
 	sudo_ nohup "$BUILDKIT_BIN/buildkitd" --config "$BUILDKIT_DIR/buildkitd.toml" --root "$BUILDKIT_DIR/state" \
-		--addr "unix://$BUILDKIT_SOCK" >"$BUILDKIT_DIR/buildkitd.log" 2>&1 &
+		--addr "unix://$BUILDKIT_SOCK" >"$BUILDKIT_DIR/buildkitd.log" 2>&1 9>&- &
 	echo $! >"$buildkit_pid"
 	for _ in $(seq 1 120); do buildkit_up && break; sleep 0.5; done
 	buildkit_up || { tail -20 "$BUILDKIT_DIR/buildkitd.log" >&2; die "buildkitd did not come up on $BUILDKIT_SOCK"; }
 fi
 log "buildkitd $BUILDKIT_VERSION on unix://$BUILDKIT_SOCK (platforms $("$BUILDKIT_BIN/buildctl" --addr "unix://$BUILDKIT_SOCK" debug workers --format '{{range .}}{{range .Platforms}}{{.OS}}/{{.Architecture}}{{with .Variant}}/{{.}}{{end}} {{end}}{{end}}' 2>/dev/null))"
+
+# The demo needs only the busybox roots: the Debian images (minutes the first time) are for the
+# tests and the Debian-based examples.
+if [ "${1:-}" = --no-debian ]; then
+	log "ready: rootfs in $STATE/rootfs (no Debian images: --no-debian)"
+	exit 0
+fi
 
 # --- Debian bookworm images ------------------------------------------------------------------
 # The root filesystems are the slow part (minutes; arm64 runs under qemu), so they are cached by
