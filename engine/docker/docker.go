@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -87,21 +88,30 @@ func New(ctx context.Context, opts ...Option) (*Docker, error) {
 		}
 		return nil, d.unreachable(err)
 	}
-	info, err := cli.Info(ctx)
-	if err != nil {
+	// Podman's info and version take seconds (it asks its runtimes), so a local Podman, which
+	// runs this machine's architecture, is only pinged.
+	if d.podman, err = d.isPodman(ctx); err != nil {
 		cli.Close()
-		return nil, d.wrap(err, nil, "asking the container engine at %s for its platform", d.host)
+		return nil, d.wrap(err, nil, "asking the container engine at %s what it is", d.host)
 	}
-	d.arch = platform.Platform{OS: "linux", Arch: info.Architecture}.Normalize().Arch
-	if d.podman, err = isPodman(ctx, cli); err != nil {
-		cli.Close()
-		return nil, d.wrap(err, nil, "asking the container engine at %s for its version", d.host)
+	var arch, driver string
+	switch {
+	case d.podman && d.local:
+		arch = runtime.GOARCH
+	default:
+		info, err := cli.Info(ctx)
+		if err != nil {
+			cli.Close()
+			return nil, d.wrap(err, nil, "asking the container engine at %s for its platform", d.host)
+		}
+		arch, driver = info.Architecture, info.Driver
 	}
+	d.arch = platform.Platform{OS: "linux", Arch: arch}.Normalize().Arch
 	if o.podman && !d.podman {
 		cli.Close()
-		return nil, fmt.Errorf("connecting to podman at %s: the engine there is %s %s, not Podman; "+
+		return nil, fmt.Errorf("connecting to podman at %s: the engine there is not Podman; "+
 			"point CONTAINER_HOST at Podman's socket (`podman system service`) or use --engine docker",
-			d.host, info.Name, info.ServerVersion)
+			d.host)
 	}
 	d.runID = o.runID
 	if d.runID == "" {
@@ -111,7 +121,7 @@ func New(ctx context.Context, opts ...Option) (*Docker, error) {
 	d.owner = fmt.Sprintf("%s:%d", hostname, os.Getpid())
 	d.ownerNS = engine.OwnerNamespace()
 	d.log.Debug("connected to the container engine", "host", d.host, "api", cli.ClientVersion(),
-		"server", info.ServerVersion, "arch", d.arch, "driver", info.Driver, "podman", d.podman)
+		"arch", d.arch, "driver", driver, "podman", d.podman)
 	return d, nil
 }
 

@@ -3,10 +3,12 @@ package docker
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"strings"
 	"time"
 
+	"github.com/docker/docker/api/types"
 	"github.com/docker/docker/client"
 	"github.com/docker/docker/errdefs"
 )
@@ -25,19 +27,38 @@ import (
 //   - change lists, commits, exports, image loads (docker-archive), labels and label filters
 //     behave as Docker's.
 
-// isPodman asks the engine for its version components: Podman's service names itself "Podman
-// Engine" there.
-func isPodman(ctx context.Context, cli *client.Client) (bool, error) {
-	v, err := cli.ServerVersion(ctx)
+// isPodman reports whether the engine is Podman's service. A local one is asked with a ping,
+// which Podman answers with a Libpod-Api-Version header (its version call takes seconds); a
+// remote one by the components of its version.
+func (d *Docker) isPodman(ctx context.Context) (bool, error) {
+	if strings.HasPrefix(d.host, "unix://") {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+client.DummyHost+"/_ping", nil)
+		if err != nil {
+			return false, err
+		}
+		res, err := d.cli.HTTPClient().Do(req)
+		if err != nil {
+			return false, err
+		}
+		res.Body.Close()
+		return res.Header.Get("Libpod-Api-Version") != "", nil
+	}
+	v, err := d.cli.ServerVersion(ctx)
 	if err != nil {
 		return false, err
 	}
+	return podmanComponents(v), nil
+}
+
+// podmanComponents reports whether the engine's version components name Podman ("Podman
+// Engine").
+func podmanComponents(v types.Version) bool {
 	for _, c := range v.Components {
 		if strings.HasPrefix(c.Name, "Podman") {
-			return true, nil
+			return true
 		}
 	}
-	return false, nil
+	return false
 }
 
 // copyOwners is the copyUIDGID value that keeps the owners recorded in a tar copied into a
