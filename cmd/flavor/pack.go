@@ -117,7 +117,10 @@ func packAction(c *cli.Context) error {
 	}
 	r := newRenderer(progressModeOf(o), o.err)
 	defer r.close()
-	opts := pipelineOptions(c, o, launchers, r)
+	opts, err := pipelineOptions(c, o, launchers, r)
+	if err != nil {
+		return err
+	}
 	popts, err := packOptions(c, o, key, r)
 	if err != nil {
 		return err

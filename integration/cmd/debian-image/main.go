@@ -11,6 +11,10 @@
 // also loaded into the engine under --ref. Layers are deterministic (entries as in the input,
 // mtimes of layer 2 at 0), so the same tars give the same digests. It prints the index digest.
 //
+// --layer FILE.tar (repeatable) adds a layer of architecture-independent files on top of every
+// platform's image (setup.sh's debian:bookworm-python: Debian's pip, unpacked from its
+// architecture-independent packages).
+//
 //	go run ./integration/cmd/debian-image --ref 127.0.0.1:5000/debian:bookworm \
 //	    --load linux/amd64 linux/amd64=amd64.tar linux/arm64=arm64.tar
 package main
@@ -57,6 +61,8 @@ func run(ctx context.Context, args []string) error {
 	ref := fs.String("ref", "127.0.0.1:5000/debian:bookworm", "registry reference of the index")
 	load := fs.String("load", "", "platform whose image is loaded into the engine under --ref (none when empty)")
 	scratch := fs.String("scratch", os.TempDir(), "directory for the compressed layers")
+	var extra layerFiles
+	fs.Var(&extra, "layer", "a tar of architecture-independent files put on top of every platform's image as one more layer (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -74,7 +80,7 @@ func run(ctx context.Context, args []string) error {
 		if err != nil {
 			return fmt.Errorf("argument %q: %w", a, err)
 		}
-		img, err := image(ctx, file, p, *scratch)
+		img, err := image(ctx, file, p, *scratch, extra)
 		if err != nil {
 			return fmt.Errorf("making the %s image of %s: %w", p, file, err)
 		}
@@ -114,8 +120,15 @@ func run(ctx context.Context, args []string) error {
 	return nil
 }
 
-// image makes the two-layer image of the root filesystem tar file for p.
-func image(ctx context.Context, file string, p platform.Platform, scratch string) (v1.Image, error) {
+// layerFiles are the --layer flags.
+type layerFiles []string
+
+func (l *layerFiles) String() string     { return strings.Join(*l, ",") }
+func (l *layerFiles) Set(v string) error { *l = append(*l, v); return nil }
+
+// image makes the two-layer image of the root filesystem tar file for p, with the extra layers
+// on top.
+func image(ctx context.Context, file string, p platform.Platform, scratch string, extra []string) (v1.Image, error) {
 	base := filepath.Join(scratch, filepath.Base(file)+".layer.tar.gz")
 	if err := baseLayer(ctx, file, base); err != nil {
 		return nil, err
@@ -132,7 +145,15 @@ func image(ctx context.Context, file string, p platform.Platform, scratch string
 	if err != nil {
 		return nil, err
 	}
-	img, err := mutate.AppendLayers(mutate.MediaType(empty.Image, types.OCIManifestSchema1), l1, l2)
+	layers := []v1.Layer{l1, l2}
+	for _, f := range extra {
+		l, err := tarball.LayerFromFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("--layer %s: %w", f, err)
+		}
+		layers = append(layers, l)
+	}
+	img, err := mutate.AppendLayers(mutate.MediaType(empty.Image, types.OCIManifestSchema1), layers...)
 	if err != nil {
 		return nil, err
 	}
