@@ -164,6 +164,9 @@ func packAction(c *cli.Context) error {
 			if len(out.Skipped) > 0 {
 				o.notef("  %s: left out slots for other platforms: %s", out.Platform, strings.Join(out.Skipped, ", "))
 			}
+			for _, n := range out.SBOMNotes {
+				o.notef("  %s: SBOM: %s", out.Platform, n)
+			}
 		}
 		if in := res.Install; in != nil {
 			counts := map[string]int{}
