@@ -10,7 +10,7 @@ SIZE_BUDGET := launcher/cmd/flavor-launcher/size-budget.txt
 # Reproducible, static launcher bytes: no cgo, no paths, no build id, no VCS stamp.
 LAUNCHER_FLAGS := -trimpath -buildvcs=false -ldflags='-s -w -buildid='
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-FUZZTIME  ?= 10s
+FUZZTIME  ?= 2000x
 
 .PHONY: all build launchers test unit integration integration-setup fuzz race lint cross bench demo clean
 

@@ -196,6 +196,7 @@ func TestFromOverlay(t *testing.T) {
 			defer tree.Close()
 			diffLines(t, "entries", describe(t, tree), tt.want)
 			diffLines(t, "removed", tree.Removed(), tt.wantRemoved)
+			fromLayerMatchesOverlay(t, upper.root, lower.root, tt.opts, tt.want, tt.wantRemoved)
 		})
 	}
 }
