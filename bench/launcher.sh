@@ -3,7 +3,8 @@
 #
 #   1. warm start: a .psp whose workenv is extracted vs running the same script directly
 #      (target: under 2 ms of overhead; FlavorPack's Go launcher costs about 9 ms). A Go program
-#      that only execs the script is measured too: what any Go launcher pays to start;
+#      that only execs the script is measured too: what any Go launcher pays to start; and the
+#      warm start at FLAVOR_VALIDATION=strict, which compares the workenv with its record;
 #   2. cold first run: a .psp of a generated tree (tar+zstd) with an empty cache vs
 #      `zstd -d | tar -x` of the same tree (target: within 1.5x);
 #   3. `flavor pack` of a generated 200 MiB tree vs `tar -c | zstd -T0` (target: no slower); the
@@ -77,7 +78,8 @@ FLAVOR_LAUNCHER_LOG_LEVEL=debug "$work/hello-new.psp" x 2>&1 >/dev/null | sed 's
 warm=()
 for v in "${versions[@]}"; do warm+=("psp-$v=$work/hello-$v.psp x"); done
 "$lp" time -n "$runs" -prepare "no-record=rm -rf $FLAVOR_CACHE/workenv/.launch" "${warm[@]}" \
-	"no-record=$work/hello-new.psp x" "go-exec=$work/goexec.bin $script x" "direct=$script x" | tee "$work/warm.txt" |
+	"no-record=$work/hello-new.psp x" "strict=FLAVOR_VALIDATION=strict $work/hello-new.psp x" \
+	"go-exec=$work/goexec.bin $script x" "direct=$script x" | tee "$work/warm.txt" |
 	awk '{printf "  %-10s wall %7.2f ms  CPU %7.2f ms  faults %5d\n", $1, $2, $3, $4}'
 
 echo "== 2. cold first run ($coldmb MiB tree)"
@@ -158,6 +160,7 @@ cat "$work/warm.txt" "$work/cold.txt" "$work/pack.txt" | awk -v sizes="$(cat "$w
 		printf "  of which a Go program that only execs: +%.2f ms wall, +%d faults; the launcher past that: +%.2f ms, +%d faults\n",
 			wall["go-exec"] - wall["direct"], flt["go-exec"] - flt["direct"], wall["psp-new"] - wall["go-exec"], flt["psp-new"] - flt["go-exec"]
 		printf "  without a launch record (full header check, record rewritten): %.2f ms wall, %.2f ms CPU\n", wall["no-record"], cpu["no-record"]
+		printf "  at FLAVOR_VALIDATION=strict (the workenv compared with its record, one lstat per file): %.2f ms wall, %.2f ms CPU\n", wall["strict"], cpu["strict"]
 		if (hasbase) coldline("base")
 		coldline("new")
 		if (hasbase) packline("base")

@@ -3,15 +3,19 @@
 # run: `tar -c DIR | zstd -T0` for packing a ~200 MB generated tree, `sha256sum` of the file for
 # full verification. Prints the Go benchmark lines, then the ratios (>1 means packer is faster).
 # Then what bundle adds to packer.Write, and the whole `flavor pack` command against
-# `tar -c | zstd -T0` as processes, in wall and CPU time.
+# `tar -c | zstd -T0` as processes, in wall and CPU time: of the generated tree, and of a
+# Debian-based package (Python's standard library unpacked from the Debian image, its artifact
+# cached so no container runs) against `tar -c | zstd -T0` of the tree its .psp extracts to.
 #
-#   bash bench/pack.sh [COUNT] [all|go|cli]   (default 3 rounds, all parts; go = the Go benchmarks of
-#                                             packer and bundle, cli = the flavor pack command)
+#   bash bench/pack.sh [COUNT] [all|go|cli|debian]   (default 3 rounds, all parts; go = the Go
+#                                    benchmarks of packer and bundle, cli = the flavor pack command
+#                                    of a generated tree, debian = of the Debian-based package,
+#                                    which needs integration/setup.sh's image)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count=${1:-3}
 part=${2:-all}
-if [[ $part != cli ]]; then
+if [[ $part == all || $part == go ]]; then
 # One go test per round so the two packers alternate (load on a shared machine drifts).
 out=$(for _ in $(seq "$count"); do
 	go test ./packer -run '^$' -bench '^BenchmarkPack$' -benchtime 1x -count 1 -timeout 30m
@@ -52,6 +56,9 @@ echo "$out" | awk '
 	}'
 fi
 [[ $part == go ]] && exit 0
+median() { sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+wall() { awk '{print $1}' "$1" | median; }
+cpu() { awk '{print $2 + $3}' "$1" | median; }
 
 # The whole `flavor pack` command (manifest, launcher, slot, signing, atomic write and fsync, the
 # standard check of the written file and its SHA-256) against `tar -c | zstd -T0` of the same tree,
@@ -61,6 +68,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 go build -o "$tmp/flavor" ./cmd/flavor
 CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags='-s -w -buildid=' -o "$tmp/launcher" ./launcher/cmd/flavor-launcher
+[[ $part == debian ]] || {
 go run ./bench/packtree "$tmp/tree" 200 >/dev/null
 cat >"$tmp/flavor.toml" <<'TOML'
 schema-version = "1"
@@ -80,9 +88,6 @@ for ((i = 0; i < count; i++)); do
 	/usr/bin/time -a -o "$tmp/tar.times" -f '%e %U %S' \
 		sh -c 'tar -C "$1" -cf - . | zstd -T0 -q -f -o "$2"' sh "$tmp/tree" "$tmp/tree.tar.zst"
 done
-median() { sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
-wall() { awk '{print $1}' "$1" | median; }
-cpu() { awk '{print $2 + $3}' "$1" | median; }
 psp_size=$(stat -c %s "$tmp"/out/bench-1-*.psp) launcher_size=$(stat -c %s "$tmp/launcher") zst_size=$(stat -c %s "$tmp/tree.tar.zst")
 echo
 echo "flavor pack (wall user sys): $(paste -sd, "$tmp/flavor.times")"
@@ -91,5 +96,53 @@ awk -v fw="$(wall "$tmp/flavor.times")" -v tw="$(wall "$tmp/tar.times")" -v fc="
 	-v n="$count" -v ps="$psp_size" -v ls="$launcher_size" -v zs="$zst_size" 'BEGIN {
 	printf "%-44s %6.2fx  (%.0f ms vs %.0f ms, median of %d)\n", "flavor pack vs tar|zstd -T0, wall (speed-up):", tw / fw, fw * 1000, tw * 1000, n
 	printf "%-44s %6.2fx  (%.0f ms vs %.0f ms, median of %d)\n", "flavor pack vs tar|zstd -T0, CPU (speed-up):", tc / fc, fc * 1000, tc * 1000, n
+	printf "%-44s %d vs %d bytes (package minus launcher vs .tar.zst)\n", "stored:", ps - ls, zs
+}'
+}
+[[ $part == cli ]] && exit 0
+
+# The Debian-based package: an unpack package of the Debian image (Python's standard library),
+# packed once to build and cache its artifact (one container), then `flavor pack` (the artifact
+# from the cache, no container) against `tar -c | zstd -T0` of the tree its .psp extracts to.
+d=$tmp/debian
+mkdir -p "$d/packages/bench/pystdlib"
+printf 'name: pystdlib\ncategory: bench\nversion: "1"\n' >"$d/packages/bench/pystdlib/definition.yaml"
+cat >"$d/packages/bench/pystdlib/build.yaml" <<'YAML'
+image: 127.0.0.1:5000/debian:bookworm
+unpack: true
+includes:
+- ^/usr/lib/python3\.11/
+- ^/etc/python3\.11/
+YAML
+cat >"$d/flavor.toml" <<'TOML'
+schema-version = "1"
+[package]
+name = "pystdlib"
+version = "1"
+[options]
+systems = ["linux/amd64"]
+trees = ["packages"]
+[install]
+pystdlib.pkg-path = "bench/pystdlib"
+[execution]
+command = "true"
+TOML
+export FLAVOR_CACHE=$tmp/cache
+"$tmp/flavor" --quiet pack -m "$d/flavor.toml" --launcher-bin "$tmp/launcher" --key-seed bench -o "$d/out" >/dev/null
+"$tmp/flavor" --quiet extract --out "$d/tree" "$d"/out/pystdlib-1-linux-amd64.psp >/dev/null
+tar -C "$d/tree" -cf - . >/dev/null # warm the page cache for both
+for ((i = 0; i < count; i++)); do
+	/usr/bin/time -a -o "$tmp/dflavor.times" -f '%e %U %S' \
+		"$tmp/flavor" --quiet pack -m "$d/flavor.toml" --launcher-bin "$tmp/launcher" --key-seed bench -o "$d/out" >/dev/null
+	/usr/bin/time -a -o "$tmp/dtar.times" -f '%e %U %S' \
+		sh -c 'tar -C "$1" -cf - . | zstd -T0 -q -f -o "$2"' sh "$d/tree" "$d/tree.tar.zst"
+done
+psp_size=$(stat -c %s "$d"/out/pystdlib-1-linux-amd64.psp) launcher_size=$(stat -c %s "$tmp/launcher") zst_size=$(stat -c %s "$d/tree.tar.zst")
+echo
+echo "Debian-based package: $(find "$d/tree" | wc -l) entries, $(du -sb "$d/tree" | cut -f1) bytes"
+awk -v fw="$(wall "$tmp/dflavor.times")" -v tw="$(wall "$tmp/dtar.times")" -v fc="$(cpu "$tmp/dflavor.times")" -v tc="$(cpu "$tmp/dtar.times")" \
+	-v n="$count" -v ps="$psp_size" -v ls="$launcher_size" -v zs="$zst_size" 'BEGIN {
+	printf "%-44s %6.2fx  (%.0f ms vs %.0f ms, median of %d)\n", "Debian pack vs tar|zstd -T0, wall (speed-up):", tw / fw, fw * 1000, tw * 1000, n
+	printf "%-44s %6.2fx  (%.0f ms vs %.0f ms, median of %d)\n", "Debian pack vs tar|zstd -T0, CPU (speed-up):", tc / fc, fc * 1000, tc * 1000, n
 	printf "%-44s %d vs %d bytes (package minus launcher vs .tar.zst)\n", "stored:", ps - ls, zs
 }'

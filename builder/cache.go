@@ -12,11 +12,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"sort"
 	"strings"
-
-	"github.com/flavor-dev/flavor/internal/cachedir"
 )
 
 // Cache is a local content-addressed store of artifacts: one directory per cache key,
@@ -47,20 +44,22 @@ func keyHex(key string) (string, error) {
 	return m[1], nil
 }
 
-// DefaultCacheDir is the cache the launcher uses too (internal/cachedir): $FLAVOR_CACHE, else
-// $XDG_CACHE_HOME/flavor (an absolute one), else %LocalAppData%\flavor on Windows, else
-// ~/.cache/flavor.
-func DefaultCacheDir() (string, error) {
-	d, err := cachedir.Resolve(os.Getenv, runtime.GOOS)
-	if err != nil {
-		return "", fmt.Errorf("finding the cache directory: %w", err)
-	}
-	return d, nil
+// CacheFolders are the folders of the cache rooted at root that hold the build cache (artifacts
+// and unfinished downloads), which `flavor clean --all` removes. The root is shared with the
+// launcher's workenvs, which are not among them.
+func CacheFolders(root string) []string {
+	return []string{filepath.Join(root, cacheArtifacts), filepath.Join(root, cacheTmp)}
 }
+
+// The folders of a cache root: artifacts/sha256/<hex>/ per cache key, and tmp/ for staging.
+const (
+	cacheArtifacts = "artifacts"
+	cacheTmp       = "tmp"
+)
 
 // OpenCache opens (creating it when missing) the cache rooted at dir.
 func OpenCache(dir string) (*Cache, error) {
-	for _, d := range []string{filepath.Join(dir, "artifacts", "sha256"), filepath.Join(dir, "tmp")} {
+	for _, d := range []string{filepath.Join(dir, cacheArtifacts, "sha256"), filepath.Join(dir, cacheTmp)} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return nil, fmt.Errorf("opening the artifact cache %s: %w", dir, err)
 		}
@@ -76,7 +75,7 @@ func (c *Cache) entryDir(key string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return filepath.Join(c.dir, "artifacts", "sha256", h), nil
+	return filepath.Join(c.dir, cacheArtifacts, "sha256", h), nil
 }
 
 // Get returns the entry of key, its artifacts verified against their recorded digests; ok is
@@ -103,7 +102,7 @@ func (c *Cache) Remove(key string) error {
 		return err
 	}
 	// Rename first so no reader sees a half-deleted entry.
-	tmp, err := os.MkdirTemp(filepath.Join(c.dir, "tmp"), "removed-")
+	tmp, err := os.MkdirTemp(filepath.Join(c.dir, cacheTmp), "removed-")
 	if err != nil {
 		return fmt.Errorf("removing cache entry %s: %w", dir, err)
 	}
@@ -116,7 +115,7 @@ func (c *Cache) Remove(key string) error {
 
 // stage returns a new empty directory on the cache's filesystem, for an entry being made.
 func (c *Cache) stage() (string, error) {
-	d, err := os.MkdirTemp(filepath.Join(c.dir, "tmp"), "entry-")
+	d, err := os.MkdirTemp(filepath.Join(c.dir, cacheTmp), "entry-")
 	if err != nil {
 		return "", fmt.Errorf("making a staging directory in the cache %s: %w", c.dir, err)
 	}
@@ -236,7 +235,7 @@ func readMetadata(path string) (Metadata, error) {
 // OpenCache lays it out), without creating anything; a missing cache has none. The engine images
 // builds keep (package images, joined roots) are tagged with these keys.
 func CachedKeys(dir string) (map[string]bool, error) {
-	ents, err := os.ReadDir(filepath.Join(dir, "artifacts", "sha256"))
+	ents, err := os.ReadDir(filepath.Join(dir, cacheArtifacts, "sha256"))
 	if errors.Is(err, fs.ErrNotExist) {
 		return map[string]bool{}, nil
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -134,20 +135,25 @@ func TestCacheKeyValidation(t *testing.T) {
 	}
 }
 
-func TestDefaultCacheDir(t *testing.T) {
-	cases := []struct {
-		flavor, xdg, home, want string
-	}{
-		{"/f", "/x", "/h", "/f"},
-		{"", "/x", "/h", "/x/flavor"},
-		{"", "", "/h", "/h/.cache/flavor"},
+// TestCacheNotFromEnvironment: the library reads no environment: without WithCacheDir or
+// WithCache, Build has no cache, FLAVOR_CACHE or not (cmd/flavor resolves it).
+func TestCacheNotFromEnvironment(t *testing.T) {
+	t.Setenv("FLAVOR_CACHE", t.TempDir())
+	if _, err := makeOptions(nil); err == nil || !strings.Contains(err.Error(), "WithCacheDir") {
+		t.Fatalf("options without a cache: %v; want an error naming WithCacheDir", err)
 	}
-	for _, c := range cases {
-		t.Setenv("FLAVOR_CACHE", c.flavor)
-		t.Setenv("XDG_CACHE_HOME", c.xdg)
-		t.Setenv("HOME", c.home)
-		if got, err := DefaultCacheDir(); err != nil || got != c.want {
-			t.Errorf("FLAVOR_CACHE=%q XDG_CACHE_HOME=%q HOME=%q: %q %v; want %q", c.flavor, c.xdg, c.home, got, err, c.want)
+	dir := t.TempDir()
+	o, err := makeOptions([]Option{WithCacheDir(dir)})
+	if err != nil || o.cache.Dir() != dir {
+		t.Fatalf("WithCacheDir(%s): %v", dir, err)
+	}
+	want := []string{filepath.Join(dir, "artifacts"), filepath.Join(dir, "tmp")}
+	if got := CacheFolders(dir); !slices.Equal(got, want) {
+		t.Fatalf("CacheFolders = %v, want %v", got, want)
+	}
+	for _, f := range want {
+		if fi, err := os.Stat(f); err != nil || !fi.IsDir() {
+			t.Errorf("the opened cache lacks %s: %v", f, err)
 		}
 	}
 }

@@ -40,15 +40,12 @@ func makeOptions(opts []Option) (*options, error) {
 		}
 	}
 	if o.cache == nil {
-		dir := o.cacheDir
-		if dir == "" {
-			d, err := DefaultCacheDir()
-			if err != nil {
-				return nil, err
-			}
-			dir = d
+		// The library reads no environment: the caller resolves the cache directory (cmd/flavor
+		// from --cache, FLAVOR_CACHE, XDG_CACHE_HOME or the home directory).
+		if o.cacheDir == "" {
+			return nil, errors.New("no artifact cache: give WithCacheDir or WithCache")
 		}
-		c, err := OpenCache(dir)
+		c, err := OpenCache(o.cacheDir)
 		if err != nil {
 			return nil, err
 		}
@@ -69,7 +66,8 @@ func WithJobs(n int) Option {
 	}
 }
 
-// WithCacheDir keeps artifacts in the cache at dir instead of DefaultCacheDir.
+// WithCacheDir keeps artifacts in the cache rooted at dir (see OpenCache). Build needs it or
+// WithCache.
 func WithCacheDir(dir string) Option {
 	return func(o *options) error {
 		if dir == "" {

@@ -28,6 +28,8 @@ type Output struct {
 	Skipped []string `json:"skipped,omitempty"`
 	// Documents are the slots holding the SBOM and provenance (not in Slots).
 	Documents []string `json:"documents,omitempty"`
+	// SBOMNotes say what the SBOM could not know (a build root without a package database).
+	SBOMNotes []string `json:"sbom_notes,omitempty"`
 	// Sidecars are the files the sinks (WithSinks) wrote beside the package.
 	Sidecars []string `json:"sidecars,omitempty"`
 }
@@ -198,6 +200,9 @@ func (o *options) packOne(ctx context.Context, m *manifest.Manifest, platform st
 			ID: info.ID, Source: info.Source, Target: info.Target, Operations: info.Operations,
 			Input: int64(d.OriginalSize), Stored: int64(d.Size),
 		})
+	}
+	if run != nil {
+		out.SBOMNotes = run.desc.Notes
 	}
 	o.progress(Update{Platform: platform, Path: out.Path, Stage: StageCheck})
 	if err = o.checkWritten(ctx, out.Path); err != nil {

@@ -128,9 +128,13 @@ func TestPackedSBOMListsEveryFileAndItsOwners(t *testing.T) {
 	if got := strings.Join(names, " "); got != "p@1 base:1@ zlib1g@1:1.2.13.dfsg-1 apps/app@2 runtime/zlib@2.36" {
 		t.Errorf("packages %s", got)
 	}
-	// A package without a database in its root is named in the document's comment.
+	// A package without a database in its root is named in the document's comment, and
+	// Pack says so.
 	if !strings.Contains(string(spdxDoc), "apps/app@2: "+pkgdb.NoDatabase) {
 		t.Errorf("the no-database note is missing:\n%s", spdxDoc)
+	}
+	if len(out.SBOMNotes) != 1 || out.SBOMNotes[0] != "apps/app@2: "+pkgdb.NoDatabase {
+		t.Errorf("Pack's SBOM notes %q", out.SBOMNotes)
 	}
 	// The sidecars: the SBOMs are the embedded bytes, the provenance names the .psp first.
 	side, _ := os.ReadFile(SidecarName(out.Path, sbom.FormatSPDX))

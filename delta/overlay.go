@@ -126,6 +126,11 @@ func (w *overlayWalk) visit(ctx context.Context, p string) error {
 		return err
 	}
 	keep := w.r.keep(p, p)
+	if w.r.system {
+		if engine, err := w.engineMade(p, host, fi); err != nil || engine {
+			return err
+		}
+	}
 	if isWhiteout(fi) {
 		if keep && !w.o.addedOnly {
 			lo, err := w.lower.lookup(p)
@@ -167,6 +172,41 @@ func (w *overlayWalk) visit(ctx context.Context, p string) error {
 		return w.walkDir(ctx, p, isOpaque(x))
 	}
 	return nil
+}
+
+// engineMade reports whether the upper entry p is one the engine made at container start where
+// the image has none (Podman's /etc/mtab symlink, and its /run holding only /run/.containerenv),
+// so the walk leaves it out.
+func (w *overlayWalk) engineMade(p, host string, fi fs.FileInfo) (bool, error) {
+	switch p {
+	case "/etc/mtab":
+		if fi.Mode()&fs.ModeSymlink == 0 {
+			return false, nil
+		}
+		target, err := os.Readlink(host)
+		if err != nil || !engineMtab(p, Entry{Type: tar.TypeSymlink, Linkname: target}) {
+			return false, err
+		}
+	case "/run":
+		if !fi.IsDir() {
+			return false, nil
+		}
+		ents, err := os.ReadDir(host)
+		if err != nil {
+			return false, err
+		}
+		names := make([]string, len(ents))
+		for i, e := range ents {
+			names[i] = e.Name()
+		}
+		if !engineRunDir(p, names) {
+			return false, nil
+		}
+	default:
+		return false, nil
+	}
+	lo, err := w.lower.lookup(p)
+	return lo == nil, err
 }
 
 // changed compares an upper entry with its lower counterpart.

@@ -155,6 +155,20 @@ func TestFromOverlay(t *testing.T) {
 		},
 		opts: []Option{WithIncludes(res(`.`)...)},
 	}, {
+		name: "podman's start-up files never count: /etc/mtab, /run holding only .containerenv",
+		upper: func(u layout) {
+			copyUp(u, "/etc").symlink("/etc/mtab", "/proc/mounts").file("/etc/hosts", "", 0o755, 0, 0)
+			u.file("/run/.containerenv", "", 0o755, 0, 0)
+		},
+		opts: []Option{WithIncludes(res(`.`)...)},
+	}, {
+		name: "a /run the build filled and an /etc/mtab that is not podman's count",
+		upper: func(u layout) {
+			copyUp(u, "/etc").symlink("/etc/mtab", "/proc/self/mounts")
+			u.file("/run/.containerenv", "", 0o755, 0, 0).file("/run/app.pid", "1", 0o644, 0, 0)
+		},
+		want: []string{`/etc d 0755 0:0`, `/etc/mtab l 0777 0:0 -> /proc/self/mounts`, `/run d 0755 0:0`, `/run/app.pid f 0644 0:0 "1"`},
+	}, {
 		name: "delta: added ships only new paths and lists no removals",
 		upper: func(u layout) {
 			copyUp(u, "/etc").file("/etc/passwd", "changed\n", 0o644, 0, 0).file("/etc/new.conf", "n", 0o600, 0, 0)
@@ -182,6 +196,7 @@ func TestFromOverlay(t *testing.T) {
 			defer tree.Close()
 			diffLines(t, "entries", describe(t, tree), tt.want)
 			diffLines(t, "removed", tree.Removed(), tt.wantRemoved)
+			fromLayerMatchesOverlay(t, upper.root, lower.root, tt.opts, tt.want, tt.wantRemoved)
 		})
 	}
 }

@@ -7,12 +7,21 @@ import (
 )
 
 // neverCounted are the paths a container engine provides at run time: they never belong to a
-// delta, whatever the patterns say. Directories cover their contents.
-var neverCounted = []string{"/proc", "/sys", "/dev", "/etc/hosts", "/etc/hostname", "/etc/resolv.conf", "/.dockerenv"}
+// delta, whatever the patterns say. Directories cover their contents. /.dockerenv is Docker's
+// marker file, /run/.containerenv Podman's.
+var neverCounted = []string{"/proc", "/sys", "/dev", "/etc/hosts", "/etc/hostname", "/etc/resolv.conf",
+	"/.dockerenv", "/run/.containerenv"}
 
-// engineMtab reports whether e is the /etc/mtab → /proc/mounts symlink the engine's init layer
-// adds to every container whose image has none. Only a whole-filesystem export shows it (the
-// init layer is below the container's own change set); an image's own /etc/mtab still counts.
+// engineRunDir reports whether the upper directory /run, absent from the image, holds nothing
+// but Podman's /run/.containerenv: Podman made it at container start (Docker puts its marker
+// in its init layer, below the container's change set), so it is not the build's.
+func engineRunDir(abs string, names []string) bool {
+	return abs == "/run" && len(names) == 1 && names[0] == ".containerenv"
+}
+
+// engineMtab reports whether e is the /etc/mtab → /proc/mounts symlink the engine adds to every
+// container whose image has none: Docker in its init layer, which only a whole-filesystem export
+// shows; Podman in the container's own upper directory. An image's own /etc/mtab still counts.
 func engineMtab(abs string, e Entry) bool {
 	return abs == "/etc/mtab" && e.Type == tar.TypeSymlink && e.Linkname == "/proc/mounts"
 }

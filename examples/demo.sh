@@ -13,7 +13,7 @@ flavor=${FLAVOR:-bin/flavor}
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 step "setting up the engine, qemu and the busybox root filesystems (integration/setup.sh)"
-bash integration/setup.sh
+bash integration/setup.sh --no-debian
 
 step "importing the base images flavor-example/busybox:{amd64,arm64}"
 rootfs=${FLAVOR_SETUP_DIR:-/var/cache/flavor-setup}/rootfs

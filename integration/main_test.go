@@ -34,7 +34,19 @@ func testRegistry() string {
 	return "127.0.0.1:5000"
 }
 
+// testEngine is the engine the suite runs against, from FLAVOR_TEST_ENGINE: "docker" (the
+// default) or "podman" (Podman's Docker-compatible service that setup.sh starts; .ci/integration.sh
+// runs the engine and build tests a second time against it).
+func testEngine() string {
+	if e := os.Getenv("FLAVOR_TEST_ENGINE"); e != "" {
+		return e
+	}
+	return "docker"
+}
+
 // TestMain runs integration/setup.sh (idempotent) first; when it fails the tests fail, never skip.
+// Under FLAVOR_TEST_ENGINE=podman, DOCKER_HOST points at Podman's socket, so the engine, the
+// flavor binary and the docker CLI the tests call all reach Podman.
 func TestMain(m *testing.M) {
 	if os.Getenv("FLAVOR_SKIP_SETUP") == "" {
 		cmd := exec.Command("bash", "setup.sh")
@@ -43,6 +55,14 @@ func TestMain(m *testing.M) {
 			fmt.Fprintf(os.Stderr, "integration: setup.sh failed: %v\n", err)
 			os.Exit(1)
 		}
+	}
+	switch e := testEngine(); e {
+	case "docker":
+	case "podman":
+		os.Setenv("DOCKER_HOST", docker.PodmanSocket())
+	default:
+		fmt.Fprintf(os.Stderr, "integration: FLAVOR_TEST_ENGINE=%q: want docker or podman\n", e)
+		os.Exit(1)
 	}
 	os.Exit(m.Run())
 }
@@ -53,7 +73,11 @@ func dockerEngine(t testing.TB) *docker.Docker {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	d, err := docker.New(ctx, docker.WithRunID(fmt.Sprintf("it-%d-%d", os.Getpid(), time.Now().UnixNano())))
+	opts := []docker.Option{docker.WithRunID(fmt.Sprintf("it-%d-%d", os.Getpid(), time.Now().UnixNano()))}
+	if testEngine() == "podman" {
+		opts = append(opts, docker.WithPodman())
+	}
+	d, err := docker.New(ctx, opts...)
 	if err != nil {
 		t.Fatalf("the integration tests need the engine: %v", err)
 	}

@@ -99,6 +99,10 @@ func (l *launch) repair(ctx context.Context, cmd *command) (bool, error) {
 		return false, err
 	}
 	defer unlock()
+	// Another run may have repaired it while this one waited for the lock.
+	if change = l.lay.treeChange(); change == "" {
+		return true, nil
+	}
 	l.warnReextract("differs from what was extracted (" + change + ")")
 	return true, l.extractTree(ctx, cmd)
 }

@@ -99,7 +99,7 @@ func (t *Tree) Program(prog, root string) (*Program, error) {
 	p := &Program{Path: prog}
 	_, ie, err := t.resolve(exe.interp, root)
 	if err != nil || ie.dir {
-		return nil, fmt.Errorf("%s: %w: %s: include it (and what it links to) in the package, e.g. with includes: [\"^%s\"]",
+		return nil, fmt.Errorf("%s: %w: %s: include it (and what it links to) in the package, e.g. with includes: ['^%s']",
 			prog, ErrNoLoader, exe.interp, regexpQuote(exe.interp))
 	}
 	p.Interpreter = inTree(root, exe.interp)
@@ -156,8 +156,13 @@ func (t *Tree) Program(prog, root string) (*Program, error) {
 			break
 		}
 		if !found {
-			return nil, fmt.Errorf("%s needs %s (through %s), which is %w: include it in the package, e.g. with includes: [\"%s\"] in the spec that ships the program's runtime, or link it statically",
-				prog, j.name, j.by, ErrMissingLibrary, "/"+regexpQuote(j.name)+"$")
+			through := ""
+			if j.by != prog {
+				through = " (through " + j.by + ")"
+			}
+			// The includes example is single-quoted: YAML's double quotes would read \. as an escape.
+			return nil, fmt.Errorf("%w: %s needs %s%s: include it in the package, e.g. with includes: ['%s'] in the spec that ships the program's runtime, or link it statically",
+				ErrMissingLibrary, prog, j.name, through, "/"+regexpQuote(j.name)+"$")
 		}
 	}
 	return p, nil

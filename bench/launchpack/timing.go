@@ -33,6 +33,7 @@ func timing(args []string) error {
 	fs.Parse(args)
 	type cmd struct {
 		name    string
+		env     []string // leading VAR=value words of the command
 		argv    []string
 		prepare string
 		wall    []float64
@@ -45,7 +46,12 @@ func timing(args []string) error {
 		if !ok || strings.TrimSpace(c) == "" {
 			return fmt.Errorf("argument %q is not NAME=COMMAND", a)
 		}
-		cmds = append(cmds, &cmd{name: name, argv: strings.Fields(c)})
+		argv := strings.Fields(c)
+		var env []string
+		for len(argv) > 1 && strings.Contains(argv[0], "=") && !strings.Contains(argv[0], "/") {
+			env, argv = append(env, argv[0]), argv[1:]
+		}
+		cmds = append(cmds, &cmd{name: name, env: env, argv: argv})
 	}
 	for _, p := range prepares {
 		name, sh, _ := strings.Cut(p, "=")
@@ -68,6 +74,9 @@ func timing(args []string) error {
 				}
 			}
 			x := exec.Command(c.argv[0], c.argv[1:]...)
+			if c.env != nil {
+				x.Env = append(os.Environ(), c.env...)
+			}
 			x.Stdout = devnull
 			x.Stderr = os.Stderr
 			start := time.Now()

@@ -136,9 +136,11 @@ func buildOptions(c *cli.Context, r *renderer) ([]builder.Option, error) {
 	if epoch != nil {
 		opts = append(opts, builder.WithSourceDateEpoch(*epoch))
 	}
-	if dir := c.String("cache"); dir != "" {
-		opts = append(opts, builder.WithCacheDir(dir))
+	cache, err := cacheDir(c)
+	if err != nil {
+		return nil, err
 	}
+	opts = append(opts, builder.WithCacheDir(cache))
 	if repo := c.String("push"); repo != "" {
 		opts = append(opts, builder.WithPush(repo))
 	}

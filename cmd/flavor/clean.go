@@ -99,8 +99,8 @@ func cleanAction(c *cli.Context) error {
 		if err != nil {
 			return fmt.Errorf("clean: %w", err)
 		}
-		for _, name := range []string{"artifacts", "tmp"} {
-			if err := cl.remove(filepath.Join(cache, name), "build cache"); err != nil {
+		for _, dir := range builder.CacheFolders(cache) {
+			if err := cl.remove(dir, "build cache"); err != nil {
 				return fmt.Errorf("clean: %w", err)
 			}
 		}

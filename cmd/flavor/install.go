@@ -26,14 +26,15 @@ func installFlags() []cli.Flag {
 // pipelineOptions turns the flags the lock-and-build commands share into pipeline options:
 // the engine (opened by the pipeline only for [install] entries), the launchers, cache and jobs,
 // and the progress of resolution and builds, shown by r.
-func pipelineOptions(c *cli.Context, o *output, launchers bundle.LauncherSource, r *renderer) []pipeline.Option {
-	bopts := []builder.Option{builder.WithJobs(c.Int("jobs"))}
+func pipelineOptions(c *cli.Context, o *output, launchers bundle.LauncherSource, r *renderer) ([]pipeline.Option, error) {
+	cache, err := cacheDir(c)
+	if err != nil {
+		return nil, err
+	}
+	bopts := []builder.Option{builder.WithJobs(c.Int("jobs")), builder.WithCacheDir(cache)}
 	// A bad SOURCE_DATE_EPOCH is reported by lockAction and packOptions, which return errors.
 	if epoch, err := sourceDateEpoch(); err == nil && epoch != nil {
 		bopts = append(bopts, builder.WithSourceDateEpoch(*epoch))
-	}
-	if dir := c.String("cache"); dir != "" {
-		bopts = append(bopts, builder.WithCacheDir(dir))
 	}
 	notes := !o.quiet && !o.json
 	opts := []pipeline.Option{
@@ -53,7 +54,7 @@ func pipelineOptions(c *cli.Context, o *output, launchers bundle.LauncherSource,
 	for _, p := range platformFlags(c) {
 		opts = append(opts, pipeline.WithPlatforms(p))
 	}
-	return opts
+	return opts, nil
 }
 
 // progressModeOf is the progress mode of --progress as newOutput settled it.

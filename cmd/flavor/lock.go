@@ -78,7 +78,10 @@ func lockAction(c *cli.Context) error {
 	}
 	r := newRenderer(progressModeOf(o), o.err)
 	defer r.close()
-	opts := pipelineOptions(c, o, launchers, r)
+	opts, err := pipelineOptions(c, o, launchers, r)
+	if err != nil {
+		return err
+	}
 	if c.Bool("update") {
 		if c.NArg() == 0 {
 			opts = append(opts, pipeline.WithUpdateAll())

@@ -117,7 +117,10 @@ func packAction(c *cli.Context) error {
 	}
 	r := newRenderer(progressModeOf(o), o.err)
 	defer r.close()
-	opts := pipelineOptions(c, o, launchers, r)
+	opts, err := pipelineOptions(c, o, launchers, r)
+	if err != nil {
+		return err
+	}
 	popts, err := packOptions(c, o, key, r)
 	if err != nil {
 		return err
@@ -160,6 +163,9 @@ func packAction(c *cli.Context) error {
 			fmt.Fprintf(w, "%s  %s  %s  %s\n", out.Path, out.Platform, bytesize(out.Size), out.SHA256)
 			if len(out.Skipped) > 0 {
 				o.notef("  %s: left out slots for other platforms: %s", out.Platform, strings.Join(out.Skipped, ", "))
+			}
+			for _, n := range out.SBOMNotes {
+				o.notef("  %s: SBOM: %s", out.Platform, n)
 			}
 		}
 		if in := res.Install; in != nil {

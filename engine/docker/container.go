@@ -150,7 +150,7 @@ func (d *Docker) CopyTo(ctx context.Context, id, dir string, r io.Reader) error 
 	if err := d.mkdirAll(ctx, id, dir); err != nil {
 		return err
 	}
-	err := d.cli.CopyToContainer(ctx, id, dir, r, container.CopyToContainerOptions{CopyUIDGID: true})
+	err := d.cli.CopyToContainer(ctx, id, dir, r, container.CopyToContainerOptions{CopyUIDGID: d.copyOwners()})
 	return d.wrap(err, engine.ErrContainerNotFound, "copying into %s of container %s", dir, short(id))
 }
 
@@ -267,14 +267,14 @@ func (d *Docker) Changes(ctx context.Context, id string) ([]engine.Change, error
 	return out, nil
 }
 
-// OverlayDirs returns the overlay2 upper and lower directories of container id when the engine
-// is local, uses overlay2 and the upper directory is readable by this process.
+// OverlayDirs returns the overlay upper and lower directories of container id when the engine
+// is local, uses overlay storage (Docker's overlay2, Podman's overlay) and the upper directory is readable by this process.
 func (d *Docker) OverlayDirs(ctx context.Context, id string) (engine.OverlayDirs, bool, error) {
 	ci, err := d.cli.ContainerInspect(ctx, id)
 	if err != nil {
 		return engine.OverlayDirs{}, false, d.wrap(err, engine.ErrContainerNotFound, "inspecting container %s", short(id))
 	}
-	if !d.local || ci.GraphDriver.Name != "overlay2" {
+	if !d.local || !overlayDriver(ci.GraphDriver.Name) {
 		return engine.OverlayDirs{}, false, nil
 	}
 	dirs := engine.OverlayDirs{Upper: ci.GraphDriver.Data["UpperDir"]}
@@ -312,7 +312,19 @@ func (d *Docker) Remove(ctx context.Context, id string) error {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
-	err := d.cli.ContainerRemove(ctx, id, container.RemoveOptions{Force: true, RemoveVolumes: true})
+	var err error
+	for i, wait := 0, removeBackoff; i < removeAttempts; i, wait = i+1, min(2*wait, time.Second) {
+		err = d.cli.ContainerRemove(ctx, id, container.RemoveOptions{Force: true, RemoveVolumes: true})
+		if !removeRetryable(err) {
+			break
+		}
+		d.log.Debug("engine refused to remove a stopping container; trying again", "id", short(id), "err", err)
+		select {
+		case <-ctx.Done():
+			return d.wrap(err, nil, "removing container %s", short(id))
+		case <-time.After(wait):
+		}
+	}
 	if err != nil && isNotFound(err) {
 		return nil
 	}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -40,6 +41,9 @@ type Docker struct {
 	leases  sync.Map // container id → the attach connection whose end ends the container
 	log     *slog.Logger
 	binfmt  string
+	// podman is set when the engine is Podman's Docker-compatible service, whose API differs
+	// in the places podman.go lists.
+	podman bool
 }
 
 var (
@@ -58,13 +62,16 @@ const cleanupTimeout = 30 * time.Second
 // version (engines from API 1.41 on work) and checks that it answers. An engine that does not
 // answer gives an error wrapping [engine.ErrEngineUnreachable] that names the host and the fix.
 //
-// Options: [WithHost], [WithRunID], [WithLogger], [WithBinfmtDir].
+// Options: [WithHost], [WithPodman], [WithRunID], [WithLogger], [WithBinfmtDir].
 func New(ctx context.Context, opts ...Option) (*Docker, error) {
 	o, err := makeOptions(opts)
 	if err != nil {
 		return nil, fmt.Errorf("connecting to the container engine: %w", err)
 	}
 	copts := []client.Opt{client.FromEnv, client.WithAPIVersionNegotiation()}
+	if o.podman {
+		o.host = podmanHost(o.host)
+	}
 	if o.host != "" {
 		copts = append(copts, client.WithHost(o.host))
 	}
@@ -72,7 +79,7 @@ func New(ctx context.Context, opts ...Option) (*Docker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connecting to the container engine at %s: %w", hostFromEnv(o.host), err)
 	}
-	d := &Docker{cli: cli, host: cli.DaemonHost(), log: o.logger, binfmt: o.binfmtDir}
+	d := &Docker{cli: cli, host: cli.DaemonHost(), log: o.logger, binfmt: o.binfmtDir, podman: o.podman}
 	d.local = strings.HasPrefix(d.host, "unix://") || strings.HasPrefix(d.host, "npipe://")
 	if _, err := cli.Ping(ctx); err != nil {
 		cli.Close()
@@ -81,12 +88,31 @@ func New(ctx context.Context, opts ...Option) (*Docker, error) {
 		}
 		return nil, d.unreachable(err)
 	}
-	info, err := cli.Info(ctx)
-	if err != nil {
+	// Podman's info and version take seconds (it asks its runtimes), so a local Podman, which
+	// runs this machine's architecture, is only pinged.
+	if d.podman, err = d.isPodman(ctx); err != nil {
 		cli.Close()
-		return nil, d.wrap(err, nil, "asking the container engine at %s for its platform", d.host)
+		return nil, d.wrap(err, nil, "asking the container engine at %s what it is", d.host)
 	}
-	d.arch = platform.Platform{OS: "linux", Arch: info.Architecture}.Normalize().Arch
+	var arch, driver string
+	switch {
+	case d.podman && d.local:
+		arch = runtime.GOARCH
+	default:
+		info, err := cli.Info(ctx)
+		if err != nil {
+			cli.Close()
+			return nil, d.wrap(err, nil, "asking the container engine at %s for its platform", d.host)
+		}
+		arch, driver = info.Architecture, info.Driver
+	}
+	d.arch = platform.Platform{OS: "linux", Arch: arch}.Normalize().Arch
+	if o.podman && !d.podman {
+		cli.Close()
+		return nil, fmt.Errorf("connecting to podman at %s: the engine there is not Podman; "+
+			"point CONTAINER_HOST at Podman's socket (`podman system service`) or use --engine docker",
+			d.host)
+	}
 	d.runID = o.runID
 	if d.runID == "" {
 		d.runID = newRunID()
@@ -95,7 +121,7 @@ func New(ctx context.Context, opts ...Option) (*Docker, error) {
 	d.owner = fmt.Sprintf("%s:%d", hostname, os.Getpid())
 	d.ownerNS = engine.OwnerNamespace()
 	d.log.Debug("connected to the container engine", "host", d.host, "api", cli.ClientVersion(),
-		"server", info.ServerVersion, "arch", d.arch, "driver", info.Driver)
+		"arch", d.arch, "driver", driver, "podman", d.podman)
 	return d, nil
 }
 
@@ -110,6 +136,11 @@ func hostFromEnv(host string) string {
 }
 
 func (d *Docker) unreachable(err error) error {
+	if d.podman {
+		return fmt.Errorf("connecting to podman at %s: %w: %v; start it (`bash integration/setup.sh`, "+
+			"or `podman system service --time=0 %s`) or set CONTAINER_HOST to one that runs",
+			d.host, engine.ErrEngineUnreachable, err, d.host)
+	}
 	return fmt.Errorf("connecting to the container engine at %s: %w: %v; start the engine "+
 		"(`bash integration/setup.sh`, or `sudo systemctl start docker`) or set DOCKER_HOST "+
 		"to one that runs", d.host, engine.ErrEngineUnreachable, err)
@@ -148,8 +179,17 @@ func (d *Docker) Platform() platform.Platform {
 	return platform.Platform{OS: "linux", Arch: d.arch}.Normalize()
 }
 
-// Name says which engine this is and where it runs.
-func (d *Docker) Name() string { return "docker at " + d.host }
+// Name says which engine this is and where it runs: "docker at unix:///var/run/docker.sock",
+// "podman at unix:///run/podman/podman.sock".
+func (d *Docker) Name() string {
+	if d.podman {
+		return "podman at " + d.host
+	}
+	return "docker at " + d.host
+}
+
+// IsPodman reports whether the engine is Podman's Docker-compatible service.
+func (d *Docker) IsPodman() bool { return d.podman }
 
 // APIVersion is the negotiated Docker API version.
 func (d *Docker) APIVersion() string { return d.cli.ClientVersion() }

@@ -14,6 +14,7 @@ type options struct {
 	host      string
 	runID     string
 	binfmtDir string
+	podman    bool
 }
 
 func makeOptions(opts []Option) (*options, error) {
@@ -65,4 +66,11 @@ func WithRunID(id string) Option {
 // WithBinfmtDir reads binfmt_misc handlers from dir instead of /proc/sys/fs/binfmt_misc (tests).
 func WithBinfmtDir(dir string) Option {
 	return func(o *options) error { o.binfmtDir = dir; return nil }
+}
+
+// WithPodman connects to Podman's Docker-compatible service instead of Docker: at host when
+// [WithHost] gives one, else at $CONTAINER_HOST (Podman's own variable), else at Podman's default
+// socket ([PodmanSocket]). New fails when the engine there is not Podman.
+func WithPodman() Option {
+	return func(o *options) error { o.podman = true; return nil }
 }
