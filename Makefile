@@ -54,14 +54,15 @@ cross:
 	GOOS=darwin $(GO) build -o /dev/null ./cmd/flavor
 	GOOS=windows $(GO) build -o /dev/null ./cmd/flavor
 
+# Unit and race print a line per finished package and per test of 10 s or more (.ci/gotest.sh).
 unit:
-	$(GO) test -count=1 -timeout 40m ./...
+	GO=$(GO) bash .ci/gotest.sh -count=1 -timeout 40m ./...
 
 integration:
 	bash .ci/integration.sh
 
 race:
-	$(GO) test -count=1 -race -timeout 20m ./...
+	GO=$(GO) bash .ci/gotest.sh -count=1 -race -timeout 20m ./...
 
 fuzz:
 	bash .ci/fuzz.sh $(FUZZTIME)

@@ -100,7 +100,7 @@ func packAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	m, cleanup, err := pythonApp(c.Context, m)
+	m, cleanup, err := pythonApp(c.Context, m, outputExclude(c.String("output"))...)
 	if err != nil {
 		return err
 	}

@@ -4,11 +4,12 @@
 // image of each target platform, and the manifest that installs them as two slots and runs the
 // entry point with the packed interpreter.
 //
-//   - python/<project>-runtime: the image's interpreter, standard library and the ELF closure of
+//   - python/runtime: the image's interpreter, standard library and the ELF closure of
 //     both (glibc's loader and every library the interpreter and its extension modules need),
 //     plus the project's dependencies installed with pip (install_deps), byte-compiled
 //     deterministically. Its package directory holds the dependency list and the find_links
-//     directories, not the project's code, so editing the app leaves its cache key alone.
+//     directories, not the project's code, so editing the app leaves its cache key alone (and
+//     projects with the same image, version and dependencies share it).
 //   - python/<project>: the project installed with pip (no dependencies) and its console scripts;
 //     the build checks that the entry point imports.
 //

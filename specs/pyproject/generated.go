@@ -17,12 +17,11 @@ const (
 // generated is what Prepare adds to the manifest: the tree, the two install entries, the command
 // and environment, and the runtime slot's settings from FlavorPack's venv/ slot entry.
 func generated(m *manifest.Manifest, p *manifest.Python, dir string) manifest.Generated {
-	name := packageName(p.Project)
 	g := manifest.Generated{
 		Trees: []string{dir},
 		Install: []manifest.Install{
-			{ID: RuntimeID, PkgPath: "python/" + name + "-runtime", PkgGroup: RuntimeGroup},
-			{ID: AppID, PkgPath: "python/" + name, PkgGroup: AppGroup},
+			{ID: RuntimeID, PkgPath: "python/" + RuntimeName, PkgGroup: RuntimeGroup},
+			{ID: AppID, PkgPath: "python/" + appName(p), PkgGroup: AppGroup},
 		},
 		Execution: execution(m.Execution(), p),
 		GroupSlots: map[string]manifest.Slot{

@@ -27,6 +27,9 @@ const (
 	AppID        = "python-app"
 	RuntimeGroup = "runtime"
 	AppGroup     = "app"
+	// RuntimeName is the runtime package's name (category python): one name for every project,
+	// so projects with the same image, Python version and dependencies share its build.
+	RuntimeName = "runtime"
 )
 
 // ErrNotPython: the manifest is not a Python application (manifest.Manifest.Python is nil).
@@ -36,7 +39,13 @@ var ErrNotPython = errors.New("not a Python application")
 // absent) and returns m with the tree, its two install entries, the command and the runtime
 // slot's settings added. Local find_links directories that do not exist are errors naming the
 // key, before anything is built.
-func Prepare(ctx context.Context, m *manifest.Manifest, dir string) (*manifest.Manifest, error) {
+func Prepare(ctx context.Context, m *manifest.Manifest, dir string, opts ...Option) (*manifest.Manifest, error) {
+	var o options
+	for _, opt := range opts {
+		if err := opt(&o); err != nil {
+			return nil, fmt.Errorf("preparing %s: %w", m.File(), err)
+		}
+	}
 	p := m.Python()
 	if p == nil {
 		return nil, fmt.Errorf("preparing %s: %w", m.File(), ErrNotPython)
@@ -45,45 +54,45 @@ func Prepare(ctx context.Context, m *manifest.Manifest, dir string) (*manifest.M
 	if err != nil {
 		return nil, err
 	}
-	name := packageName(p.Project)
-	runtimeDir := filepath.Join(dir, "python", name+"-runtime")
-	appDir := filepath.Join(dir, "python", name)
-	s := settings{
+	runtimeDir := filepath.Join(dir, "python", RuntimeName)
+	appDir := filepath.Join(dir, "python", appName(p))
+	// The runtime's settings say nothing of the app, so the runtime's cache key follows the image,
+	// the Python version, the dependencies and where pip finds them, and nothing else.
+	rs := settings{
 		PythonVersion: p.Version, Image: p.Image, InstallDeps: p.InstallDeps, Dependencies: p.Dependencies,
-		PipArgs: p.PipArgs, IndexURL: p.IndexURL, EntryPoint: p.EntryPoint, CommandScript: p.Script,
-		Scripts: p.Scripts,
+		PipArgs: p.PipArgs, IndexURL: p.IndexURL, FindLinks: []string{},
 	}
 	for i, l := range links {
 		if l.local != "" {
-			s.FindLinks = append(s.FindLinks, fmt.Sprintf("links/%d", i))
+			rs.FindLinks = append(rs.FindLinks, fmt.Sprintf("links/%d", i))
 		} else {
-			s.FindLinks = append(s.FindLinks, l.url)
+			rs.FindLinks = append(rs.FindLinks, l.url)
 		}
 	}
-	if s.Dependencies == nil {
-		s.Dependencies = []string{}
+	if rs.Dependencies == nil {
+		rs.Dependencies = []string{}
 	}
-	if s.PipArgs == nil {
-		s.PipArgs = []string{}
+	if rs.PipArgs == nil {
+		rs.PipArgs = []string{}
 	}
-	if s.FindLinks == nil {
-		s.FindLinks = []string{}
-	}
+	as := rs
+	as.EntryPoint, as.CommandScript, as.Scripts = p.EntryPoint, p.Script, p.Scripts
 	version := p.Version
 	if version == "" {
 		version = "3"
 	}
 	pkgs := []struct {
 		dir, name, version, role, desc string
+		settings                       settings
 	}{
-		{runtimeDir, name + "-runtime", version, "runtime", "the Python runtime of " + p.Project + ": interpreter, standard library, dependencies"},
-		{appDir, name, m.Package().Version, "app", p.Project + " installed with pip"},
+		{runtimeDir, RuntimeName, version, "runtime", "a Python runtime: interpreter, standard library, dependencies", rs},
+		{appDir, appName(p), m.Package().Version, "app", p.Project + " installed with pip", as},
 	}
 	for _, pk := range pkgs {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if err := writePackage(pk.dir, pk.name, pk.version, pk.role, pk.desc, p.Image, s); err != nil {
+		if err := writePackage(pk.dir, pk.name, pk.version, pk.role, pk.desc, p.Image, pk.settings); err != nil {
 			return nil, fmt.Errorf("writing the %s package of %s: %w", pk.role, m.File(), err)
 		}
 		for i, l := range links {
@@ -95,11 +104,32 @@ func Prepare(ctx context.Context, m *manifest.Manifest, dir string) (*manifest.M
 			}
 		}
 	}
-	skip := append([]string{m.Abs("dist")}, localDirs(links)...)
+	skip := append(append([]string{m.Abs("dist")}, localDirs(links)...), o.exclude...)
 	if err := copyTree(ctx, m.Dir(), filepath.Join(appDir, "src"), skip); err != nil {
 		return nil, fmt.Errorf("copying the project %s: %w", m.Dir(), err)
 	}
 	return m.WithGenerated(generated(m, p, dir))
+}
+
+// Option configures Prepare.
+type Option func(*options) error
+
+type options struct {
+	exclude []string
+}
+
+// WithExclude leaves these absolute paths out of the project's copy, e.g. the pack's output
+// directory when it lies inside the project (dist/ beside the manifest always is left out).
+func WithExclude(paths ...string) Option {
+	return func(o *options) error {
+		for _, p := range paths {
+			if !filepath.IsAbs(p) {
+				return fmt.Errorf("WithExclude: %q is not an absolute path", p)
+			}
+			o.exclude = append(o.exclude, filepath.Clean(p))
+		}
+		return nil
+	}
 }
 
 // settings is build.py's settings.json.
@@ -111,9 +141,9 @@ type settings struct {
 	PipArgs       []string          `json:"pip_args"`
 	IndexURL      string            `json:"index_url"`
 	FindLinks     []string          `json:"find_links"`
-	EntryPoint    string            `json:"entry_point"`
-	CommandScript string            `json:"command_script"`
-	Scripts       map[string]string `json:"scripts"`
+	EntryPoint    string            `json:"entry_point,omitempty"`
+	CommandScript string            `json:"command_script,omitempty"`
+	Scripts       map[string]string `json:"scripts,omitempty"`
 }
 
 type link struct {
@@ -150,6 +180,14 @@ func localDirs(links []link) []string {
 		}
 	}
 	return out
+}
+
+// appName is the app package's name: the project's, unless that is the runtime's.
+func appName(p *manifest.Python) string {
+	if n := packageName(p.Project); n != RuntimeName {
+		return n
+	}
+	return RuntimeName + "-app"
 }
 
 // packageName makes a spec-tree package name of a project name (PEP 503 normalised).
@@ -204,13 +242,13 @@ func yamlString(s string) string {
 	return string(b)
 }
 
-// skipNames are what a project directory holds that is not the project: version control,
-// virtual environments, caches, build outputs and flavor's own files.
-var skipNames = []string{".git", ".hg", ".svn", "__pycache__", ".venv", "venv", ".tox", ".nox",
-	".mypy_cache", ".pytest_cache", ".ruff_cache", "node_modules", "build", "dist", "flavor.lock"}
+// skipNames are what a project directory holds that is not the project: hidden files and
+// directories (version control, caches, .venv), virtual environments, build outputs and
+// flavor's own files.
+var skipNames = []string{"__pycache__", "venv", "node_modules", "build", "dist", "flavor.lock"}
 
 func skipName(n string) bool {
-	return slices.Contains(skipNames, n) || strings.HasSuffix(n, ".egg-info") ||
+	return strings.HasPrefix(n, ".") || slices.Contains(skipNames, n) || strings.HasSuffix(n, ".egg-info") ||
 		strings.HasSuffix(n, ".pyc") || strings.HasSuffix(n, ".psp")
 }
 

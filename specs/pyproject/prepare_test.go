@@ -80,8 +80,8 @@ func TestPrepare(t *testing.T) {
 	m, tree := prepare(t, writeProject(t, project))
 	// The tree: two packages, the project's code only in the app's.
 	for _, f := range []string{
-		"python/my-app-runtime/definition.yaml", "python/my-app-runtime/build.yaml", "python/my-app-runtime/build.py",
-		"python/my-app-runtime/settings.json", "python/my-app-runtime/links/0/tinytable-1-py3-none-any.whl",
+		"python/runtime/definition.yaml", "python/runtime/build.yaml", "python/runtime/build.py",
+		"python/runtime/settings.json", "python/runtime/links/0/tinytable-1-py3-none-any.whl",
 		"python/my-app/build.yaml", "python/my-app/src/src/my_app/cli.py", "python/my-app/src/pyproject.toml",
 		"python/my-app/links/0/tinytable-1-py3-none-any.whl",
 	} {
@@ -89,13 +89,13 @@ func TestPrepare(t *testing.T) {
 			t.Errorf("the tree lacks %s", f)
 		}
 	}
-	for _, f := range []string{"python/my-app-runtime/src", "python/my-app/src/.venv", "python/my-app/src/dist",
+	for _, f := range []string{"python/runtime/src", "python/my-app/src/.venv", "python/my-app/src/dist",
 		"python/my-app/src/flavor.lock", "python/my-app/src/wheels", "python/my-app/src/src/my_app/__pycache__"} {
 		if _, err := os.Stat(filepath.Join(tree, f)); err == nil {
 			t.Errorf("the tree has %s", f)
 		}
 	}
-	build, _ := os.ReadFile(filepath.Join(tree, "python/my-app-runtime/build.yaml"))
+	build, _ := os.ReadFile(filepath.Join(tree, "python/runtime/build.yaml"))
 	for _, want := range []string{`image: "127.0.0.1:5000/debian:bookworm-python"`, "package_dir: /out", `python3.11 python3`, "build.py runtime"} {
 		if !strings.Contains(string(build), want) {
 			t.Errorf("runtime build.yaml lacks %q:\n%s", want, build)
@@ -107,11 +107,15 @@ func TestPrepare(t *testing.T) {
 			t.Errorf("settings.json lacks %q:\n%s", want, settings)
 		}
 	}
+	rs, _ := os.ReadFile(filepath.Join(tree, "python/runtime/settings.json"))
+	if strings.Contains(string(rs), "my-app") || strings.Contains(string(rs), "my_app") {
+		t.Errorf("the runtime's settings name the app:\n%s", rs)
+	}
 
 	// The manifest: two install entries in their own groups, the tree, the command.
 	ins := m.Install()
 	if len(ins) != 2 || ins[0].ID != AppID || ins[0].PkgPath != "python/my-app" || ins[0].PkgGroup != AppGroup ||
-		ins[1].ID != RuntimeID || ins[1].PkgPath != "python/my-app-runtime" || ins[1].PkgGroup != RuntimeGroup {
+		ins[1].ID != RuntimeID || ins[1].PkgPath != "python/runtime" || ins[1].PkgGroup != RuntimeGroup {
 		t.Errorf("install = %+v", ins)
 	}
 	if tr := m.Options().Trees; len(tr) != 1 || tr[0] != tree {
@@ -143,7 +147,7 @@ func TestAppEditLeavesRuntimeAlone(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, after := prepare(t, dir)
-	if !sameTree(t, filepath.Join(before, "python/my-app-runtime"), filepath.Join(after, "python/my-app-runtime")) {
+	if !sameTree(t, filepath.Join(before, "python/runtime"), filepath.Join(after, "python/runtime")) {
 		t.Error("the runtime package changed with the app")
 	}
 	if sameTree(t, filepath.Join(before, "python/my-app"), filepath.Join(after, "python/my-app")) {
@@ -175,6 +179,28 @@ func sameTree(t *testing.T, a, b string) bool {
 		}
 	}
 	return true
+}
+
+// The pack's output directory inside the project is no part of the app.
+func TestPrepareExcludesOutput(t *testing.T) {
+	dir := writeProject(t, project)
+	m, err := manifest.Load(context.Background(), filepath.Join(dir, "pyproject.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "out", "x"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tree := filepath.Join(t.TempDir(), "tree")
+	if _, err := Prepare(context.Background(), m, tree, WithExclude(filepath.Join(dir, "out"))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(tree, "python/my-app/src/out")); err == nil {
+		t.Error("the output directory was copied into the app")
+	}
+	if _, err := Prepare(context.Background(), m, t.TempDir(), WithExclude("out")); err == nil {
+		t.Error("a relative exclude was accepted")
+	}
 }
 
 func TestPrepareErrors(t *testing.T) {

@@ -1,0 +1,1 @@
+"""pyapp: a small CLI packed with flavor (see ../../pyproject.toml)."""
