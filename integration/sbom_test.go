@@ -159,3 +159,90 @@ func TestZdemoSBOM(t *testing.T) {
 		t.Errorf("verify did not check the SBOM: %s", r.stdout)
 	}
 }
+
+// TestPythonDistributionsInSBOM: pip as Debian's python3-pip ships it in the Python image (made
+// by integration/setup.sh): the SBOM lists the Debian package, and inside it the Python
+// distribution pip read from the shipped pip-*.dist-info (purl pkg:pypi/pip@…, its license from
+// METADATA), owning the files its RECORD names; the .pyc files Debian compiles at install time
+// belong to neither and stay with the spec package.
+func TestPythonDistributionsInSBOM(t *testing.T) {
+	dockerEngine(t)
+	dir := t.TempDir()
+	files := map[string]string{
+		"flavor.toml": "schema-version = \"1\"\n[package]\nname = \"pipdemo\"\nversion = \"1.0.0\"\n[options]\nsystems = [\"linux/amd64\"]\n" +
+			"trees = [\"packages\"]\n[install]\npip.pkg-path = \"py/pip\"\n[execution]\ncommand = \"sh -c true\"\n",
+		"packages/py/pip/definition.yaml": "name: pip\ncategory: py\nversion: \"23.0.1\"\n",
+		"packages/py/pip/build.yaml": "image: 127.0.0.1:5000/debian:bookworm-python\nunpack: true\n" +
+			"includes:\n- ^/usr/lib/python3/dist-packages/pip(-[^/]*\\.dist-info)?(/|$)\n",
+	}
+	for name, body := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cache := filepath.Join(dir, ".cache")
+	args := append(append([]string{"pack", "--output-format", "json", "-o", "dist", "--key-seed", "x"}, launcherArgs(t)...), "--platform", "linux/amd64")
+	psp := runBundleFlavor(t, dir, cache, args...).must(t, "packing pip").report(t).psps()["linux/amd64"]
+	if !filepath.IsAbs(psp) {
+		psp = filepath.Join(dir, psp)
+	}
+	doc := runBundleFlavor(t, dir, cache, "sbom", "--format", "cyclonedx", psp).must(t, "reading the SBOM").stdout
+	type comp struct {
+		Type     string `json:"type"`
+		Name     string `json:"name"`
+		Version  string `json:"version"`
+		PURL     string `json:"purl"`
+		Licenses []struct {
+			License struct{ ID, Name string } `json:"license"`
+		} `json:"licenses"`
+		Components []comp `json:"components"`
+	}
+	var bom struct{ Components []comp }
+	if err := json.Unmarshal([]byte(doc), &bom); err != nil {
+		t.Fatal(err)
+	}
+	find := func(cs []comp, typ, name string) *comp {
+		for i := range cs {
+			if cs[i].Type == typ && cs[i].Name == name {
+				return &cs[i]
+			}
+		}
+		return nil
+	}
+	files0 := func(c *comp) (n, pyc int) {
+		for _, f := range c.Components {
+			if f.Type == "file" {
+				n++
+				if strings.HasSuffix(f.Name, ".pyc") {
+					pyc++
+				}
+			}
+		}
+		return
+	}
+	spec := find(bom.Components, "application", "pip")
+	if spec == nil {
+		t.Fatalf("no spec package pip in\n%s", doc)
+	}
+	// The distribution sits inside the spec package, or inside the Debian package that owns
+	// its METADATA when the image's dpkg database lists pip's files.
+	py := find(spec.Components, "library", "pip")
+	if deb := find(spec.Components, "library", "python3-pip"); deb != nil && py == nil {
+		py = find(deb.Components, "library", "pip")
+	}
+	if py == nil || py.PURL != "pkg:pypi/pip@"+py.Version || !strings.HasPrefix(py.Version, "23.") ||
+		len(py.Licenses) != 1 || py.Licenses[0].License.ID != "MIT" {
+		t.Fatalf("the Python distribution pip: %+v\n%s", py, doc)
+	}
+	n, pyc := files0(py)
+	if n < 400 || pyc != 0 || find(py.Components, "file", "usr/lib/python3/dist-packages/pip-"+py.Version+".dist-info/METADATA") == nil {
+		t.Errorf("pip owns %d files (%d .pyc), want its RECORD's files with its METADATA", n, pyc)
+	}
+	if n, pyc := files0(spec); n != pyc {
+		t.Errorf("the spec package keeps %d files, %d of them .pyc: want only .pyc files, which no RECORD lists", n, pyc)
+	}
+}

@@ -10,6 +10,7 @@ import (
 // command is everything needed to start the package's program, placeholders expanded.
 type command struct {
 	argv    []string
+	own     int // how many words of argv the package gave (its command and args); the user's follow
 	env     []string
 	dir     string // "" = the caller's working directory
 	path    string // PATH of the child, where argv[0] is looked up
@@ -65,7 +66,7 @@ func (l *launch) prepare() (*command, error) {
 		{"FLAVOR_COMMAND_NAME", filepath.Base(l.o.args[0])},
 		{"FLAVOR_ORIGINAL_COMMAND", l.o.args[0]},
 	}
-	cmd := &command{argv: argv, env: buildEnv(l.o.env, spec)}
+	cmd := &command{argv: argv, own: len(words) + len(args), env: buildEnv(l.o.env, spec)}
 	if p.exec.Loader != "" {
 		if cmd.loader, err = l.ph.expand(p.exec.Loader); err != nil {
 			return bad("loader", err)
@@ -134,4 +135,17 @@ func (l *launch) expandRules(r EnvRules) (EnvRules, error) {
 	}
 	r.Set = set
 	return r, nil
+}
+
+// missingInWorkenv reports whether a word of the package's own command line (an interpreter's
+// script, `sh {workenv}/bin/run`) names a path in the workenv that is not there: one lstat per
+// such word, the warm path's only look at the tree.
+func (c *command) missingInWorkenv(workenv string) bool {
+	prefix := workenv + string(filepath.Separator)
+	for _, w := range c.argv[1:c.own] {
+		if strings.HasPrefix(w, prefix) && !exists(w) {
+			return true
+		}
+	}
+	return false
 }

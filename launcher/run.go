@@ -94,9 +94,10 @@ func (l *launch) run(ctx context.Context) (int, error) {
 
 	done = l.o.phase("resolve")
 	path, err := lookPath(cmd.argv[0], cmd.path, cmd.pathExt)
-	if err != nil || (cmd.loader != "" && !exists(cmd.loader)) {
-		// A tree believed complete that lacks its command was changed after extraction, or the
-		// package never had it: the tree record tells which.
+	if err != nil || (cmd.loader != "" && !exists(cmd.loader)) || cmd.missingInWorkenv(l.lay.workenv) {
+		// A tree believed complete that lacks its command (or its loader, or a file its command
+		// line names) was changed after extraction, or the package never had it: the tree record
+		// tells which.
 		if again, rerr := l.repair(ctx, cmd); rerr != nil {
 			return 0, rerr
 		} else if again {

@@ -141,6 +141,20 @@ func TestPartlyDeletedTreeReextracted(t *testing.T) {
 	}
 }
 
+// TestDeletedScriptReextracted: a command run by an interpreter from PATH (`sh {workenv}/bin/hi`)
+// whose script was deleted is repaired the same way, at the default level.
+func TestDeletedScriptReextracted(t *testing.T) {
+	pkg := statePackage(t)
+	r := newRunner(t)
+	r.mustRun(pkg, "hi\n", nil)
+	if err := os.Remove(filepath.Join(r.workenvs()[0], "bin", "hi")); err != nil {
+		t.Fatal(err)
+	}
+	if res := r.mustRun(pkg, "hi\n", nil); !strings.Contains(res.stderr, "bin/hi missing") {
+		t.Fatalf("no warning naming bin/hi: %s", res)
+	}
+}
+
 // TestStrictRechecksTree: at FLAVOR_VALIDATION=strict a file edited after extraction is found on
 // the next start (warm path included) and the tree extracted again; files the program writes in
 // its declared directories or adds elsewhere are not edits. The default level does not look.

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 )
 
 // The tree record (<side>/tree) lists every entry of a workenv as extraction left it, with what
@@ -46,8 +47,15 @@ func factOf(fi fs.FileInfo) treeFact {
 	return f
 }
 
-func (f treeFact) String() string {
-	return fmt.Sprintf("%c %o %d %d %d %d", f.kind, uint32(f.mode), f.size, f.mtime, f.ctime, f.ino)
+// appendTo appends the facts as the record holds them: "f 644 size mtime ctime ino" (mode in
+// octal), without fmt: strict compares every entry on every start.
+func (f treeFact) appendTo(b []byte) []byte {
+	b = append(b, f.kind, ' ')
+	b = strconv.AppendUint(b, uint64(f.mode), 8)
+	for _, n := range []int64{f.size, f.mtime, f.ctime} {
+		b = strconv.AppendInt(append(b, ' '), n, 10)
+	}
+	return strconv.AppendUint(append(b, ' '), f.ino, 10)
 }
 
 // recordTree writes the tree record of the workenv, skipping the directories in skip (absolute):
@@ -75,7 +83,7 @@ func (l layout) recordTree(skip []string) error {
 		if err != nil {
 			return err
 		}
-		b = append(append(append(append(b, factOf(fi).String()...), 0), filepath.ToSlash(rel)...), 0)
+		b = append(append(append(factOf(fi).appendTo(b), 0), filepath.ToSlash(rel)...), 0)
 		return nil
 	})
 	if err != nil {
@@ -100,14 +108,14 @@ func (l layout) treeChange() string {
 		return errNoTreeRecord.Error()
 	}
 	first, n := "", 0
+	var facts []byte
 	for i := 0; i < len(f); i += 2 {
 		rel := string(f[i+1])
 		what := ""
 		fi, err := os.Lstat(filepath.Join(l.workenv, filepath.FromSlash(rel)))
-		switch {
-		case err != nil:
+		if err != nil {
 			what = "missing"
-		case factOf(fi).String() != string(f[i]): // a directory's facts are its kind and mode
+		} else if facts = factOf(fi).appendTo(facts[:0]); !bytes.Equal(facts, f[i]) { // a directory's facts are its kind and mode
 			what = "changed"
 		}
 		if what != "" {

@@ -132,10 +132,16 @@ func (d *Description) Provenance(subjects []Subject) ([]byte, error) {
 					ann[k] = v
 				}
 			}
+			digest := c.SpecDigest
+			if digest == "" {
+				// A runtime dependency the lock does not pin by spec: named by its artifact.
+				digest = c.ArtifactDigest
+				ann["digest_of"] = "artifact"
+			}
 			if len(ann) == 0 {
 				ann = nil
 			}
-			add(fmt.Sprintf("spec:%s/%s@%s", c.Category, c.Name, c.Version), "", c.SpecDigest, ann)
+			add(fmt.Sprintf("spec:%s/%s@%s", c.Category, c.Name, c.Version), "", digest, ann)
 		}
 	}
 	st := Statement{

@@ -72,7 +72,7 @@ func sample() *Description {
 		ArtifactDigest: "sha256:" + strings.Repeat("02", 32), SpecDigest: "sha256:" + strings.Repeat("03", 32),
 		BaseImage: img.Ref, Slot: "app", Contains: []string{zlib.PURL()}}
 	app := Component{Ref: "spec:apps/zdemo@1.0.0", Kind: KindSpec, Name: "zdemo", Category: "apps", Version: "1.0.0",
-		License: "Apache-2.0", Slot: "app", DependsOn: []string{rt.Ref}, BaseImage: img.Ref}
+		License: "Apache-2.0", Slot: "app", DependsOn: []string{rt.Ref}, BaseImage: img.Ref, ArtifactDigest: "sha256:" + strings.Repeat("05", 32)}
 	return &Description{
 		Name: "zdemo", Version: "1.0.0", Platform: "linux/amd64", PublicKey: strings.Repeat("cd", 32),
 		License: "Apache-2.0", ToolVersion: "test", Created: &epoch,
@@ -141,7 +141,7 @@ func TestDocumentsKeepTheirSchemas(t *testing.T) {
 	for _, rd := range st.Predicate.BuildDefinition.ResolvedDependencies {
 		deps[rd.Name+" "+rd.URI] = true
 	}
-	for _, want := range []string{"flavor.toml ", "127.0.0.1:5000/debian oci://127.0.0.1:5000/debian@sha256:" + strings.Repeat("ab", 32), "spec:runtime/glibc-zlib@2.36 "} {
+	for _, want := range []string{"flavor.toml ", "127.0.0.1:5000/debian oci://127.0.0.1:5000/debian@sha256:" + strings.Repeat("ab", 32), "spec:runtime/glibc-zlib@2.36 ", "spec:apps/zdemo@1.0.0 "} {
 		if !deps[want] {
 			t.Errorf("resolved dependencies %v lack %q", deps, want)
 		}

@@ -89,6 +89,7 @@ func TestVerify(t *testing.T) {
 		{"untrusted key", []string{psp, "--public-key", other}, "", 2, "FAILED trust check"},
 		{"untrusted by FLAVOR_TRUSTED_KEYS", []string{psp}, other, 2, "FAILED trust check"},
 		{"slot byte flipped", []string{damaged(t, psp, slotByte)}, "", 2, "FAILED slot checksums check"},
+		{"SBOM byte flipped", []string{damaged(t, psp, func(p *packer.Package) int64 { d, _ := p.Descriptor(2); return int64(d.Offset + d.Size/2) })}, "", 2, "FAILED slot checksums check"},
 		{"index byte flipped", []string{damaged(t, psp, func(p *packer.Package) int64 { return p.Size() - 8196 + 2000 })}, "", 2, "FAILED index checksum check"},
 		{"metadata byte flipped", []string{damaged(t, psp, func(p *packer.Package) int64 { return int64(p.Index().MetadataOffset) + 20 })}, "", 2, "FAILED metadata checksum check"},
 		{"launcher byte flipped", []string{damaged(t, psp, func(*packer.Package) int64 { return 1000 })}, "", 2, "FAILED launcher checksum check"},
