@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -82,15 +83,28 @@ func TestPyappExample(t *testing.T) {
 		}
 	}
 
-	// The lock pins the image by digest for both builds of each system.
+	// The lock pins the image by digest for both builds of each system, and the runtime entries
+	// the resolved dependency versions.
 	lock := readLock(t, dir)
 	if len(lock.Packages) != 4 {
 		t.Fatalf("lock has %d entries, want runtime and app for 2 systems: %+v", len(lock.Packages), lock.Packages)
 	}
+	runtimes := 0
 	for _, e := range lock.Packages {
 		if !strings.HasPrefix(e.BaseImage, pythonImage+"@sha256:") {
 			t.Errorf("lock entry %s %s: base image %q, want %s by digest", e.InstallID, e.System, e.BaseImage, pythonImage)
 		}
+		want := []string(nil)
+		if e.InstallID == "python-runtime" {
+			want = []string{"tinytable==1.2.0"}
+			runtimes++
+		}
+		if !slices.Equal(e.PythonDependencies, want) {
+			t.Errorf("lock entry %s %s: python-dependencies %q, want %q", e.InstallID, e.System, e.PythonDependencies, want)
+		}
+	}
+	if runtimes != 2 {
+		t.Errorf("lock has %d python-runtime entries, want 2 (linux/amd64, linux/arm64)", runtimes)
 	}
 
 	// Two slots; the runtime holds the interpreter, the stdlib's extension modules with their

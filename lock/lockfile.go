@@ -19,6 +19,13 @@ func (r *resolver) makeLock(plans []*systemPlan) (*manifest.Lock, error) {
 		resolved[sp.system] = true
 		for _, ep := range sp.entries {
 			e := lockEntry(sp, ep)
+			if r.isPythonRuntime(ep.in) {
+				deps, err := pythonDependencies(ep.self.art)
+				if err != nil {
+					return nil, &EntryError{Manifest: r.m.File(), InstallID: ep.in.ID, System: sp.system, Err: err}
+				}
+				e.PythonDependencies = deps
+			}
 			if r.o.frozen && ep.previous != nil {
 				if diff := lockDiff(*ep.previous, e); len(diff) > 0 {
 					return nil, &manifest.StaleError{InstallID: ep.in.ID, System: sp.system, Reason: strings.Join(diff, "; ")}
@@ -121,6 +128,11 @@ func lockDiff(locked, now manifest.LockedPackage) []string {
 	}
 	if !slices.Equal(locked.BuildDeps, now.BuildDeps) {
 		out = append(out, fmt.Sprintf("build dependencies are [%s], locked [%s]", strings.Join(now.BuildDeps, ", "), strings.Join(locked.BuildDeps, ", ")))
+	}
+	deps := pythonDepsDiff(locked.PythonDependencies, now.PythonDependencies)
+	out = append(out, deps...)
+	if len(deps) > 0 {
+		return out // the artifact differs as a consequence; the dependencies say why
 	}
 	if locked.CacheKey != now.CacheKey {
 		out = append(out, fmt.Sprintf("cache key is %s, locked %s (a build input outside the entry's spec changed: a build dependency, a copied image or the platform)", now.CacheKey, orNone(locked.CacheKey)))

@@ -30,7 +30,8 @@ type Lock struct {
 
 // LockedPackage is what one install entry resolved to on one system. The first eleven fields are
 // those of manifest.md; VersionSelector and RequestedFlavor record what was asked for, so that a
-// change to the manifest entry can be told from a change elsewhere (see CheckLock).
+// change to the manifest entry can be told from a change elsewhere (see CheckLock);
+// PythonDependencies pins a Python application's resolved dependencies.
 type LockedPackage struct {
 	InstallID       string   `json:"install-id"`
 	System          string   `json:"system"`
@@ -45,6 +46,10 @@ type LockedPackage struct {
 	ArtifactDigest  string   `json:"artifact-digest"`  // digest of the built artifact
 	VersionSelector string   `json:"version-selector"` // the entry's version selector when locked
 	RequestedFlavor string   `json:"requested-flavor"` // Manifest.RequestedFlavor(...).Key() when locked
+	// PythonDependencies are the Python distributions a Python application's runtime entry
+	// resolved and installed ("name==version", sorted as pip's report lists them in
+	// lib/python3/flavor-resolved.txt); omitted for every other entry.
+	PythonDependencies []string `json:"python-dependencies,omitempty"`
 }
 
 // Entry returns the locked entry for an install id on a system.
@@ -52,6 +57,7 @@ func (l *Lock) Entry(installID, system string) (LockedPackage, bool) {
 	for _, p := range l.Packages {
 		if p.InstallID == installID && p.System == system {
 			p.BuildDeps = slices.Clone(p.BuildDeps)
+			p.PythonDependencies = slices.Clone(p.PythonDependencies)
 			return p, true
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -103,5 +104,43 @@ func TestBadLocks(t *testing.T) {
 				t.Fatalf("error %v; want one containing %q", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestLockPythonDependencies(t *testing.T) {
+	l := &Lock{LockfileVersion: 1, ManifestDigest: "sha256:x", Packages: []LockedPackage{
+		{InstallID: "python-app", System: "linux/amd64"},
+		{InstallID: "python-runtime", System: "linux/amd64", PythonDependencies: []string{"tinytable==1.2.0"}},
+	}}
+	data, err := l.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := bytes.Count(data, []byte(`"python-dependencies"`)); n != 1 {
+		t.Fatalf("encoded lock names python-dependencies %d times, want once (omitted when empty):\n%s", n, data)
+	}
+	if !bytes.Contains(data, []byte("\"requested-flavor\": \"\",\n      \"python-dependencies\": [\n        \"tinytable==1.2.0\"\n      ]\n")) {
+		t.Fatalf("python-dependencies not written after requested-flavor:\n%s", data)
+	}
+	back, err := DecodeLock("flavor.lock", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, ok := back.Entry("python-runtime", "linux/amd64")
+	if !ok || !slices.Equal(e.PythonDependencies, []string{"tinytable==1.2.0"}) {
+		t.Fatalf("decoded entry %+v", e)
+	}
+	e.PythonDependencies[0] = "changed"
+	if again, _ := back.Entry("python-runtime", "linux/amd64"); again.PythonDependencies[0] != "tinytable==1.2.0" {
+		t.Fatal("Entry shares the python-dependencies slice with the lock")
+	}
+	if a, _ := back.Entry("python-app", "linux/amd64"); a.PythonDependencies != nil {
+		t.Fatalf("app entry has python-dependencies %q", a.PythonDependencies)
+	}
+	// An empty list is omitted too, and decodes back to the same bytes.
+	back.Packages[1].PythonDependencies = []string{}
+	empty, _ := back.Encode()
+	if bytes.Contains(empty, []byte("python-dependencies")) {
+		t.Fatalf("empty python-dependencies written:\n%s", empty)
 	}
 }
