@@ -11,6 +11,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-11}
 command -v python3 >/dev/null || { echo "python.sh: needs python3 on the host for the baseline" >&2; exit 1; }
+# the interpreter itself, not a wrapper such as pyenv's shim script in front of it
+py=$(python3 -c 'import sys; print(sys.executable)')
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp -r examples/pyapp "$work/ex"
@@ -31,7 +33,7 @@ measure() { # label, then the command; prints the median in microseconds
 	done | median
 }
 export FLAVOR_CACHE=$work/cache
-host() { PYTHONPATH="$work/ex/src:$work/ex/deps/tinytable/src" python3 -m pyapp; }
+host() { PYTHONPATH="$work/ex/src:$work/ex/deps/tinytable/src" "$py" -m pyapp; }
 host >/dev/null # its bytecode cache, as a developer's checkout has it
 h=$(measure host host)
 c=$(measure cold "$psp")
@@ -40,7 +42,7 @@ w=$(measure warm "$psp")
 size=$(stat -c %s "$psp")
 tree=$(du -sb "$work/tree" | cut -f1)
 ratio() { awk -v a="$1" -v b="$2" -v f="$3" 'BEGIN{printf f, a/b}'; }
-printf 'host python3 -m pyapp (%s):     %8d us (median of %d)\n' "$(python3 -c 'import sys;print("%d.%d" % sys.version_info[:2])')" "$h" "$runs"
+printf 'host python3 -m pyapp (%s):     %8d us (median of %d; %s)\n' "$("$py" -c 'import sys;print("%d.%d" % sys.version_info[:2])')" "$h" "$runs" "$py"
 printf 'pyapp .psp warm start:              %8d us  %s host\n' "$w" "$(ratio "$w" "$h" "%.2fx")"
 printf 'pyapp .psp cold first run:          %8d us  %s host\n' "$c" "$(ratio "$c" "$h" "%.1fx")"
 printf 'package size:                       %8d bytes, %s of the %d-byte tree it unpacks to\n' "$size" "$(ratio "$size" "$tree" "%.2fx")" "$tree"
