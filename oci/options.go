@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/flavor-dev/flavor/progress"
 	"github.com/google/go-containerregistry/pkg/authn"
 )
 
@@ -20,7 +21,7 @@ type options struct {
 	keychain  authn.Keychain
 	transport http.RoundTripper
 	epoch     *time.Time
-	progress  func(Progress)
+	progress  progress.Func
 }
 
 func makeOptions(opts []Option) (*options, error) {
@@ -39,14 +40,13 @@ func makeOptions(opts []Option) (*options, error) {
 	return o, nil
 }
 
-// Progress is a typed progress event of a long operation (loading or pushing an image, building
-// a layer). Done and Total are bytes; Total is 0 when unknown.
-type Progress struct {
-	Stage string // "layer", "load", "push", "pull"
-	Ref   string // the image or artifact concerned
-	Done  int64
-	Total int64
-}
+// The stages of long operations reported through WithProgress, in [progress.Event]s: Done and
+// Total are bytes (Total 0 when unknown), Message the image, artifact or layer file concerned.
+const (
+	StageLayer progress.Stage = "layer" // writing a layer of a root directory
+	StageLoad  progress.Stage = "load"  // loading an image into the engine
+	StagePush  progress.Stage = "push"  // pushing an image or artifact
+)
 
 // WithLogger logs through l (debug-level detail of lookups and engine calls). The default
 // discards everything.
@@ -92,11 +92,11 @@ func WithSourceDateEpoch(t time.Time) Option {
 }
 
 // WithProgress calls fn with progress events. fn must return quickly.
-func WithProgress(fn func(Progress)) Option {
+func WithProgress(fn progress.Func) Option {
 	return func(o *options) error { o.progress = fn; return nil }
 }
 
-func (o *options) report(p Progress) {
+func (o *options) report(p progress.Event) {
 	if o.progress != nil {
 		o.progress(p)
 	}
