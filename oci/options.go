@@ -11,7 +11,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 )
 
-// Option configures the constructors and operations of this package ([NewDocker], [NewResolver],
+// Option configures the constructors and operations of this package ([NewResolver],
 // [NewBaseImage], [PushArtifact], …). Each documents the options it reads; others are ignored.
 type Option func(*options) error
 
@@ -19,18 +19,14 @@ type options struct {
 	logger    *slog.Logger
 	keychain  authn.Keychain
 	transport http.RoundTripper
-	host      string
-	runID     string
-	binfmtDir string
 	epoch     *time.Time
 	progress  func(Progress)
 }
 
 func makeOptions(opts []Option) (*options, error) {
 	o := &options{
-		logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
-		keychain:  authn.DefaultKeychain,
-		binfmtDir: "/proc/sys/fs/binfmt_misc",
+		logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+		keychain: authn.DefaultKeychain,
 	}
 	for _, opt := range opts {
 		if opt == nil {
@@ -80,29 +76,6 @@ func WithKeychain(k authn.Keychain) Option {
 // remote.DefaultTransport.
 func WithTransport(t http.RoundTripper) Option {
 	return func(o *options) error { o.transport = t; return nil }
-}
-
-// WithHost connects [NewDocker] to the engine at host ("unix:///var/run/docker.sock",
-// "tcp://h:2376") instead of $DOCKER_HOST.
-func WithHost(host string) Option {
-	return func(o *options) error { o.host = host; return nil }
-}
-
-// WithRunID labels every container [Docker] creates with this run id instead of a random one,
-// so one run's containers can be listed and removed together.
-func WithRunID(id string) Option {
-	return func(o *options) error {
-		if id == "" {
-			return errors.New("WithRunID: empty run id")
-		}
-		o.runID = id
-		return nil
-	}
-}
-
-// WithBinfmtDir reads binfmt_misc handlers from dir instead of /proc/sys/fs/binfmt_misc (tests).
-func WithBinfmtDir(dir string) Option {
-	return func(o *options) error { o.binfmtDir = dir; return nil }
 }
 
 // WithSourceDateEpoch clamps file times in base images to t and sets the image's creation time
