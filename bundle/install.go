@@ -263,7 +263,7 @@ func mergeArtifact(tw *tar.Writer, seen map[string]shipped, shared map[string]bo
 		return fmt.Errorf("reading the artifact of %s: %w", pkg, err)
 	}
 	defer af.Close()
-	zr, err := zstd.NewReader(af, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true))
+	zr, err := zstd.NewReader(af, zstd.WithDecoderConcurrency(2), zstd.WithDecoderLowmem(true))
 	if err != nil {
 		return fmt.Errorf("reading the artifact of %s: %w", pkg, err)
 	}
