@@ -7,12 +7,23 @@
 # Debian-based package (Python's standard library unpacked from the Debian image, its artifact
 # cached so no container runs) against `tar -c | zstd -T0` of the tree its .psp extracts to.
 #
-#   bash bench/pack.sh [COUNT] [all|go|cli|debian]   (default 3 rounds, all parts; go = the Go
-#                                    benchmarks of packer and bundle, cli = the flavor pack command
-#                                    of a generated tree, debian = of the Debian-based package,
-#                                    which needs integration/setup.sh's image)
+#   bash bench/pack.sh [-b REF] [COUNT] [all|go|cli|debian]   (default 3 rounds, all parts; go =
+#                                    the Go benchmarks of packer and bundle, cli = the flavor pack
+#                                    command of a generated tree, debian = of the Debian-based
+#                                    package, which needs integration/setup.sh's image)
+#
+# With -b REF (say main) the flavor command built from git REF packs too, as "base", in the same
+# rounds as the working tree's ("new"), for the cli and debian parts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+base=""
+while getopts b: o; do
+	case $o in
+	b) base=$OPTARG ;;
+	*) exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
 count=${1:-3}
 part=${2:-all}
 if [[ $part == all || $part == go ]]; then
@@ -67,6 +78,25 @@ cpu() { awk '{print $2 + $3}' "$1" | median; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 go build -o "$tmp/flavor" ./cmd/flavor
+if [[ -n $base ]]; then
+	mkdir -p "$tmp/src-base"
+	git archive "$base" | tar -x -C "$tmp/src-base"
+	(cd "$tmp/src-base" && go build -o "$tmp/flavor-base" ./cmd/flavor)
+fi
+# basepack TIMES ARGS...: the base build packs as the new one did, when there is one.
+basepack() {
+	local times=$1
+	shift
+	[[ -z $base ]] || /usr/bin/time -a -o "$times" -f '%e %U %S' "$tmp/flavor-base" "$@" >/dev/null
+}
+# baseline LABEL TIMES ALT_TIMES: base against tar|zstd and new against base, when there is one.
+baseline() {
+	[[ -n $base ]] || return 0
+	awk -v label="$1" -v bw="$(wall "$2")" -v tw="$(wall "$3")" -v fw="$(wall "$4")" -v bc="$(cpu "$2")" -v fc="$(cpu "$4")" -v n="$count" 'BEGIN {
+		printf "%-44s %6.2fx  (%.0f ms vs %.0f ms, median of %d)\n", "base " label " vs tar|zstd -T0, wall:", tw / bw, bw * 1000, tw * 1000, n
+		printf "%-44s %6.2fx  (%.0f ms vs %.0f ms; CPU %.0f vs %.0f ms)\n", "new vs base " label ", wall (speed-up):", bw / fw, fw * 1000, bw * 1000, fc * 1000, bc * 1000
+	}'
+}
 CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags='-s -w -buildid=' -o "$tmp/launcher" ./launcher/cmd/flavor-launcher
 [[ $part == debian ]] || {
 go run ./bench/packtree "$tmp/tree" 200 >/dev/null
@@ -85,6 +115,7 @@ tar -C "$tmp/tree" -cf - . >/dev/null # warm the page cache for both
 for ((i = 0; i < count; i++)); do
 	/usr/bin/time -a -o "$tmp/flavor.times" -f '%e %U %S' \
 		"$tmp/flavor" --quiet pack -m "$tmp/flavor.toml" --launcher-bin "$tmp/launcher" --key-seed bench -o "$tmp/out" >/dev/null
+	basepack "$tmp/bflavor.times" --quiet pack -m "$tmp/flavor.toml" --launcher-bin "$tmp/launcher" --key-seed bench -o "$tmp/out-base"
 	/usr/bin/time -a -o "$tmp/tar.times" -f '%e %U %S' \
 		sh -c 'tar -C "$1" -cf - . | zstd -T0 -q -f -o "$2"' sh "$tmp/tree" "$tmp/tree.tar.zst"
 done
@@ -98,6 +129,7 @@ awk -v fw="$(wall "$tmp/flavor.times")" -v tw="$(wall "$tmp/tar.times")" -v fc="
 	printf "%-44s %6.2fx  (%.0f ms vs %.0f ms, median of %d)\n", "flavor pack vs tar|zstd -T0, CPU (speed-up):", tc / fc, fc * 1000, tc * 1000, n
 	printf "%-44s %d vs %d bytes (package minus launcher vs .tar.zst)\n", "stored:", ps - ls, zs
 }'
+baseline pack "$tmp/bflavor.times" "$tmp/tar.times" "$tmp/flavor.times"
 }
 [[ $part == cli ]] && exit 0
 
@@ -134,6 +166,7 @@ tar -C "$d/tree" -cf - . >/dev/null # warm the page cache for both
 for ((i = 0; i < count; i++)); do
 	/usr/bin/time -a -o "$tmp/dflavor.times" -f '%e %U %S' \
 		"$tmp/flavor" --quiet pack -m "$d/flavor.toml" --launcher-bin "$tmp/launcher" --key-seed bench -o "$d/out" >/dev/null
+	basepack "$tmp/dbflavor.times" --quiet pack -m "$d/flavor.toml" --launcher-bin "$tmp/launcher" --key-seed bench -o "$d/out-base"
 	/usr/bin/time -a -o "$tmp/dtar.times" -f '%e %U %S' \
 		sh -c 'tar -C "$1" -cf - . | zstd -T0 -q -f -o "$2"' sh "$d/tree" "$d/tree.tar.zst"
 done
@@ -146,3 +179,4 @@ awk -v fw="$(wall "$tmp/dflavor.times")" -v tw="$(wall "$tmp/dtar.times")" -v fc
 	printf "%-44s %6.2fx  (%.0f ms vs %.0f ms, median of %d)\n", "Debian pack vs tar|zstd -T0, CPU (speed-up):", tc / fc, fc * 1000, tc * 1000, n
 	printf "%-44s %d vs %d bytes (package minus launcher vs .tar.zst)\n", "stored:", ps - ls, zs
 }'
+baseline "Debian pack" "$tmp/dbflavor.times" "$tmp/dtar.times" "$tmp/dflavor.times"

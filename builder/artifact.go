@@ -11,6 +11,7 @@ import (
 	"regexp"
 
 	"github.com/flavor-dev/flavor/delta"
+	"github.com/flavor-dev/flavor/progress"
 	"github.com/flavor-dev/flavor/specs"
 )
 
@@ -50,9 +51,9 @@ func (b *builder) artifact(ctx context.Context, n *node) error {
 	n.entry = e
 	switch n.source {
 	case SourceCached:
-		b.rep.send(Update{Stage: StageCached, Package: n.id(), Platform: n.platform.String(), Line: n.key})
+		b.rep.send(progress.Event{Stage: StageCached, Package: n.id(), Platform: n.platform.String(), Message: n.key})
 	case SourcePulled:
-		b.rep.send(Update{Stage: StagePulled, Package: n.id(), Platform: n.platform.String(), Line: n.key})
+		b.rep.send(progress.Event{Stage: StagePulled, Package: n.id(), Platform: n.platform.String(), Message: n.key})
 	}
 	if err := b.publish(e); err != nil {
 		return fmt.Errorf("building %s for %s: %w", n.id(), n.platform, err)
@@ -74,7 +75,7 @@ func (b *builder) buildArtifact(ctx context.Context, n *node) (*CacheEntry, erro
 			return nil, err
 		}
 	} else {
-		b.rep.send(Update{Stage: StageBuild, Package: n.id(), Platform: n.platform.String()})
+		b.rep.send(progress.Event{Stage: StageBuild, Package: n.id(), Platform: n.platform.String()})
 		if err := b.runContainers(ctx, n, stage); err != nil {
 			return nil, err
 		}
@@ -177,7 +178,7 @@ func (b *builder) writeOne(ctx context.Context, n *node, p *specs.Package, tree 
 	if err := writeMetadata(filepath.Join(filepath.Dir(path), MetadataName(p, n.platform)), m); err != nil {
 		return err
 	}
-	b.rep.send(Update{Stage: StageArtifact, Package: p.ID(), Platform: n.platform.String(), Line: m.Artifact})
+	b.rep.send(progress.Event{Stage: StageArtifact, Package: p.ID(), Platform: n.platform.String(), Message: m.Artifact})
 	return nil
 }
 

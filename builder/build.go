@@ -4,16 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/flavor-dev/flavor/specs"
 	"io"
 	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
 
+	"github.com/flavor-dev/flavor/specs"
+
 	"github.com/flavor-dev/flavor/engine"
 	"github.com/flavor-dev/flavor/oci"
 	"github.com/flavor-dev/flavor/platform"
+	"github.com/flavor-dev/flavor/progress"
 )
 
 // Request says what to build.
@@ -197,7 +199,7 @@ func (b *builder) makePlans(ctx context.Context, req Request, platforms []platfo
 		}
 		plans = append(plans, pl)
 		b.total += len(pl.order)
-		b.rep.send(Update{Stage: StagePlan, Platform: p.String(), Done: len(pl.order), Total: len(pl.order)})
+		b.rep.send(progress.Event{Stage: StagePlan, Platform: p.String(), Done: int64(len(pl.order)), Total: int64(len(pl.order))})
 	}
 	return plans, nil
 }
@@ -267,13 +269,13 @@ func (b *builder) run(ctx context.Context, plans []*plan) error {
 				defer func() { <-sem }()
 				if err := b.artifact(ctx, n); err != nil {
 					n.err = err
-					b.rep.send(Update{Stage: StageFailed, Package: n.id(), Platform: n.platform.String(),
-						Done: int(b.finished.Load()), Total: b.total, Line: err.Error()})
+					b.rep.send(progress.Event{Stage: StageFailed, Package: n.id(), Platform: n.platform.String(),
+						Done: b.finished.Load(), Total: int64(b.total), Message: err.Error()})
 					fail(err)
 					return
 				}
-				b.rep.send(Update{Stage: StageDone, Package: n.id(), Platform: n.platform.String(),
-					Done: int(b.finished.Add(1)), Total: b.total, Line: string(n.source)})
+				b.rep.send(progress.Event{Stage: StageDone, Package: n.id(), Platform: n.platform.String(),
+					Done: b.finished.Add(1), Total: int64(b.total), Message: string(n.source)})
 			}()
 		}
 	}

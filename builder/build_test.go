@@ -16,17 +16,18 @@ import (
 
 	"github.com/flavor-dev/flavor/engine"
 	"github.com/flavor-dev/flavor/platform"
+	"github.com/flavor-dev/flavor/progress"
 	"github.com/flavor-dev/flavor/specs"
 )
 
 func mknodWhiteout(p string) error { return unix.Mknod(p, unix.S_IFCHR, 0) }
 
 // fakeBuild runs Build against f with a fresh destination and the cache dir given.
-func fakeBuild(ctx context.Context, t *testing.T, f *fakeEngine, cache, tree string, pkgs []string, opts ...Option) (*Result, []Update, error) {
+func fakeBuild(ctx context.Context, t *testing.T, f *fakeEngine, cache, tree string, pkgs []string, opts ...Option) (*Result, []progress.Event, error) {
 	t.Helper()
 	var mu sync.Mutex
-	var ups []Update
-	opts = append([]Option{WithCacheDir(cache), WithProgress(func(u Update) {
+	var ups []progress.Event
+	opts = append([]Option{WithCacheDir(cache), WithProgress(func(u progress.Event) {
 		mu.Lock()
 		ups = append(ups, u)
 		mu.Unlock()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/flavor-dev/flavor/delta"
 	"github.com/flavor-dev/flavor/engine"
+	"github.com/flavor-dev/flavor/progress"
 	"github.com/flavor-dev/flavor/specs"
 )
 
@@ -207,12 +208,12 @@ func (s *stage) steps(ctx context.Context) error {
 
 // exec runs one prelude line or step with /bin/sh -c, streaming its output (stderr joined to
 // stdout) as updates.
-func (s *stage) exec(ctx context.Context, id string, st Stage, i, count int, line string) error {
+func (s *stage) exec(ctx context.Context, id string, st progress.Stage, i, count int, line string) error {
 	n := s.n
 	pkg, plat := n.id(), n.platform.String()
-	s.b.rep.send(Update{Stage: st, Package: pkg, Platform: plat, Done: i + 1, Total: count, Line: line})
+	s.b.rep.send(progress.Event{Stage: st, Package: pkg, Platform: plat, Done: int64(i + 1), Total: int64(count), Message: line})
 	lw := &lineWriter{emit: func(l string) {
-		s.b.rep.send(Update{Stage: StageOutput, Package: pkg, Platform: plat, Line: l})
+		s.b.rep.send(progress.Event{Stage: StageOutput, Package: pkg, Platform: plat, Message: l})
 	}}
 	// The engine copies stdout and stderr separately, so their lines would interleave at
 	// random; joining them in the shell keeps the order they were written in.

@@ -14,7 +14,7 @@
 //     FLAVOR_<FLAG>=1|0 per flavor flag and the spec's env, applies `copy` (once, unlike Luet)
 //     and `retrieve`, runs each prelude line with /bin/sh -c and is committed;
 //   - the package stage is a container of that builder image in which each step runs with
-//     /bin/sh -c, its output streamed line by line as [Update] events.
+//     /bin/sh -c, its output streamed line by line as [progress.Event]s (StageOutput).
 //
 // When the builder stage changes nothing that could ship (delta mode without prelude, copy,
 // retrieve or includes; always for unpack and package_dir), the steps run in the builder

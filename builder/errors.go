@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/flavor-dev/flavor/progress"
 )
 
 // Sentinel errors callers branch on with errors.Is.
@@ -24,14 +26,14 @@ const tailLines = 20
 // StepError is a prelude line or step that failed: which package, platform, stage and command,
 // its exit code and the last lines of its output.
 type StepError struct {
-	Package  string   // "category/name@version"
-	Platform string   // "linux/amd64"
-	Stage    Stage    // StagePrelude or StageStep
-	Index    int      // 1-based position of the command in its list
-	Count    int      // how many commands the list has
-	Command  string   // the command as written in build.yaml
-	ExitCode int      // the command's exit code
-	Output   []string // the last lines of its output (up to 20), stdout and stderr interleaved
+	Package  string         // "category/name@version"
+	Platform string         // "linux/amd64"
+	Stage    progress.Stage // StagePrelude or StageStep
+	Index    int            // 1-based position of the command in its list
+	Count    int            // how many commands the list has
+	Command  string         // the command as written in build.yaml
+	ExitCode int            // the command's exit code
+	Output   []string       // the last lines of its output (up to 20), stdout and stderr interleaved
 }
 
 func (e *StepError) Error() string {

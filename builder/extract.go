@@ -11,6 +11,7 @@ import (
 
 	"github.com/flavor-dev/flavor/delta"
 	"github.com/flavor-dev/flavor/engine"
+	"github.com/flavor-dev/flavor/progress"
 	"github.com/flavor-dev/flavor/specs"
 )
 
@@ -20,7 +21,7 @@ import (
 func (s *stage) extract(ctx context.Context, out string) error {
 	n, spec := s.n, s.n.pkg.Spec
 	b := s.b
-	b.rep.send(Update{Stage: StageExtract, Package: n.id(), Platform: n.platform.String()})
+	b.rep.send(progress.Event{Stage: StageExtract, Package: n.id(), Platform: n.platform.String()})
 	inc, exc, err := compileFilters(spec.Includes, spec.Excludes)
 	if err != nil {
 		return fmt.Errorf("building %s for %s: %w", n.id(), n.platform, err)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/flavor-dev/flavor/delta"
 	"github.com/flavor-dev/flavor/oci"
+	"github.com/flavor-dev/flavor/progress"
 	"github.com/flavor-dev/flavor/specs"
 )
 
@@ -60,8 +61,8 @@ func (b *builder) packageImage(ctx context.Context, d *node) (string, error) {
 	if ok {
 		return tag, nil
 	}
-	b.rep.send(Update{Stage: StageImage, Package: d.id(), Platform: d.platform.String(),
-		Line: "making the package image " + tag + " for its dependents"})
+	b.rep.send(progress.Event{Stage: StageImage, Package: d.id(), Platform: d.platform.String(),
+		Message: "making the package image " + tag + " for its dependents"})
 	if err := b.runContainers(ctx, d, ""); err != nil {
 		return "", err
 	}
@@ -83,8 +84,8 @@ func (b *builder) joinImage(ctx context.Context, n *node) (string, error) {
 	for i, m := range n.joins {
 		names[i] = m.ID()
 	}
-	b.rep.send(Update{Stage: StageImage, Package: n.id(), Platform: n.platform.String(),
-		Line: "squashing the artifacts of " + strings.Join(names, ", ")})
+	b.rep.send(progress.Event{Stage: StageImage, Package: n.id(), Platform: n.platform.String(),
+		Message: "squashing the artifacts of " + strings.Join(names, ", ")})
 	dir, err := os.MkdirTemp(b.o.tempDir, "flavor-join-")
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", what, err)

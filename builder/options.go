@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 
 	"github.com/flavor-dev/flavor/oci"
+	"github.com/flavor-dev/flavor/progress"
 )
 
 // Option configures Build.
@@ -23,7 +24,7 @@ type options struct {
 	push     string
 	pull     string
 	logger   *slog.Logger
-	progress func(Update)
+	progress progress.Func
 	epoch    *time.Time
 	registry []oci.Option
 	tempDir  string
@@ -125,7 +126,7 @@ func checkRepo(repo string) error {
 
 // WithProgress calls fn with progress events, from one goroutine at a time; fn must return
 // quickly.
-func WithProgress(fn func(Update)) Option {
+func WithProgress(fn progress.Func) Option {
 	return func(o *options) error {
 		o.progress = fn
 		return nil

@@ -3,46 +3,36 @@ package builder
 import (
 	"bytes"
 	"sync"
+
+	"github.com/flavor-dev/flavor/progress"
 )
 
-// Stage names what a build is doing in an [Update].
-type Stage string
-
-// The stages reported through WithProgress.
+// The stages a build reports through WithProgress, in [progress.Event]s. Package-level events
+// carry the package and platform; Done and Total count commands (prelude, step) or packages
+// (plan, done, failed); Message is the line the stage names.
 const (
-	StagePlan     Stage = "plan"     // a platform's packages resolved and keyed; Total = packages
-	StageCached   Stage = "cached"   // the artifact was found in the local cache
-	StagePulled   Stage = "pulled"   // the artifact was fetched from the --pull registry
-	StageBuild    Stage = "build"    // containers are about to start for the package
-	StageImage    Stage = "image"    // making a build root (Line says which)
-	StagePrelude  Stage = "prelude"  // prelude command Done of Total starts; Line = the command
-	StageStep     Stage = "step"     // step Done of Total starts; Line = the command
-	StageOutput   Stage = "output"   // Line = one line of a command's output
-	StageExtract  Stage = "extract"  // reading what the steps changed
-	StageArtifact Stage = "artifact" // the artifact and its metadata are written; Line = file
-	StagePushed   Stage = "pushed"   // the artifact was pushed to the --push registry
-	StageDone     Stage = "done"     // the package is finished; Done of Total packages finished
-	StageFailed   Stage = "failed"   // the package failed; Line = the error
+	StagePlan     progress.Stage = "plan"     // a platform's packages resolved and keyed; Total = packages
+	StageCached   progress.Stage = "cached"   // the artifact was found in the local cache
+	StagePulled   progress.Stage = "pulled"   // the artifact was fetched from the --pull registry
+	StageBuild    progress.Stage = "build"    // containers are about to start for the package
+	StageImage    progress.Stage = "image"    // making a build root (Message says which)
+	StagePrelude  progress.Stage = "prelude"  // prelude command Done of Total starts; Message = the command
+	StageStep     progress.Stage = "step"     // step Done of Total starts; Message = the command
+	StageOutput   progress.Stage = "output"   // Message = one line of a command's output
+	StageExtract  progress.Stage = "extract"  // reading what the steps changed
+	StageArtifact progress.Stage = "artifact" // the artifact and its metadata are written; Message = file
+	StagePushed   progress.Stage = "pushed"   // the artifact was pushed to the --push registry
+	StageDone     progress.Stage = "done"     // the package is finished; Done of Total packages finished
+	StageFailed   progress.Stage = "failed"   // the package failed; Message = the error
 )
-
-// Update is a progress event. Package-level events carry the package and platform; Done and
-// Total count commands (prelude, step) or packages (plan, done, failed).
-type Update struct {
-	Stage    Stage
-	Package  string // "category/name@version"; empty for plan events
-	Platform string // "linux/amd64"
-	Done     int
-	Total    int
-	Line     string
-}
 
 // reporter serialises progress callbacks: fn is called from one goroutine at a time.
 type reporter struct {
 	mu sync.Mutex
-	fn func(Update)
+	fn progress.Func
 }
 
-func (r *reporter) send(u Update) {
+func (r *reporter) send(u progress.Event) {
 	if r == nil || r.fn == nil {
 		return
 	}
@@ -51,7 +41,7 @@ func (r *reporter) send(u Update) {
 	r.fn(u)
 }
 
-// lineWriter splits a command's output into lines, sends each as a StageOutput update and keeps
+// lineWriter splits a command's output into lines, sends each as a StageOutput event and keeps
 // the last tailLines for a StepError. stdout and stderr share one lineWriter; a partial line is
 // completed by the next write or by flush.
 type lineWriter struct {

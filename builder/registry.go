@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/flavor-dev/flavor/oci"
+	"github.com/flavor-dev/flavor/progress"
 )
 
 // artifactRef is where a build's artifacts live in a registry: REPO:<cache key hex>.
@@ -22,7 +23,7 @@ func (b *builder) push(ctx context.Context, n *node, e *CacheEntry) error {
 	if _, err := oci.PushArtifact(ctx, ref, files, b.o.registry...); err != nil {
 		return fmt.Errorf("pushing the artifacts of %s for %s to %s: %w", n.id(), n.platform, ref, err)
 	}
-	b.rep.send(Update{Stage: StagePushed, Package: n.id(), Platform: n.platform.String(), Line: ref})
+	b.rep.send(progress.Event{Stage: StagePushed, Package: n.id(), Platform: n.platform.String(), Message: ref})
 	return nil
 }
 

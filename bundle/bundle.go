@@ -12,6 +12,7 @@ import (
 
 	"github.com/flavor-dev/flavor/packer"
 	"github.com/flavor-dev/flavor/platform"
+	"github.com/flavor-dev/flavor/progress"
 	"github.com/flavor-dev/flavor/sbom"
 	"github.com/flavor-dev/flavor/specs/manifest"
 )
@@ -132,7 +133,7 @@ func (o *options) outputPath(m *manifest.Manifest, platform string) string {
 
 func (o *options) packOne(ctx context.Context, m *manifest.Manifest, platform string) (Output, error) {
 	out := Output{Platform: platform, Path: o.outputPath(m, platform)}
-	o.progress(Update{Platform: platform, Path: out.Path, Stage: StagePackage})
+	o.progress(progress.Event{Platform: platform, Path: out.Path, Stage: StagePackage})
 	launcherBytes, err := o.launchers.Launcher(ctx, platform)
 	if err != nil {
 		return out, fmt.Errorf("getting the launcher: %w", err)
@@ -174,7 +175,7 @@ func (o *options) packOne(ctx context.Context, m *manifest.Manifest, platform st
 	popts := []packer.Option{
 		packer.WithSigner(o.signer),
 		packer.WithLogger(o.logger),
-		packer.WithProgress(func(u packer.Update) { o.progress(translate(platform, out.Path, u)) }),
+		packer.WithProgress(func(u progress.Event) { o.progress(fromPacker(platform, out.Path, u)) }),
 	}
 	if o.epoch != nil {
 		popts = append(popts, packer.WithSourceDateEpoch(*o.epoch))
@@ -204,7 +205,7 @@ func (o *options) packOne(ctx context.Context, m *manifest.Manifest, platform st
 	if run != nil {
 		out.SBOMNotes = run.desc.Notes
 	}
-	o.progress(Update{Platform: platform, Path: out.Path, Stage: StageCheck})
+	o.progress(progress.Event{Platform: platform, Path: out.Path, Stage: StageCheck})
 	if err = o.checkWritten(ctx, out.Path); err != nil {
 		os.Remove(out.Path)
 		return out, fmt.Errorf("checking the written package (removed it): %w", err)
@@ -213,7 +214,7 @@ func (o *options) packOne(ctx context.Context, m *manifest.Manifest, platform st
 	if err := o.emit(ctx, m, &out); err != nil {
 		return out, err
 	}
-	o.progress(Update{Platform: platform, Path: out.Path, Stage: StageDone, Done: out.Size, Total: out.Size})
+	o.progress(progress.Event{Platform: platform, Path: out.Path, Stage: StageDone, Done: out.Size, Total: out.Size})
 	o.logger.Debug("packed", "platform", platform, "path", out.Path, "size", out.Size, "slots", len(out.Slots))
 	return out, nil
 }
@@ -265,17 +266,12 @@ func (o *options) checkWritten(ctx context.Context, path string) error {
 	return nil
 }
 
-func translate(platform, path string, u packer.Update) Update {
-	out := Update{Platform: platform, Path: path, Slot: u.Slot, Index: u.Index, Done: u.Done, Total: u.Total}
-	switch u.Stage {
-	case packer.StageSlot:
-		out.Stage = StageSlot
-	case packer.StageSlotDone:
-		out.Stage = StageSlotDone
-	case packer.StageAssemble, packer.StageDone:
-		out.Stage = StageAssemble // Pack reports its own done after checking
-	default:
-		out.Stage = Stage(u.Stage)
+// fromPacker is a packer event as Pack reports it: with the platform and the package file, and
+// packer's done as assembling, since Pack reports its own done after checking.
+func fromPacker(platform, path string, u progress.Event) progress.Event {
+	u.Platform, u.Path = platform, path
+	if u.Stage == packer.StageDone {
+		u.Stage = StageAssemble
 	}
-	return out
+	return u
 }

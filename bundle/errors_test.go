@@ -13,6 +13,7 @@ import (
 
 	"github.com/flavor-dev/flavor/ops"
 	"github.com/flavor-dev/flavor/packer"
+	"github.com/flavor-dev/flavor/progress"
 )
 
 const minimalManifest = `
@@ -190,7 +191,7 @@ func TestPackProgress(t *testing.T) {
 	dir := writeFullProject(t)
 	m := loadManifest(t, dir, fullManifest)
 	var stages []string
-	pack(t, m, WithPlatforms("linux/amd64"), WithProgress(func(u Update) {
+	pack(t, m, WithPlatforms("linux/amd64"), WithProgress(func(u progress.Event) {
 		if u.Platform != "linux/amd64" || !strings.HasSuffix(u.Path, ".psp") {
 			t.Errorf("update without platform or path: %+v", u)
 		}

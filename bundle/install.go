@@ -214,12 +214,13 @@ func mergeGroup(ctx context.Context, file string, g lock.Group) error {
 	tw := tar.NewWriter(f)
 	seen := map[string]shipped{}
 	shared := sharedPaths(g)
+	buf := make([]byte, 256<<10) // one copy buffer for every file (io.Copy would allocate one per file)
 	for _, p := range g.Packages {
 		if err := ctx.Err(); err != nil {
 			f.Close()
 			return err
 		}
-		if err := mergeArtifact(tw, seen, shared, p.Package, p.Artifact); err != nil {
+		if err := mergeArtifact(tw, seen, shared, p.Package, p.Artifact, buf); err != nil {
 			f.Close()
 			return err
 		}
@@ -255,14 +256,14 @@ func sharedPaths(g lock.Group) map[string]bool {
 }
 
 // mergeArtifact appends the entries of one artifact that the tar does not hold yet. Files are
-// hashed when shared is nil or names them.
-func mergeArtifact(tw *tar.Writer, seen map[string]shipped, shared map[string]bool, pkg string, a builder.Artifact) error {
+// hashed when shared is nil or names them. buf is the copy buffer.
+func mergeArtifact(tw *tar.Writer, seen map[string]shipped, shared map[string]bool, pkg string, a builder.Artifact, buf []byte) error {
 	af, err := os.Open(a.Path)
 	if err != nil {
 		return fmt.Errorf("reading the artifact of %s: %w", pkg, err)
 	}
 	defer af.Close()
-	zr, err := zstd.NewReader(af, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true))
+	zr, err := zstd.NewReader(af, zstd.WithDecoderConcurrency(2), zstd.WithDecoderLowmem(true))
 	if err != nil {
 		return fmt.Errorf("reading the artifact of %s: %w", pkg, err)
 	}
@@ -293,12 +294,12 @@ func mergeArtifact(tw *tar.Writer, seen map[string]shipped, shared map[string]bo
 			out = tw
 		}
 		if hdr.Typeflag == tar.TypeReg && !repeat && shared != nil && !shared[name] {
-			if _, err := io.Copy(out, tr); err != nil {
+			if _, err := io.CopyBuffer(out, tr, buf); err != nil {
 				return fmt.Errorf("copying %s of %s: %w", name, pkg, err)
 			}
 		} else if hdr.Typeflag == tar.TypeReg {
 			h := sha256.New()
-			if _, err := io.Copy(io.MultiWriter(out, h), tr); err != nil {
+			if _, err := io.CopyBuffer(io.MultiWriter(out, h), tr, buf); err != nil {
 				return fmt.Errorf("copying %s of %s: %w", name, pkg, err)
 			}
 			entry.sum = hex.EncodeToString(h.Sum(nil))

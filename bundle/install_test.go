@@ -242,7 +242,7 @@ func FuzzMergeArtifact(f *testing.F) {
 		}
 		var out bytes.Buffer
 		w := tar.NewWriter(&out)
-		err := mergeArtifact(w, map[string]shipped{}, nil, "c/a@1", builder.Artifact{Path: path})
+		err := mergeArtifact(w, map[string]shipped{}, nil, "c/a@1", builder.Artifact{Path: path}, make([]byte, 512))
 		if err != nil {
 			return
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/flavor-dev/flavor/packer"
+	"github.com/flavor-dev/flavor/progress"
 )
 
 // Option configures Pack.
@@ -23,7 +24,7 @@ type options struct {
 	platforms   []string
 	epoch       *time.Time
 	logger      *slog.Logger
-	progress    func(Update)
+	progress    progress.Func
 	install     SlotSource
 	extra       []SlotSource
 	toolVersion string
@@ -38,7 +39,7 @@ func makeOptions(opts []Option) (*options, error) {
 	o := &options{
 		launchers:   Embedded(),
 		logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
-		progress:    func(Update) {},
+		progress:    func(progress.Event) {},
 		toolVersion: "dev",
 		check:       packer.LevelStandard,
 	}
@@ -141,7 +142,7 @@ func WithLogger(l *slog.Logger) Option {
 
 // WithProgress calls fn with progress updates. fn runs on Pack's goroutine and must not block
 // for long.
-func WithProgress(fn func(Update)) Option {
+func WithProgress(fn progress.Func) Option {
 	return func(o *options) error {
 		if fn == nil {
 			return errors.New("WithProgress: nil function")
@@ -210,26 +211,14 @@ func WithConcurrency(n int) Option {
 	}
 }
 
-// Stage names a step reported in an Update.
-type Stage string
-
-// Stages of Pack, in the order they happen for each platform.
+// The stages Pack reports through WithProgress, in [progress.Event]s with the platform and the
+// package file's Path, in the order they happen for each platform; the slot stages are
+// packer's, with the slot's id and index.
 const (
-	StagePackage  Stage = "package"   // starting the package of Platform at Path
-	StageSlot     Stage = "slot"      // encoding a slot; Done counts input bytes so far
-	StageSlotDone Stage = "slot-done" // a slot is encoded; Done is its stored size
-	StageAssemble Stage = "assemble"  // writing the package file
-	StageCheck    Stage = "check"     // checking the written package
-	StageDone     Stage = "done"      // the package is in place; Done is its size
+	StagePackage  progress.Stage = "package"            // starting the package of Platform at Path
+	StageSlot                    = packer.StageSlot     // encoding a slot; Done counts input bytes so far
+	StageSlotDone                = packer.StageSlotDone // a slot is encoded; Done is its stored size
+	StageAssemble                = packer.StageAssemble // writing the package file
+	StageCheck    progress.Stage = "check"              // checking the written package
+	StageDone     progress.Stage = "done"               // the package is in place; Done is its size
 )
-
-// Update is a progress event of Pack.
-type Update struct {
-	Platform string
-	Path     string
-	Stage    Stage
-	Slot     string // slot id, for the slot stages
-	Index    int    // slot index in the package
-	Done     int64
-	Total    int64 // 0 when unknown
-}

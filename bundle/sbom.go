@@ -52,7 +52,7 @@ func (o *options) newSBOMRun(ctx context.Context, m *manifest.Manifest, platform
 	sum := sha256.Sum256(launcher)
 	d.Build = sbom.Build{
 		Manifest: path.Base(strings.ReplaceAll(m.File(), "\\", "/")), ManifestDigest: m.Digest(),
-		Engine: o.build.Engine, Locked: o.build.Locked, LockDigest: o.build.LockDigest,
+		Engine: o.build.Engine, LockDigest: o.build.LockDigest,
 		Launcher: packer.FormatSHA256(sum),
 	}
 	seen := map[string]bool{}
@@ -180,11 +180,12 @@ func (l *lazyDoc) Read(p []byte) (int, error) {
 }
 
 // BuildInfo is what the provenance records about the build around Pack: the engine the
-// [install] packages were built with, the lock's digest and whether it was used as it is.
+// [install] packages were built with and the lock's digest. Whether the lock was used as it is
+// (--locked) is left out: a package packed with and without --locked from the same lock must
+// have the same bytes.
 type BuildInfo struct {
 	Engine     string // "docker"; "" when nothing was built
 	LockDigest string // "sha256:<hex>" of flavor.lock
-	Locked     bool
 }
 
 // WithBuildInfo records b in every package's provenance. Several calls add up: a field set by a
@@ -197,7 +198,6 @@ func WithBuildInfo(b BuildInfo) Option {
 		if b.LockDigest != "" {
 			o.build.LockDigest = b.LockDigest
 		}
-		o.build.Locked = o.build.Locked || b.Locked
 		return nil
 	}
 }

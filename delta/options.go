@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/flavor-dev/flavor/progress"
 )
 
 // DefaultBuildDir is the build context directory (Luet's /luetbuild); it is left out of deltas
@@ -28,7 +30,7 @@ type options struct {
 	tempDir    string
 	epoch      *time.Time
 	logger     *slog.Logger
-	progress   func(Update)
+	progress   progress.Func
 }
 
 func makeOptions(opts []Option) (*options, error) {
@@ -166,33 +168,23 @@ func WithLogger(l *slog.Logger) Option {
 
 // WithProgress sets a callback that receives progress updates. It is called synchronously from
 // the calling goroutine. Read by every function that takes a context.
-func WithProgress(f func(Update)) Option {
+func WithProgress(f progress.Func) Option {
 	return func(o *options) error {
 		o.progress = f
 		return nil
 	}
 }
 
-// Stage names a phase of the work reported in an Update.
-type Stage string
-
-// The stages reported through WithProgress.
+// The stages reported through WithProgress, in [progress.Event]s.
 const (
-	StageScan  Stage = "scan"  // reading the change set; Done counts entries seen
-	StageWrite Stage = "write" // writing the artifact; Done of Total entries written
-	StageApply Stage = "apply" // extracting an artifact; Done counts entries extracted
+	StageScan  progress.Stage = "scan"  // reading the change set; Done counts entries seen
+	StageWrite progress.Stage = "write" // writing the artifact; Done of Total entries written
+	StageApply progress.Stage = "apply" // extracting an artifact; Done counts entries extracted
 )
 
-// Update is one progress report.
-type Update struct {
-	Stage Stage
-	Done  int64
-	Total int64 // 0 when unknown
-}
-
-func (o *options) report(stage Stage, done, total int64) {
+func (o *options) report(stage progress.Stage, done, total int64) {
 	if o.progress != nil {
-		o.progress(Update{Stage: stage, Done: done, Total: total})
+		o.progress(progress.Event{Stage: stage, Done: done, Total: total})
 	}
 }
 

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/flavor-dev/flavor/progress"
 )
 
 func TestOptionsRefuseBadValues(t *testing.T) {
@@ -36,10 +38,10 @@ func TestOptionsRefuseBadValues(t *testing.T) {
 func TestProgressAndLogger(t *testing.T) {
 	lower, upper := baseLower(t), newLayout(t)
 	upper.file("/a", "a", 0o644, 0, 0).file("/b", "b", 0o644, 0, 0)
-	var updates []Update
+	var updates []progress.Event
 	var logs bytes.Buffer
 	opts := []Option{
-		WithProgress(func(u Update) { updates = append(updates, u) }),
+		WithProgress(func(u progress.Event) { updates = append(updates, u) }),
 		WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))),
 	}
 	tree, err := FromOverlay(context.Background(), Overlay{Upper: upper.root, Lowers: []string{lower.root}}, opts...)
@@ -50,7 +52,7 @@ func TestProgressAndLogger(t *testing.T) {
 	if err := tree.WriteTar(context.Background(), &bytes.Buffer{}, opts...); err != nil {
 		t.Fatal(err)
 	}
-	want := []Update{{StageScan, 2, 2}, {StageWrite, 1, 2}, {StageWrite, 2, 2}}
+	want := []progress.Event{{Stage: StageScan, Done: 2, Total: 2}, {Stage: StageWrite, Done: 1, Total: 2}, {Stage: StageWrite, Done: 2, Total: 2}}
 	if len(updates) != len(want) {
 		t.Fatalf("updates = %+v, want %+v", updates, want)
 	}

@@ -96,7 +96,7 @@ func TestBuildCrossArchWithoutEmulation(t *testing.T) {
 	t.Parallel()
 	d := dockerEngine(t)
 	ensureArchBases(t, d)
-	noBinfmt, err := docker.New(context.Background(), docker.WithBinfmtDir(t.TempDir()))
+	noBinfmt, err := docker.New(context.Background(), append(engineEnv(), docker.WithBinfmtDir(t.TempDir()))...)
 	if err != nil {
 		t.Fatal(err)
 	}

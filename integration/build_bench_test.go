@@ -4,13 +4,15 @@ package integration
 
 import (
 	"context"
-	"github.com/flavor-dev/flavor/engine"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/flavor-dev/flavor/engine"
+	"github.com/flavor-dev/flavor/progress"
 
 	"github.com/flavor-dev/flavor/builder"
 )
@@ -53,7 +55,7 @@ func benchBuild(b *testing.B, eng engine.Engine, cache string, req builder.Reque
 	req.Destination = b.TempDir()
 	var mu sync.Mutex
 	var extract, done time.Time
-	_, err := builder.Build(context.Background(), eng, req, builder.WithCacheDir(cache), builder.WithProgress(func(u builder.Update) {
+	_, err := builder.Build(context.Background(), eng, req, builder.WithCacheDir(cache), builder.WithProgress(func(u progress.Event) {
 		if u.Package != pkg {
 			return
 		}

@@ -146,7 +146,7 @@ func TestBuildStepFailure(t *testing.T) {
 	var lines []string
 	for _, u := range r.events {
 		if u.Stage == builder.StageOutput && u.Package == "test/f@1.0" {
-			lines = append(lines, u.Line)
+			lines = append(lines, u.Message)
 		}
 	}
 	if len(lines) != 32 || lines[0] != "fine" || lines[31] != "oops" {

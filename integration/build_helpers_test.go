@@ -18,6 +18,7 @@ import (
 	"github.com/flavor-dev/flavor/engine"
 	"github.com/flavor-dev/flavor/engine/docker"
 	"github.com/flavor-dev/flavor/platform"
+	"github.com/flavor-dev/flavor/progress"
 
 	"github.com/klauspost/compress/zstd"
 
@@ -111,7 +112,7 @@ type buildRun struct {
 	dest   string
 	res    *builder.Result
 	err    error
-	events []builder.Update
+	events []progress.Event
 }
 
 func runBuild(t *testing.T, eng engine.Engine, cacheDir string, req builder.Request, opts ...builder.Option) *buildRun {
@@ -122,7 +123,7 @@ func runBuild(t *testing.T, eng engine.Engine, cacheDir string, req builder.Requ
 		req.Destination = r.dest
 	}
 	var mu sync.Mutex
-	opts = append([]builder.Option{builder.WithCacheDir(cacheDir), builder.WithProgress(func(u builder.Update) {
+	opts = append([]builder.Option{builder.WithCacheDir(cacheDir), builder.WithProgress(func(u progress.Event) {
 		mu.Lock()
 		r.events = append(r.events, u)
 		mu.Unlock()
@@ -138,7 +139,7 @@ func (r *buildRun) must(t *testing.T) *buildRun {
 		var lines []string
 		for _, u := range r.events {
 			if u.Stage == builder.StageOutput {
-				lines = append(lines, u.Package+": "+u.Line)
+				lines = append(lines, u.Package+": "+u.Message)
 			}
 		}
 		t.Fatalf("build failed: %v\noutput:\n%s", r.err, strings.Join(lines, "\n"))

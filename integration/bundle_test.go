@@ -124,8 +124,14 @@ func TestBundleExampleRunsOnBothArchitectures(t *testing.T) {
 				Extras map[string]json.RawMessage `json:"extras"`
 			} `json:"slots"`
 		}
-		if err := json.Unmarshal([]byte(r.stdout), &ins); err != nil || len(ins.Slots) != 2 || ins.Slots[0].ID != "app" {
+		if err := json.Unmarshal([]byte(r.stdout), &ins); err != nil || len(ins.Slots) != 5 || ins.Slots[0].ID != "app" {
 			t.Fatalf("inspect %s: %v\n%s", platform, err, r.stdout)
+		}
+		// After the two content slots come the SBOM and provenance documents (issue 13).
+		for i, id := range []string{"flavor.sbom.spdx", "flavor.sbom.cyclonedx", "flavor.provenance"} {
+			if got := ins.Slots[2+i].ID; got != id {
+				t.Errorf("inspect %s: slot %d is %q, want %q", platform, 2+i, got, id)
+			}
 		}
 		var buf bytes.Buffer
 		json.Compact(&buf, ins.Slots[0].Extras["provenance"])

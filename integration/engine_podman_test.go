@@ -23,7 +23,7 @@ func podmanEngine(t *testing.T) *docker.Docker {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	p, err := docker.New(ctx, docker.WithPodman())
+	p, err := docker.New(ctx, podmanEnv()...)
 	if err != nil {
 		t.Fatalf("the integration tests need Podman's service: %v", err)
 	}

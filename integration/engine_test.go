@@ -66,7 +66,7 @@ func TestArm64UnderEmulation(t *testing.T) {
 
 func TestCanRunWithoutBinfmt(t *testing.T) {
 	ctx := context.Background()
-	d, err := docker.New(ctx, docker.WithBinfmtDir(t.TempDir()))
+	d, err := docker.New(ctx, append(engineEnv(), docker.WithBinfmtDir(t.TempDir()))...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,12 +293,15 @@ func TestCommitChangesOverlayExport(t *testing.T) {
 
 func TestDeadDaemon(t *testing.T) {
 	ctx := context.Background()
-	for name, opt := range map[string]func(t *testing.T) docker.Option{
-		"WithHost":    func(*testing.T) docker.Option { return docker.WithHost("unix:///nonexistent") },
-		"DOCKER_HOST": func(t *testing.T) docker.Option { t.Setenv("DOCKER_HOST", "unix:///nonexistent"); return nil },
+	for name, opts := range map[string]func(t *testing.T) []docker.Option{
+		"WithHost": func(*testing.T) []docker.Option { return []docker.Option{docker.WithHost("unix:///nonexistent")} },
+		"DOCKER_HOST": func(t *testing.T) []docker.Option {
+			t.Setenv("DOCKER_HOST", "unix:///nonexistent")
+			return engineEnv()
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := docker.New(ctx, opt(t))
+			_, err := docker.New(ctx, opts(t)...)
 			if !errors.Is(err, engine.ErrEngineUnreachable) {
 				t.Fatalf("err = %v, want ErrEngineUnreachable", err)
 			}

@@ -59,7 +59,7 @@ func TestMain(m *testing.M) {
 	switch e := testEngine(); e {
 	case "docker":
 	case "podman":
-		os.Setenv("DOCKER_HOST", docker.PodmanSocket())
+		os.Setenv("DOCKER_HOST", docker.PodmanSocket(os.Getenv("XDG_RUNTIME_DIR")))
 	default:
 		fmt.Fprintf(os.Stderr, "integration: FLAVOR_TEST_ENGINE=%q: want docker or podman\n", e)
 		os.Exit(1)
@@ -73,7 +73,7 @@ func dockerEngine(t testing.TB) *docker.Docker {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	opts := []docker.Option{docker.WithRunID(fmt.Sprintf("it-%d-%d", os.Getpid(), time.Now().UnixNano()))}
+	opts := append(engineEnv(), docker.WithRunID(fmt.Sprintf("it-%d-%d", os.Getpid(), time.Now().UnixNano())))
 	if testEngine() == "podman" {
 		opts = append(opts, docker.WithPodman())
 	}
@@ -129,3 +129,24 @@ var (
 	amd64 = platform.MustParse("linux/amd64")
 	arm64 = platform.MustParse("linux/arm64")
 )
+
+// engineEnv turns the docker CLI's variables into engine options as cmd/flavor's engineEnv does
+// (the library reads no environment): $DOCKER_HOST (under FLAVOR_TEST_ENGINE=podman, Podman's
+// socket, set by TestMain), $DOCKER_CERT_PATH with $DOCKER_TLS_VERIFY, $DOCKER_API_VERSION.
+func engineEnv() []docker.Option {
+	opts := []docker.Option{docker.WithHost(os.Getenv("DOCKER_HOST")), docker.WithAPIVersion(os.Getenv("DOCKER_API_VERSION"))}
+	if dir := os.Getenv("DOCKER_CERT_PATH"); dir != "" {
+		opts = append(opts, docker.WithTLS(dir, os.Getenv("DOCKER_TLS_VERIFY") != ""))
+	}
+	return opts
+}
+
+// podmanEnv is where Podman's service is, as cmd/flavor finds it: $CONTAINER_HOST, else the
+// socket under $XDG_RUNTIME_DIR (root: /run/podman/podman.sock).
+func podmanEnv() []docker.Option {
+	host := os.Getenv("CONTAINER_HOST")
+	if host == "" {
+		host = docker.PodmanSocket(os.Getenv("XDG_RUNTIME_DIR"))
+	}
+	return []docker.Option{docker.WithPodman(), docker.WithHost(host)}
+}

@@ -86,7 +86,7 @@ func (r *resolver) buildSystem(ctx context.Context, sp *systemPlan) (int, error)
 		}
 		dest := filepath.Join(r.dir, strings.ReplaceAll(sp.system, "/", "-"), fmt.Sprint(i))
 		bopts := append([]builder.Option{builder.WithLogger(r.o.logger)}, r.o.buildOpts...)
-		bopts = append(bopts, builder.WithProgress(func(u builder.Update) { r.send(Update{Stage: StageBuild, System: sp.system, Build: u}) }))
+		bopts = append(bopts, builder.WithProgress(r.send))
 		res, err := builder.Build(ctx, eng, builder.Request{
 			Trees: r.trees, Packages: refs, Platforms: []platform.Platform{sp.platform}, Flavor: flavorReq,
 			Values: r.values, Destination: dest, Strict: r.m.Options().StrictTrees,

@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/flavor-dev/flavor/builder"
+	"github.com/flavor-dev/flavor/progress"
 	"github.com/flavor-dev/flavor/specs/manifest"
 )
 
@@ -23,14 +24,14 @@ type options struct {
 	launchers map[string]string
 	buildOpts []builder.Option
 	logger    *slog.Logger
-	progress  func(Update)
+	progress  progress.Func
 	workDir   string
 }
 
 func makeOptions(opts []Option) (*options, error) {
 	o := &options{
 		logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
-		progress:  func(Update) {},
+		progress:  func(progress.Event) {},
 		launchers: map[string]string{},
 	}
 	for _, opt := range opts {
@@ -133,7 +134,7 @@ func WithLogger(l *slog.Logger) Option {
 
 // WithProgress calls fn with progress events: each entry's resolution, and the builds' own
 // events. fn is called from one goroutine at a time and must return quickly.
-func WithProgress(fn func(Update)) Option {
+func WithProgress(fn progress.Func) Option {
 	return func(o *options) error {
 		if fn == nil {
 			return errors.New("WithProgress: nil function")

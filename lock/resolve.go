@@ -11,6 +11,7 @@ import (
 
 	"github.com/flavor-dev/flavor/engine"
 	"github.com/flavor-dev/flavor/platform"
+	"github.com/flavor-dev/flavor/progress"
 	"github.com/flavor-dev/flavor/specs"
 	"github.com/flavor-dev/flavor/specs/manifest"
 )
@@ -222,7 +223,11 @@ func (r *resolver) plan(ctx context.Context) ([]*systemPlan, []Change, error) {
 			ep.reused = true
 		}
 		sp.entries = append(sp.entries, ep)
-		r.send(Update{Stage: StageResolved, System: sp.system, InstallID: in.ID, Package: ep.pkg.ID(), Flavor: ep.self.v.flavor, Locked: ep.reused})
+		stage := StageResolved
+		if ep.reused {
+			stage = StageLocked
+		}
+		r.send(progress.Event{Stage: stage, Platform: sp.system, Message: in.ID, Package: ep.pkg.ID(), Flavor: ep.self.v.flavor})
 	}
 	if len(errs) > 0 {
 		return nil, nil, errors.Join(mergeSystems(errs)...)
@@ -288,8 +293,8 @@ func (r *resolver) updating(id string) bool {
 	return r.o.updateAll || slices.Contains(r.o.update, id)
 }
 
-// send reports an update, one at a time.
-func (r *resolver) send(u Update) {
+// send reports an event, one at a time.
+func (r *resolver) send(u progress.Event) {
 	r.progMu.Lock()
 	defer r.progMu.Unlock()
 	r.o.progress(u)

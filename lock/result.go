@@ -4,6 +4,7 @@ import (
 	"os"
 
 	"github.com/flavor-dev/flavor/builder"
+	"github.com/flavor-dev/flavor/progress"
 	"github.com/flavor-dev/flavor/specs/manifest"
 )
 
@@ -68,22 +69,11 @@ func (r *Result) System(platform string) (System, bool) {
 	return System{}, false
 }
 
-// Stage says what an Update is about.
-type Stage string
-
-// Stages of Resolve.
+// The stages Resolve reports through WithProgress, in [progress.Event]s, besides the builds'
+// own (builder.StagePlan …, passed on as they come): an install entry's package and variant are
+// chosen (resolved) or kept from the lock (locked). Platform is the entry's system, Message the
+// install entry, Package "category/name@version" and Flavor the chosen variant's flavor.
 const (
-	StageResolved Stage = "resolved" // an entry's package and variant are chosen (or kept from the lock)
-	StageBuild    Stage = "build"    // a build event, in Build
+	StageResolved progress.Stage = "resolved"
+	StageLocked   progress.Stage = "locked"
 )
-
-// Update is a progress event of Resolve.
-type Update struct {
-	Stage     Stage
-	System    string
-	InstallID string         // StageResolved
-	Package   string         // StageResolved: "category/name@version"
-	Flavor    string         // StageResolved: the chosen variant's flavor
-	Locked    bool           // StageResolved: kept from the lock
-	Build     builder.Update // StageBuild
-}

@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/flavor-dev/flavor/platform"
+	"github.com/flavor-dev/flavor/progress"
 )
 
 func writeFile(t *testing.T, dir, name string, b []byte) string {
@@ -38,7 +39,7 @@ func TestArtifactRoundTrip(t *testing.T) {
 	}
 	ref := host + "/cache/hello:abc123"
 	var events int
-	digest, err := PushArtifact(ctx, ref, files, WithProgress(func(Progress) { events++ }))
+	digest, err := PushArtifact(ctx, ref, files, WithProgress(func(progress.Event) { events++ }))
 	if err != nil {
 		t.Fatal(err)
 	}

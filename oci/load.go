@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/flavor-dev/flavor/platform"
+	"github.com/flavor-dev/flavor/progress"
 )
 
 // Load makes img available to the engine behind store and returns the engine's image id: when
@@ -71,7 +72,7 @@ func streamLoad(ctx context.Context, store ImageStore, img v1.Image, tag string,
 		written = func(n int64) {
 			if n-last >= 1<<20 {
 				last = n
-				o.report(Progress{Stage: "load", Ref: tag, Done: n})
+				o.report(progress.Event{Stage: StageLoad, Message: tag, Done: n})
 			}
 		}
 	}
@@ -198,7 +199,7 @@ func (o *options) remoteOptions(ctx context.Context, ref string, write bool) ([]
 		for u := range ch {
 			mu.Lock()
 			if !stopped {
-				o.report(Progress{Stage: "push", Ref: ref, Done: u.Complete, Total: u.Total})
+				o.report(progress.Event{Stage: StagePush, Message: ref, Done: u.Complete, Total: u.Total})
 			}
 			mu.Unlock()
 		}

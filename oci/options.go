@@ -8,10 +8,11 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/flavor-dev/flavor/progress"
 	"github.com/google/go-containerregistry/pkg/authn"
 )
 
-// Option configures the constructors and operations of this package ([NewDocker], [NewResolver],
+// Option configures the constructors and operations of this package ([NewResolver],
 // [NewBaseImage], [PushArtifact], …). Each documents the options it reads; others are ignored.
 type Option func(*options) error
 
@@ -19,18 +20,14 @@ type options struct {
 	logger    *slog.Logger
 	keychain  authn.Keychain
 	transport http.RoundTripper
-	host      string
-	runID     string
-	binfmtDir string
 	epoch     *time.Time
-	progress  func(Progress)
+	progress  progress.Func
 }
 
 func makeOptions(opts []Option) (*options, error) {
 	o := &options{
-		logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
-		keychain:  authn.DefaultKeychain,
-		binfmtDir: "/proc/sys/fs/binfmt_misc",
+		logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+		keychain: authn.DefaultKeychain,
 	}
 	for _, opt := range opts {
 		if opt == nil {
@@ -43,14 +40,13 @@ func makeOptions(opts []Option) (*options, error) {
 	return o, nil
 }
 
-// Progress is a typed progress event of a long operation (loading or pushing an image, building
-// a layer). Done and Total are bytes; Total is 0 when unknown.
-type Progress struct {
-	Stage string // "layer", "load", "push", "pull"
-	Ref   string // the image or artifact concerned
-	Done  int64
-	Total int64
-}
+// The stages of long operations reported through WithProgress, in [progress.Event]s: Done and
+// Total are bytes (Total 0 when unknown), Message the image, artifact or layer file concerned.
+const (
+	StageLayer progress.Stage = "layer" // writing a layer of a root directory
+	StageLoad  progress.Stage = "load"  // loading an image into the engine
+	StagePush  progress.Stage = "push"  // pushing an image or artifact
+)
 
 // WithLogger logs through l (debug-level detail of lookups and engine calls). The default
 // discards everything.
@@ -82,29 +78,6 @@ func WithTransport(t http.RoundTripper) Option {
 	return func(o *options) error { o.transport = t; return nil }
 }
 
-// WithHost connects [NewDocker] to the engine at host ("unix:///var/run/docker.sock",
-// "tcp://h:2376") instead of $DOCKER_HOST.
-func WithHost(host string) Option {
-	return func(o *options) error { o.host = host; return nil }
-}
-
-// WithRunID labels every container [Docker] creates with this run id instead of a random one,
-// so one run's containers can be listed and removed together.
-func WithRunID(id string) Option {
-	return func(o *options) error {
-		if id == "" {
-			return errors.New("WithRunID: empty run id")
-		}
-		o.runID = id
-		return nil
-	}
-}
-
-// WithBinfmtDir reads binfmt_misc handlers from dir instead of /proc/sys/fs/binfmt_misc (tests).
-func WithBinfmtDir(dir string) Option {
-	return func(o *options) error { o.binfmtDir = dir; return nil }
-}
-
 // WithSourceDateEpoch clamps file times in base images to t and sets the image's creation time
 // to t. The default is the Unix epoch (0).
 func WithSourceDateEpoch(t time.Time) Option {
@@ -119,11 +92,11 @@ func WithSourceDateEpoch(t time.Time) Option {
 }
 
 // WithProgress calls fn with progress events. fn must return quickly.
-func WithProgress(fn func(Progress)) Option {
+func WithProgress(fn progress.Func) Option {
 	return func(o *options) error { o.progress = fn; return nil }
 }
 
-func (o *options) report(p Progress) {
+func (o *options) report(p progress.Event) {
 	if o.progress != nil {
 		o.progress(p)
 	}

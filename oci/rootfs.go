@@ -19,6 +19,7 @@ import (
 	"github.com/klauspost/compress/gzip"
 
 	"github.com/flavor-dev/flavor/platform"
+	"github.com/flavor-dev/flavor/progress"
 )
 
 // DefaultPath is the PATH of base images made by [NewBaseImage] (Docker's default).
@@ -114,7 +115,7 @@ func writeRootFSLayer(ctx context.Context, path string, fill func(*tar.Writer) e
 		return nil, err
 	}
 	uncompressed := newHashingWriter(zw)
-	tw := tar.NewWriter(&progressWriter{w: uncompressed, o: o, stage: "layer", ref: path})
+	tw := tar.NewWriter(&progressWriter{w: uncompressed, o: o, stage: StageLayer, ref: path})
 	if err := fill(tw); err != nil {
 		return nil, err
 	}
@@ -163,7 +164,7 @@ func baseImageConfig(layer v1.Layer, p platform.Platform, epoch time.Time) (v1.I
 type progressWriter struct {
 	w     io.Writer
 	o     *options
-	stage string
+	stage progress.Stage
 	ref   string
 	done  int64
 	last  int64
@@ -174,7 +175,7 @@ func (pw *progressWriter) Write(p []byte) (int, error) {
 	pw.done += int64(n)
 	if pw.o != nil && pw.o.progress != nil && pw.done-pw.last >= 1<<20 {
 		pw.last = pw.done
-		pw.o.report(Progress{Stage: pw.stage, Ref: pw.ref, Done: pw.done})
+		pw.o.report(progress.Event{Stage: pw.stage, Message: pw.ref, Done: pw.done})
 	}
 	return n, err
 }

@@ -15,6 +15,8 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+
+	"github.com/flavor-dev/flavor/progress"
 )
 
 // ExtractSlot extracts slot i into the directory dest (created 0700 when missing) and returns
@@ -128,7 +130,7 @@ func (p *Package) extractTar(ctx context.Context, i int, root *os.Root, base str
 		return fmt.Errorf("extracting %s: %w", p.slotName(i), err)
 	}
 	defer rc.Close()
-	pw := &progressReader{r: rc, o: o, u: Update{Stage: StageExtract, Index: i, Slot: p.meta.slotID(i)}}
+	pw := &progressReader{r: rc, o: o, u: progress.Event{Stage: StageExtract, Index: i, Slot: p.meta.slotID(i)}}
 	err = unpackTar(pw, root, newTarGuard(root, base), p.unpackRules(i, o))
 	if err == nil {
 		_, err = io.Copy(io.Discard, rc) // let the verifying reader finish
@@ -165,7 +167,7 @@ func (p *Package) extractTarOnce(ctx context.Context, i int, root *os.Root, base
 				return err
 			}
 		}
-		pw := &progressReader{r: dec, o: o, u: Update{Stage: StageExtract, Index: i, Slot: p.meta.slotID(i)}}
+		pw := &progressReader{r: dec, o: o, u: progress.Event{Stage: StageExtract, Index: i, Slot: p.meta.slotID(i)}}
 		return unpackTar(pw, root, newTarGuard(root, base), p.unpackRules(i, o))
 	}()
 	if h != nil {
@@ -365,7 +367,7 @@ func (p *Package) extractFile(ctx context.Context, i int, root *os.Root, rel str
 	}
 	rc, err := p.OpenSlot(ctx, i)
 	if err == nil {
-		pw := &progressReader{r: rc, o: o, u: Update{Stage: StageExtract, Index: i, Slot: p.meta.slotID(i)}}
+		pw := &progressReader{r: rc, o: o, u: progress.Event{Stage: StageExtract, Index: i, Slot: p.meta.slotID(i)}}
 		_, err = io.CopyBuffer(f, pw, make([]byte, 1<<20))
 		rc.Close()
 	}
@@ -389,7 +391,7 @@ func (p *Package) extractFile(ctx context.Context, i int, root *os.Root, rel str
 type progressReader struct {
 	r     io.Reader
 	o     *options
-	u     Update
+	u     progress.Event
 	total int64
 	next  int64
 }

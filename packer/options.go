@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"runtime"
 	"time"
+
+	"github.com/flavor-dev/flavor/progress"
 )
 
 // Option configures Write, Open, Verify and extraction. One type serves them all so a caller
@@ -18,7 +20,7 @@ type Option func(*options) error
 type options struct {
 	logger      *slog.Logger // Write's debug lines; discards by default
 	warned      func(pkg, check string, err error)
-	progress    func(Update)
+	progress    progress.Func
 	signer      crypto.Signer
 	level       Level
 	trusted     []ed25519.PublicKey
@@ -69,7 +71,7 @@ func WithLogger(l *slog.Logger) Option {
 
 // WithProgress calls fn with progress updates while writing or extracting. fn runs on the
 // calling goroutine and must not block for long.
-func WithProgress(fn func(Update)) Option {
+func WithProgress(fn progress.Func) Option {
 	return func(o *options) error { o.progress = fn; return nil }
 }
 
@@ -174,28 +176,17 @@ func WithoutSlotRule() Option {
 // sourceDateEpoch returns the configured epoch, or nil.
 func (o *options) sourceDateEpoch() (*time.Time, error) { return o.epoch, nil }
 
-// Stage names a step reported in an Update.
-type Stage string
-
-// Stages of Write and extraction.
+// The stages Write and extraction report through WithProgress, in [progress.Event]s with the
+// slot's id and index for the slot stages.
 const (
-	StageSlot     Stage = "slot"      // encoding a slot; Done counts input bytes
-	StageSlotDone Stage = "slot-done" // a slot is encoded; Done is its stored size
-	StageAssemble Stage = "assemble"  // writing the package file
-	StageDone     Stage = "done"      // the package file is in place
-	StageExtract  Stage = "extract"   // extracting a slot; Done counts decoded bytes
+	StageSlot     progress.Stage = "slot"      // encoding a slot; Done counts input bytes
+	StageSlotDone progress.Stage = "slot-done" // a slot is encoded; Done is its stored size
+	StageAssemble progress.Stage = "assemble"  // writing the package file
+	StageDone     progress.Stage = "done"      // the package file is in place
+	StageExtract  progress.Stage = "extract"   // extracting a slot; Done counts decoded bytes
 )
 
-// Update is a progress event.
-type Update struct {
-	Stage Stage
-	Slot  string // slot id, when the stage concerns one
-	Index int    // slot index
-	Done  int64
-	Total int64 // 0 when unknown
-}
-
-func (o *options) report(u Update) {
+func (o *options) report(u progress.Event) {
 	if o.progress != nil {
 		o.progress(u)
 	}
@@ -204,7 +195,7 @@ func (o *options) report(u Update) {
 // progressWriter counts bytes and reports every step bytes.
 type progressWriter struct {
 	o     *options
-	u     Update
+	u     progress.Event
 	next  int64
 	w     io.Writer
 	total int64

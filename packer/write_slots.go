@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/flavor-dev/flavor/ops"
+	"github.com/flavor-dev/flavor/progress"
 )
 
 // minStoredSlot is the shortest stored slot FlavorPack's Go launcher reads correctly.
@@ -31,7 +32,7 @@ func encodeSlots(ctx context.Context, spool *os.File, slots []Slot, epoch *time.
 			}
 			pos += pad
 		}
-		o.report(Update{Stage: StageSlot, Slot: sl.ID, Index: i})
+		o.report(progress.Event{Stage: StageSlot, Slot: sl.ID, Index: i})
 		out, err := encodeSlot(ctx, spool, i, sl, epoch, o)
 		if err != nil {
 			return nil, 0, fmt.Errorf("encoding slot %d (%s): %w", i, sl.ID, err)
@@ -39,7 +40,7 @@ func encodeSlots(ctx context.Context, spool *os.File, slots []Slot, epoch *time.
 		out.rel = pos
 		pos += out.size
 		outs[i] = out
-		o.report(Update{Stage: StageSlotDone, Slot: sl.ID, Index: i, Done: out.size})
+		o.report(progress.Event{Stage: StageSlotDone, Slot: sl.ID, Index: i, Done: out.size})
 		o.logger.Debug("encoded slot", "slot", i, "id", sl.ID, "operations", out.chain.String(),
 			"input", out.original, "stored", out.size)
 	}
@@ -127,7 +128,7 @@ func encodeSlot(ctx context.Context, out io.Writer, i int, sl Slot, epoch *time.
 			sink = io.MultiWriter(enc, tap)
 		}
 	}
-	pw := &progressWriter{o: o, u: Update{Stage: StageSlot, Slot: sl.ID, Index: i}, w: sink, next: progressStep}
+	pw := &progressWriter{o: o, u: progress.Event{Stage: StageSlot, Slot: sl.ID, Index: i}, w: sink, next: progressStep}
 	switch {
 	case isDir && o.noSlotRule:
 		err = writeTar(ctx, pw, sl.Path, epoch)

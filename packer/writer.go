@@ -20,6 +20,7 @@ import (
 	"github.com/klauspost/compress/gzip"
 
 	"github.com/flavor-dev/flavor/ops"
+	"github.com/flavor-dev/flavor/progress"
 )
 
 // Spec describes a package to write.
@@ -182,13 +183,13 @@ func Write(ctx context.Context, path string, spec Spec, opts ...Option) (*Result
 	rawIdx, _ := idx.MarshalBinary()
 	idx, _ = ParseIndex(rawIdx)
 
-	o.report(Update{Stage: StageAssemble})
+	o.report(progress.Event{Stage: StageAssemble})
 	head := [][]byte{spec.Launcher, gz, make([]byte, tableOff-launcherSize-int64(len(gz))), table}
 	sum, err := writeAtomically(path, head, spool, spoolLen, MarshalTrailer(rawIdx))
 	if err != nil {
 		return nil, fmt.Errorf("writing %s: %w", path, err)
 	}
-	o.report(Update{Stage: StageDone, Done: int64(idx.PackageSize), Total: int64(idx.PackageSize)})
+	o.report(progress.Event{Stage: StageDone, Done: int64(idx.PackageSize), Total: int64(idx.PackageSize)})
 	o.logger.Debug("wrote package", "path", path, "size", idx.PackageSize, "slots", len(descs))
 	return &Result{Path: path, Size: int64(idx.PackageSize), SHA256: sum, Index: idx, Metadata: meta, Descriptors: descs, PublicKey: pub}, nil
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/flavor-dev/flavor/ops"
+	"github.com/flavor-dev/flavor/progress"
 )
 
 func TestWriteRejects(t *testing.T) {
@@ -141,9 +142,9 @@ func TestMetadataShape(t *testing.T) {
 }
 
 func TestProgressEvents(t *testing.T) {
-	var stages []Stage
+	var stages []progress.Stage
 	writePackage(t, baseSpec(Slot{ID: "tree", Path: sampleTree(t)}, Slot{ID: "f", Reader: strings.NewReader("0123456789abcdefXYZ")}),
-		WithProgress(func(u Update) { stages = append(stages, u.Stage) }))
+		WithProgress(func(u progress.Event) { stages = append(stages, u.Stage) }))
 	got := make([]string, len(stages))
 	for i, s := range stages {
 		got[i] = string(s)

@@ -9,7 +9,7 @@ import (
 	"github.com/flavor-dev/flavor/builder"
 	"github.com/flavor-dev/flavor/bundle"
 	"github.com/flavor-dev/flavor/engine"
-	"github.com/flavor-dev/flavor/lock"
+	"github.com/flavor-dev/flavor/progress"
 )
 
 // Option configures [Lock] and [Pack].
@@ -25,7 +25,7 @@ type options struct {
 	buildOpts []builder.Option
 	packOpts  []bundle.Option
 	logger    *slog.Logger
-	progress  func(lock.Update)
+	progress  progress.Func
 }
 
 func makeOptions(opts []Option) (*options, error) {
@@ -113,7 +113,7 @@ func WithLogger(l *slog.Logger) Option {
 }
 
 // WithProgress calls fn with the resolution and build events of the [install] entries.
-func WithProgress(fn func(lock.Update)) Option {
+func WithProgress(fn progress.Func) Option {
 	return func(o *options) error {
 		if fn == nil {
 			return errors.New("WithProgress: nil function")

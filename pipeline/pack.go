@@ -56,7 +56,7 @@ func Pack(ctx context.Context, m *manifest.Manifest, opts ...Option) (*PackResul
 			}
 			sum := sha256.Sum256(b)
 			popts = append(popts, bundle.WithBuildInfo(bundle.BuildInfo{
-				LockDigest: "sha256:" + hex.EncodeToString(sum[:]), Locked: o.frozen,
+				LockDigest: "sha256:" + hex.EncodeToString(sum[:]),
 			}))
 		}
 	}

@@ -99,7 +99,6 @@ type Build struct {
 	LockDigest     string // "sha256:<hex>" of flavor.lock as used ("" without [install])
 	Engine         string // container engine kind ("docker"), "" when nothing was built
 	Launcher       string // "sha256:<hex>" of the launcher
-	Locked         bool   // packed with --locked
 	Started        *time.Time
 	Finished       *time.Time
 }

@@ -98,9 +98,6 @@ func (d *Description) Provenance(subjects []Subject) ([]byte, error) {
 	if d.Flavor != "" {
 		ext["flavor"] = d.Flavor
 	}
-	if b.Locked {
-		ext["locked"] = true
-	}
 	var internal map[string]any
 	if b.Engine != "" {
 		internal = map[string]any{"engine": b.Engine}

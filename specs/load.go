@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+
+	"github.com/flavor-dev/flavor/progress"
 )
 
 // File names Luet gives meaning to.
@@ -203,7 +205,7 @@ func (l *loader) loadAll(ctx context.Context, dirs []pkgDir) ([]dirResult, error
 	for i := range done {
 		n++
 		if l.opts.progress != nil {
-			l.opts.progress(Update{Stage: "load", Package: dirs[i].dir, Done: n, Total: len(dirs)})
+			l.opts.progress(progress.Event{Stage: StageLoad, Package: dirs[i].dir, Done: int64(n), Total: int64(len(dirs))})
 		}
 	}
 	if err := ctx.Err(); err != nil {

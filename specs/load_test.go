@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/flavor-dev/flavor/platform"
+	"github.com/flavor-dev/flavor/progress"
 )
 
 // writeTree creates files (path → content) under a new temporary directory and returns it.
@@ -418,11 +419,11 @@ func TestLoadOptionsErrors(t *testing.T) {
 
 func TestLoadProgress(t *testing.T) {
 	root := writeTree(t, map[string]string{"a/definition.yaml": defA, "b/definition.yaml": "name: b\n", "c/collection.yaml": "packages:\n- name: c\n- name: d\n"})
-	var got []Update
-	if _, err := Load(context.Background(), []string{root}, WithProgress(func(u Update) { got = append(got, u) })); err != nil {
+	var got []progress.Event
+	if _, err := Load(context.Background(), []string{root}, WithProgress(func(u progress.Event) { got = append(got, u) })); err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 3 || got[2].Done != 3 || got[2].Total != 3 || got[0].Stage != "load" {
+	if len(got) != 3 || got[2].Done != 3 || got[2].Total != 3 || got[0].Stage != StageLoad {
 		t.Fatalf("progress = %+v", got)
 	}
 }

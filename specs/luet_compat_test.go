@@ -3,11 +3,12 @@ package specs
 import (
 	"context"
 	"errors"
-	"github.com/flavor-dev/flavor/platform"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/flavor-dev/flavor/platform"
 )
 
 // Issue 15: published Luet trees load whole. The reproducers of each shape, and what a problem

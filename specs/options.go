@@ -7,6 +7,7 @@ import (
 	"runtime"
 
 	"github.com/flavor-dev/flavor/platform"
+	"github.com/flavor-dev/flavor/progress"
 )
 
 // Option configures Load.
@@ -17,7 +18,7 @@ type options struct {
 	platform    platform.Platform
 	flavor      string
 	logger      *slog.Logger
-	progress    func(Update)
+	progress    progress.Func
 	workers     int
 	strict      bool
 }
@@ -30,13 +31,9 @@ func defaultOptions() options {
 	}
 }
 
-// Update is a progress event of Load: Done of Total package directories read and rendered.
-type Update struct {
-	Stage   string // "load"
-	Package string // the directory just finished
-	Done    int
-	Total   int
-}
+// StageLoad is the stage Load reports through WithProgress, in [progress.Event]s: Done of Total
+// package directories read and rendered, Package the directory just finished.
+const StageLoad progress.Stage = "load"
 
 // WithValuesFiles adds values files (Luet's --values), merged over every package's definition
 // keys; of several files the rightmost wins, and nested maps merge key by key.
@@ -84,7 +81,7 @@ func WithLogger(l *slog.Logger) Option {
 
 // WithProgress registers a callback for progress events; it is called from one goroutine at a
 // time.
-func WithProgress(fn func(Update)) Option {
+func WithProgress(fn progress.Func) Option {
 	return func(o *options) error {
 		o.progress = fn
 		return nil

@@ -10,6 +10,7 @@ import (
 
 	"github.com/flavor-dev/flavor/builder"
 	"github.com/flavor-dev/flavor/platform"
+	"github.com/flavor-dev/flavor/progress"
 )
 
 func TestBuildUsageErrors(t *testing.T) {
@@ -68,13 +69,13 @@ func TestBuildRequestFromFlags(t *testing.T) {
 func TestProgressPlain(t *testing.T) {
 	var buf bytes.Buffer
 	r := newRenderer(progressPlain, &buf)
-	for _, u := range []builder.Update{
+	for _, u := range []progress.Event{
 		{Stage: builder.StagePlan, Platform: "linux/amd64", Done: 2, Total: 2},
 		{Stage: builder.StageBuild, Package: "test/a@1.0", Platform: "linux/amd64"},
-		{Stage: builder.StageStep, Package: "test/a@1.0", Platform: "linux/amd64", Done: 1, Total: 2, Line: "make"},
-		{Stage: builder.StageOutput, Package: "test/a@1.0", Platform: "linux/amd64", Line: "cc -o x x.c"},
-		{Stage: builder.StageArtifact, Package: "test/a@1.0", Platform: "linux/amd64", Line: "ignored"},
-		{Stage: builder.StageDone, Package: "test/a@1.0", Platform: "linux/amd64", Done: 1, Total: 2, Line: "built"},
+		{Stage: builder.StageStep, Package: "test/a@1.0", Platform: "linux/amd64", Done: 1, Total: 2, Message: "make"},
+		{Stage: builder.StageOutput, Package: "test/a@1.0", Platform: "linux/amd64", Message: "cc -o x x.c"},
+		{Stage: builder.StageArtifact, Package: "test/a@1.0", Platform: "linux/amd64", Message: "ignored"},
+		{Stage: builder.StageDone, Package: "test/a@1.0", Platform: "linux/amd64", Done: 1, Total: 2, Message: "built"},
 		{Stage: builder.StageCached, Package: "test/b@1.0", Platform: "linux/amd64"},
 	} {
 		r.update(u)
@@ -95,8 +96,8 @@ func TestProgressPlain(t *testing.T) {
 func TestProgressJSON(t *testing.T) {
 	var buf bytes.Buffer
 	r := newRenderer(progressJSON, &buf)
-	r.update(builder.Update{Stage: builder.StageOutput, Package: "test/a@1.0", Platform: "linux/arm64", Line: "hello"})
-	r.update(builder.Update{Stage: builder.StageStep, Package: "test/a@1.0", Platform: "linux/arm64", Done: 2, Total: 3, Line: "make"})
+	r.update(progress.Event{Stage: builder.StageOutput, Package: "test/a@1.0", Platform: "linux/arm64", Message: "hello"})
+	r.update(progress.Event{Stage: builder.StageStep, Package: "test/a@1.0", Platform: "linux/arm64", Done: 2, Total: 3, Message: "make"})
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
 	if len(lines) != 2 {
 		t.Fatalf("%d lines: %q", len(lines), buf.String())
@@ -116,10 +117,10 @@ func TestProgressJSON(t *testing.T) {
 func TestProgressTTYPrintsOutputAndResults(t *testing.T) {
 	var buf bytes.Buffer
 	r := newRenderer(progressTTY, &buf)
-	r.update(builder.Update{Stage: builder.StagePlan, Platform: "linux/amd64", Done: 1, Total: 1})
-	r.update(builder.Update{Stage: builder.StageStep, Package: "test/a@1.0", Platform: "linux/amd64", Done: 1, Total: 1, Line: "make"})
-	r.update(builder.Update{Stage: builder.StageOutput, Package: "test/a@1.0", Platform: "linux/amd64", Line: "compiling"})
-	r.update(builder.Update{Stage: builder.StageDone, Package: "test/a@1.0", Platform: "linux/amd64", Done: 1, Total: 1, Line: "built"})
+	r.update(progress.Event{Stage: builder.StagePlan, Platform: "linux/amd64", Done: 1, Total: 1})
+	r.update(progress.Event{Stage: builder.StageStep, Package: "test/a@1.0", Platform: "linux/amd64", Done: 1, Total: 1, Message: "make"})
+	r.update(progress.Event{Stage: builder.StageOutput, Package: "test/a@1.0", Platform: "linux/amd64", Message: "compiling"})
+	r.update(progress.Event{Stage: builder.StageDone, Package: "test/a@1.0", Platform: "linux/amd64", Done: 1, Total: 1, Message: "built"})
 	r.close()
 	out := buf.String()
 	for _, w := range []string{"[test/a@1.0 linux/amd64] | compiling", "[test/a@1.0 linux/amd64] done (built), 1/1", "packages", "1/1"} {

@@ -13,6 +13,7 @@ import (
 	"github.com/flavor-dev/flavor/engine"
 	"github.com/flavor-dev/flavor/lock"
 	"github.com/flavor-dev/flavor/pipeline"
+	"github.com/flavor-dev/flavor/progress"
 )
 
 // installFlags are the flags of the commands that build [install] entries (pack, lock).
@@ -42,12 +43,12 @@ func pipelineOptions(c *cli.Context, o *output, launchers bundle.LauncherSource,
 		pipeline.WithBuildOptions(bopts...),
 		pipeline.WithLauncher(launchers),
 		pipeline.WithEngine(func(context.Context) (engine.Engine, error) { return openEngine(c, o.logger()) }),
-		pipeline.WithProgress(func(u lock.Update) {
+		pipeline.WithProgress(func(u progress.Event) {
 			switch u.Stage {
-			case lock.StageBuild:
-				r.update(u.Build)
-			case lock.StageResolved:
+			case lock.StageResolved, lock.StageLocked:
 				r.resolved(u, notes)
+			default: // the builds' own events
+				r.update(u)
 			}
 		}),
 	}

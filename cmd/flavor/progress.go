@@ -13,7 +13,7 @@ import (
 
 	"github.com/flavor-dev/flavor/builder"
 	"github.com/flavor-dev/flavor/bundle"
-	"github.com/flavor-dev/flavor/lock"
+	"github.com/flavor-dev/flavor/progress"
 )
 
 // progressMode is how build progress is shown on the error stream.
@@ -106,7 +106,7 @@ func (r *renderer) close() {
 }
 
 // update is the builder.WithProgress callback.
-func (r *renderer) update(u builder.Update) {
+func (r *renderer) update(u progress.Event) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	switch r.mode {
@@ -123,18 +123,18 @@ type jsonUpdate struct {
 	Stage    string `json:"stage"`
 	Package  string `json:"package,omitempty"`
 	Platform string `json:"platform,omitempty"`
-	Done     int    `json:"done,omitempty"`
-	Total    int    `json:"total,omitempty"`
+	Done     int64  `json:"done,omitempty"`
+	Total    int64  `json:"total,omitempty"`
 	Line     string `json:"line,omitempty"`
 }
 
-func (r *renderer) json(u builder.Update) {
-	b, _ := json.Marshal(jsonUpdate{Stage: string(u.Stage), Package: u.Package, Platform: u.Platform, Done: u.Done, Total: u.Total, Line: u.Line})
+func (r *renderer) json(u progress.Event) {
+	b, _ := json.Marshal(jsonUpdate{Stage: string(u.Stage), Package: u.Package, Platform: u.Platform, Done: u.Done, Total: u.Total, Line: u.Message})
 	fmt.Fprintf(r.w, "%s\n", b)
 }
 
 // describeUpdate says in words what an update means, or "" for updates not worth a line.
-func describeUpdate(u builder.Update) string {
+func describeUpdate(u progress.Event) string {
 	switch u.Stage {
 	case builder.StagePlan:
 		if u.Total == 1 {
@@ -144,19 +144,19 @@ func describeUpdate(u builder.Update) string {
 	case builder.StageCached:
 		return "cached"
 	case builder.StagePulled:
-		return "pulled " + u.Line
+		return "pulled " + u.Message
 	case builder.StageBuild:
 		return "building"
 	case builder.StageImage:
-		return u.Line
+		return u.Message
 	case builder.StagePrelude, builder.StageStep:
-		return fmt.Sprintf("%s %d/%d: %s", u.Stage, u.Done, u.Total, u.Line)
+		return fmt.Sprintf("%s %d/%d: %s", u.Stage, u.Done, u.Total, u.Message)
 	case builder.StageExtract:
 		return "collecting what the steps changed"
 	case builder.StagePushed:
-		return "pushed " + u.Line
+		return "pushed " + u.Message
 	case builder.StageDone:
-		return fmt.Sprintf("done (%s), %d/%d", u.Line, u.Done, u.Total)
+		return fmt.Sprintf("done (%s), %d/%d", u.Message, u.Done, u.Total)
 	case builder.StageFailed:
 		return "failed"
 	case builder.StageArtifact:
@@ -165,16 +165,16 @@ func describeUpdate(u builder.Update) string {
 	return ""
 }
 
-func prefix(u builder.Update) string {
+func prefix(u progress.Event) string {
 	if u.Package == "" {
 		return "[" + u.Platform + "]"
 	}
 	return "[" + u.Package + " " + u.Platform + "]"
 }
 
-func (r *renderer) plain(u builder.Update) {
+func (r *renderer) plain(u progress.Event) {
 	if u.Stage == builder.StageOutput {
-		fmt.Fprintf(r.w, "%s | %s\n", prefix(u), u.Line)
+		fmt.Fprintf(r.w, "%s | %s\n", prefix(u), u.Message)
 		return
 	}
 	if s := describeUpdate(u); s != "" {
@@ -182,13 +182,13 @@ func (r *renderer) plain(u builder.Update) {
 	}
 }
 
-func (r *renderer) tty(u builder.Update) {
+func (r *renderer) tty(u progress.Event) {
 	if r.p == nil {
 		return
 	}
 	switch u.Stage {
 	case builder.StagePlan:
-		r.planned += int64(u.Total)
+		r.planned += u.Total
 		if r.total == nil {
 			r.total = r.p.New(r.planned, mpb.BarStyle(), mpb.BarPriority(1<<30),
 				mpb.PrependDecorators(decor.Name("packages", decor.WC{W: 10, C: decor.DindentRight})),
@@ -198,7 +198,7 @@ func (r *renderer) tty(u builder.Update) {
 		}
 		return
 	case builder.StageOutput:
-		fmt.Fprintf(r.p, "%s | %s\n", prefix(u), u.Line)
+		fmt.Fprintf(r.p, "%s | %s\n", prefix(u), u.Message)
 		return
 	case builder.StageDone, builder.StageFailed:
 		if r.total != nil {
@@ -218,22 +218,19 @@ func (r *renderer) tty(u builder.Update) {
 	r.bar(prefix(u)).set(s)
 }
 
-// resolved shows how an [install] entry was resolved (plain and tty modes) when notes is set.
-func (r *renderer) resolved(u lock.Update, notes bool) {
+// resolved shows how an [install] entry was resolved (lock.StageResolved or StageLocked; plain
+// and tty modes) when notes is set.
+func (r *renderer) resolved(u progress.Event, notes bool) {
 	if !notes || (r.mode != progressPlain && r.mode != progressTTY) {
 		return
 	}
-	how := "resolved"
-	if u.Locked {
-		how = "locked"
-	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	fmt.Fprintf(r.out(), "[%s] %s → %s (%s, %s)\n", u.System, u.InstallID, u.Package, u.Flavor, how)
+	fmt.Fprintf(r.out(), "[%s] %s → %s (%s, %s)\n", u.Platform, u.Message, u.Package, u.Flavor, u.Stage)
 }
 
 // pack is the bundle.WithProgress callback: each slot as it is encoded, and stored.
-func (r *renderer) pack(u bundle.Update) {
+func (r *renderer) pack(u progress.Event) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	switch r.mode {

@@ -9,15 +9,16 @@ import (
 	"github.com/flavor-dev/flavor/builder"
 	"github.com/flavor-dev/flavor/bundle"
 	"github.com/flavor-dev/flavor/lock"
+	"github.com/flavor-dev/flavor/progress"
 )
 
 // One renderer shows a pack's resolution, builds and slots in each mode.
 func TestRendererShowsPackAndBuildEvents(t *testing.T) {
 	events := func(r *renderer) {
-		r.resolved(lock.Update{Stage: lock.StageResolved, System: "linux/amd64", InstallID: "app", Package: "apps/hello@1.0", Flavor: "!shout"}, true)
-		r.update(builder.Update{Stage: builder.StageStep, Package: "apps/hello@1.0", Platform: "linux/amd64", Done: 1, Total: 1, Line: "make"})
-		r.pack(bundle.Update{Platform: "linux/amd64", Path: "d.psp", Stage: bundle.StageSlot, Slot: "app", Done: 10})
-		r.pack(bundle.Update{Platform: "linux/amd64", Path: "d.psp", Stage: bundle.StageSlotDone, Slot: "app", Done: 2048})
+		r.resolved(progress.Event{Stage: lock.StageResolved, Platform: "linux/amd64", Message: "app", Package: "apps/hello@1.0", Flavor: "!shout"}, true)
+		r.update(progress.Event{Stage: builder.StageStep, Package: "apps/hello@1.0", Platform: "linux/amd64", Done: 1, Total: 1, Message: "make"})
+		r.pack(progress.Event{Platform: "linux/amd64", Path: "d.psp", Stage: bundle.StageSlot, Slot: "app", Done: 10})
+		r.pack(progress.Event{Platform: "linux/amd64", Path: "d.psp", Stage: bundle.StageSlotDone, Slot: "app", Done: 2048})
 		r.close()
 	}
 	var plain bytes.Buffer

@@ -1,5 +1,6 @@
 // Package docker is the container engine reached through the Docker API: a local dockerd, a
-// remote one through DOCKER_HOST=tcp://…, or any engine speaking that API. [Docker] implements
+// remote one ([WithHost]("tcp://…"), which cmd/flavor takes from $DOCKER_HOST), or any engine
+// speaking that API. The package reads no environment. [Docker] implements
 // engine.Engine and the optional engine.OverlayReader (overlay2 on a local engine),
 // engine.EmulationChecker (binfmt_misc, or a `uname -m` probe on a remote engine),
 // engine.ContainerLister and engine.ImageLister.

@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -19,6 +21,7 @@ import (
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/client"
 	"github.com/docker/docker/errdefs"
+	"github.com/docker/go-connections/tlsconfig"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
@@ -29,7 +32,7 @@ import (
 )
 
 // Docker is the container engine reached through the Docker API (a local dockerd, or a remote one
-// through DOCKER_HOST=tcp://…). It is safe for concurrent use.
+// through [WithHost]). It is safe for concurrent use.
 type Docker struct {
 	cli     *client.Client
 	host    string
@@ -57,27 +60,27 @@ var (
 // cleanupTimeout bounds removals that run after the caller's context was cancelled.
 const cleanupTimeout = 30 * time.Second
 
-// New connects to the engine named by $DOCKER_HOST (with $DOCKER_CERT_PATH and
-// $DOCKER_TLS_VERIFY, as the docker CLI reads them), or the local socket, negotiates the API
-// version (engines from API 1.41 on work) and checks that it answers. An engine that does not
-// answer gives an error wrapping [engine.ErrEngineUnreachable] that names the host and the fix.
+// New connects to the engine at the host [WithHost] names, or the local socket, negotiates the
+// API version (engines from API 1.41 on work) and checks that it answers. An engine that does
+// not answer gives an error wrapping [engine.ErrEngineUnreachable] that names the host and the
+// fix. New reads no environment: the caller turns $DOCKER_HOST and the like into options.
 //
-// Options: [WithHost], [WithPodman], [WithRunID], [WithLogger], [WithBinfmtDir].
+// Options: [WithHost], [WithTLS], [WithAPIVersion], [WithPodman], [WithRunID], [WithLogger],
+// [WithBinfmtDir].
 func New(ctx context.Context, opts ...Option) (*Docker, error) {
 	o, err := makeOptions(opts)
 	if err != nil {
 		return nil, fmt.Errorf("connecting to the container engine: %w", err)
 	}
-	copts := []client.Opt{client.FromEnv, client.WithAPIVersionNegotiation()}
 	if o.podman {
 		o.host = podmanHost(o.host)
 	}
-	if o.host != "" {
-		copts = append(copts, client.WithHost(o.host))
+	if o.host == "" {
+		o.host = client.DefaultDockerHost
 	}
-	cli, err := client.NewClientWithOpts(copts...)
+	cli, err := newClient(o)
 	if err != nil {
-		return nil, fmt.Errorf("connecting to the container engine at %s: %w", hostFromEnv(o.host), err)
+		return nil, fmt.Errorf("connecting to the container engine at %s: %w", o.host, err)
 	}
 	d := &Docker{cli: cli, host: cli.DaemonHost(), log: o.logger, binfmt: o.binfmtDir, podman: o.podman}
 	d.local = strings.HasPrefix(d.host, "unix://") || strings.HasPrefix(d.host, "npipe://")
@@ -125,14 +128,29 @@ func New(ctx context.Context, opts ...Option) (*Docker, error) {
 	return d, nil
 }
 
-func hostFromEnv(host string) string {
-	if host != "" {
-		return host
+// newClient makes the Docker API client o describes, with the settings client.FromEnv would
+// take from the docker CLI's variables given explicitly, in its order: the TLS transport, then
+// the host (which configures that transport's dialer), then a pinned API version, which turns
+// the negotiation off.
+func newClient(o *options) (*client.Client, error) {
+	var copts []client.Opt
+	if o.tls != nil {
+		tlsc, err := tlsconfig.Client(tlsconfig.Options{
+			CAFile:             filepath.Join(o.tls.certDir, "ca.pem"),
+			CertFile:           filepath.Join(o.tls.certDir, "cert.pem"),
+			KeyFile:            filepath.Join(o.tls.certDir, "key.pem"),
+			InsecureSkipVerify: !o.tls.verify,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("reading the TLS client certificate in %s: %w", o.tls.certDir, err)
+		}
+		copts = append(copts, client.WithHTTPClient(&http.Client{
+			Transport:     &http.Transport{TLSClientConfig: tlsc},
+			CheckRedirect: client.CheckRedirect,
+		}))
 	}
-	if h := os.Getenv("DOCKER_HOST"); h != "" {
-		return h
-	}
-	return client.DefaultDockerHost
+	copts = append(copts, client.WithHost(o.host), client.WithVersion(o.version), client.WithAPIVersionNegotiation())
+	return client.NewClientWithOpts(copts...)
 }
 
 func (d *Docker) unreachable(err error) error {

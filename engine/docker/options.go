@@ -12,6 +12,8 @@ type Option func(*options) error
 type options struct {
 	logger    *slog.Logger
 	host      string
+	tls       *tlsSettings
+	version   string
 	runID     string
 	binfmtDir string
 	podman    bool
@@ -46,9 +48,37 @@ func WithLogger(l *slog.Logger) Option {
 }
 
 // WithHost connects to the engine at host ("unix:///var/run/docker.sock", "tcp://h:2376")
-// instead of $DOCKER_HOST.
+// instead of the default: the Docker client's local socket, or Podman's ([PodmanSocket]) with
+// [WithPodman]. An empty host keeps the default. The package reads no environment: the caller
+// passes $DOCKER_HOST (or Podman's $CONTAINER_HOST) here.
 func WithHost(host string) Option {
 	return func(o *options) error { o.host = host; return nil }
+}
+
+// tlsSettings are the client certificate files [WithTLS] names.
+type tlsSettings struct {
+	certDir string
+	verify  bool
+}
+
+// WithTLS talks TLS to the engine with the client certificate in certDir (ca.pem, cert.pem and
+// key.pem, the layout of the docker CLI's $DOCKER_CERT_PATH); verify checks the engine's
+// certificate against ca.pem ($DOCKER_TLS_VERIFY). Without it the connection is plain, as the
+// host's scheme says.
+func WithTLS(certDir string, verify bool) Option {
+	return func(o *options) error {
+		if certDir == "" {
+			return errors.New("WithTLS: empty certificate directory")
+		}
+		o.tls = &tlsSettings{certDir: certDir, verify: verify}
+		return nil
+	}
+}
+
+// WithAPIVersion speaks this Docker API version ("1.43", the docker CLI's $DOCKER_API_VERSION)
+// instead of negotiating one with the engine. An empty version keeps the negotiation.
+func WithAPIVersion(version string) Option {
+	return func(o *options) error { o.version = version; return nil }
 }
 
 // WithRunID labels every container [Docker] creates with this run id instead of a random one,
@@ -69,8 +99,8 @@ func WithBinfmtDir(dir string) Option {
 }
 
 // WithPodman connects to Podman's Docker-compatible service instead of Docker: at host when
-// [WithHost] gives one, else at $CONTAINER_HOST (Podman's own variable), else at Podman's default
-// socket ([PodmanSocket]). New fails when the engine there is not Podman.
+// [WithHost] gives one, else at Podman's default socket ([PodmanSocket] of no runtime
+// directory). New fails when the engine there is not Podman.
 func WithPodman() Option {
 	return func(o *options) error { o.podman = true; return nil }
 }

@@ -85,24 +85,23 @@ const (
 )
 
 // PodmanSocket is where `podman system service` listens by default: /run/podman/podman.sock
-// for root, $XDG_RUNTIME_DIR/podman/podman.sock for other users.
-func PodmanSocket() string {
-	if os.Geteuid() != 0 {
-		if dir := os.Getenv("XDG_RUNTIME_DIR"); dir != "" {
-			return "unix://" + dir + "/podman/podman.sock"
-		}
-		return fmt.Sprintf("unix:///run/user/%d/podman/podman.sock", os.Geteuid())
+// for root; for other users runtimeDir/podman/podman.sock, where runtimeDir is the user's
+// runtime directory (the caller's $XDG_RUNTIME_DIR), or /run/user/UID when it is empty.
+func PodmanSocket(runtimeDir string) string {
+	if os.Geteuid() == 0 {
+		return "unix:///run/podman/podman.sock"
 	}
-	return "unix:///run/podman/podman.sock"
+	if runtimeDir == "" {
+		runtimeDir = fmt.Sprintf("/run/user/%d", os.Geteuid())
+	}
+	return "unix://" + runtimeDir + "/podman/podman.sock"
 }
 
-// podmanHost is the address WithPodman connects to.
+// podmanHost is the address WithPodman connects to: host when given, else Podman's default
+// socket.
 func podmanHost(host string) string {
 	if host != "" {
 		return host
 	}
-	if h := os.Getenv("CONTAINER_HOST"); h != "" {
-		return h
-	}
-	return PodmanSocket()
+	return PodmanSocket("")
 }

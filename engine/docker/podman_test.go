@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -87,15 +88,27 @@ func TestRemoveRetryable(t *testing.T) {
 }
 
 func TestPodmanHost(t *testing.T) {
-	t.Setenv("CONTAINER_HOST", "")
+	t.Setenv("CONTAINER_HOST", "unix:///tmp/ignored.sock") // the package reads no environment
+	t.Setenv("XDG_RUNTIME_DIR", "/tmp/ignored")
 	if got := podmanHost("tcp://h:1"); got != "tcp://h:1" {
 		t.Errorf("an explicit host: %s", got)
 	}
-	if got := podmanHost(""); got != PodmanSocket() {
-		t.Errorf("no host, no CONTAINER_HOST: %s, want %s", got, PodmanSocket())
+	if got := podmanHost(""); got != PodmanSocket("") {
+		t.Errorf("no host: %s, want %s", got, PodmanSocket(""))
 	}
-	t.Setenv("CONTAINER_HOST", "unix:///tmp/p.sock")
-	if got := podmanHost(""); got != "unix:///tmp/p.sock" {
-		t.Errorf("CONTAINER_HOST: %s", got)
+	root := os.Geteuid() == 0
+	for _, tt := range []struct {
+		runtimeDir, user, root string
+	}{
+		{"", fmt.Sprintf("unix:///run/user/%d/podman/podman.sock", os.Geteuid()), "unix:///run/podman/podman.sock"},
+		{"/run/user/1000", "unix:///run/user/1000/podman/podman.sock", "unix:///run/podman/podman.sock"},
+	} {
+		want := tt.user
+		if root {
+			want = tt.root
+		}
+		if got := PodmanSocket(tt.runtimeDir); got != want {
+			t.Errorf("PodmanSocket(%q) = %s, want %s", tt.runtimeDir, got, want)
+		}
 	}
 }

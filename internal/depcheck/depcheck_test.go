@@ -17,22 +17,23 @@ const module = "github.com/flavor-dev/flavor"
 var allowed = map[string][]string{
 	"platform":          {}, // the one platform model; a leaf every layer may use
 	"ops":               {}, // the slot operations vocabulary and codecs; a leaf
-	"specs":             {"platform", "ops"},
-	"packer":            {"ops"},
+	"progress":          {}, // the one progress event every library emits; a leaf
+	"specs":             {"platform", "ops", "progress"},
+	"packer":            {"ops", "progress"},
 	"portable":          {},                         // ELF closure of a package's command, at pack time; never in the launcher
 	"pkgdb":             {},                         // package databases of a root (dpkg, apk, dist-info); a leaf
 	"sbom":              {"packer", "pkgdb", "ops"}, // SPDX, CycloneDX, provenance; never in the launcher
-	"oci":               {"specs", "platform"},
-	"delta":             {"specs", "oci", "platform"},
+	"oci":               {"specs", "platform", "progress"},
+	"delta":             {"specs", "oci", "platform", "progress"},
 	"launcher":          {"packer", "ops", "internal/testbin", "internal/cachedir"},
 	"internal/cachedir": {}, // the cache directory rule, shared by the launcher and the build cache
 	"internal/testbin":  {}, // builds the launcher with `go build` for the launcher's own tests
 	"launcher/embedded": {"platform"},
 	"engine":            {"oci", "platform"},
-	"builder":           {"specs", "oci", "engine", "delta", "platform", "internal/cachedir", "pkgdb"},
-	"lock":              {"specs", "oci", "engine", "builder", "platform"},
-	"bundle":            {"specs", "builder", "lock", "packer", "portable", "launcher/embedded", "platform", "ops", "sbom", "pkgdb"},
-	"pipeline":          {"specs", "oci", "engine", "builder", "lock", "bundle", "platform", "ops"},
+	"builder":           {"specs", "oci", "engine", "delta", "platform", "internal/cachedir", "pkgdb", "progress"},
+	"lock":              {"specs", "oci", "engine", "builder", "platform", "progress"},
+	"bundle":            {"specs", "builder", "lock", "packer", "portable", "launcher/embedded", "platform", "ops", "sbom", "pkgdb", "progress"},
+	"pipeline":          {"specs", "oci", "engine", "builder", "lock", "bundle", "platform", "ops", "progress"},
 	"cmd":               {"*"},
 	"integration":       {"*"},
 	"internal":          {"*"},

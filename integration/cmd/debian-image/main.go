@@ -103,7 +103,7 @@ func run(ctx context.Context, args []string) error {
 		return fmt.Errorf("pushing %s: %w", *ref, err)
 	}
 	if toLoad != nil {
-		d, err := docker.New(ctx)
+		d, err := docker.New(ctx, docker.WithHost(os.Getenv("DOCKER_HOST"))) // the engine setup.sh runs, or the one DOCKER_HOST names
 		if err != nil {
 			return err
 		}
