@@ -300,8 +300,9 @@ lifecycle = "cached"
 				"pyproject.toml": tt.pyproject,
 				tt.module:        "def main():\n    print(\"Hello from FlavorPack!\")\n",
 			})
-			r := runBundleFlavor(t, dir, t.TempDir(), "pack", "--manifest", "pyproject.toml", "--output-format", "json",
-				"--platform", "linux/amd64", "--key-seed", "shapes").must(t, "packing the "+tt.name+" shape")
+			args := append([]string{"pack", "--manifest", "pyproject.toml", "--output-format", "json",
+				"--platform", "linux/amd64", "--key-seed", "shapes"}, launcherArgs(t)...)
+			r := runBundleFlavor(t, dir, t.TempDir(), args...).must(t, "packing the "+tt.name+" shape")
 			psp := r.report(t).psps()["linux/amd64"]
 			if !filepath.IsAbs(psp) {
 				psp = filepath.Join(dir, psp)
@@ -353,7 +354,8 @@ func TestPyappBadInput(t *testing.T) {
 				t.Fatal("the edit changed nothing")
 			}
 			writeFiles(t, dir, map[string]string{"pyproject.toml": edited})
-			r := runBundleFlavor(t, dir, cache, "pack", "--manifest", "pyproject.toml", "--platform", "linux/amd64", "-o", "dist")
+			args := append([]string{"pack", "--manifest", "pyproject.toml", "--platform", "linux/amd64", "-o", "dist"}, launcherArgs(t)...)
+			r := runBundleFlavor(t, dir, cache, args...)
 			if r.code == 0 {
 				t.Fatalf("packed:\n%s", r.stdout)
 			}
