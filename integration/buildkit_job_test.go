@@ -1,0 +1,131 @@
+//go:build integration
+
+package integration
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/flavor-dev/flavor/delta"
+	"github.com/flavor-dev/flavor/engine"
+	"github.com/flavor-dev/flavor/engine/buildkit"
+)
+
+func buildkitClient(t *testing.T) *buildkit.Client {
+	t.Helper()
+	c, err := buildkit.New(context.Background(), "unix://"+buildkitSocket())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// TestBuildKitJobDeltaMatchesDocker: a package's steps built as LLB states (context at
+// /luetbuild, env, steps, llb.Diff of the package stage over the builder stage) give the tree
+// the Docker engine's overlay delta gives for the same commands, byte for byte; step output
+// streams through Output.
+func TestBuildKitJobDeltaMatchesDocker(t *testing.T) {
+	ctx := context.Background()
+	ref := testRegistry() + "/debian:bookworm"
+	d := dockerEngine(t)
+	id, err := d.Create(ctx, engine.ContainerSpec{Image: ref, Platform: amd64, Package: "test/bkjob"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Remove(context.Background(), id) })
+	var out bytes.Buffer
+	if code, err := d.Exec(ctx, id, engine.ExecSpec{Cmd: []string{"/bin/sh", "-c", layerStep}, Stdout: &out, Stderr: &out}); err != nil || code != 0 {
+		t.Fatalf("step in docker: exit %d, %v\n%s", code, err, out.String())
+	}
+	dirs, ok, err := d.OverlayDirs(ctx, id)
+	if err != nil || !ok {
+		t.Fatalf("overlay dirs: %v, %v", ok, err)
+	}
+	want, err := delta.FromOverlay(ctx, delta.Overlay{Upper: dirs.Upper, Lowers: dirs.Lower})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer want.Close()
+
+	pkgDir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(pkgDir, "build.yaml"), []byte("steps: []\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var lines []string
+	steps := append([]string{"echo output-of-$NAME"}, strings.Split(layerStep, " && ")...)
+	got, err := buildkitClient(t).Delta(ctx, buildkit.Job{Package: "test/bkjob", Image: ref, Platform: amd64,
+		Env: []string{"NAME=bkjob"}, Context: pkgDir, WorkDir: delta.DefaultBuildDir, Steps: steps,
+		Output: func(l string) { mu.Lock(); lines = append(lines, l); mu.Unlock() }}, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer got.Close()
+	var a, b bytes.Buffer
+	if err := want.WriteTar(ctx, &a); err != nil {
+		t.Fatal(err)
+	}
+	if err := got.WriteTar(ctx, &b); err != nil {
+		t.Fatal(err)
+	}
+	if len(want.Files()) < 5 || len(want.Removed()) < 3 {
+		t.Fatalf("the docker delta is too small to compare: files %v, removed %v", want.Files(), want.Removed())
+	}
+	if !sameStrings(want.Removed(), got.Removed()) {
+		t.Errorf("removed: docker %v, buildkit %v", want.Removed(), got.Removed())
+	}
+	if !bytes.Equal(a.Bytes(), b.Bytes()) {
+		t.Errorf("the trees differ: docker %v, buildkit %v", tarNames(t, a.Bytes()), tarNames(t, b.Bytes()))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !containsLine(lines, "output-of-bkjob") {
+		t.Errorf("step output not streamed: %q", lines)
+	}
+}
+
+func containsLine(lines []string, s string) bool {
+	for _, l := range lines {
+		if strings.Contains(l, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestBuildKitJobStepError: a failing step gives an error naming the package, the step and
+// its exit code; a cancelled context stops a running step.
+func TestBuildKitJobStepError(t *testing.T) {
+	c := buildkitClient(t)
+	ref := testRegistry() + "/debian:bookworm"
+	job := buildkit.Job{Package: "test/bkfail", Image: ref, Platform: amd64, WorkDir: delta.DefaultBuildDir,
+		Steps: []string{"echo fine", "echo failing; exit 3", "echo never"}}
+	_, err := c.Delta(context.Background(), job, t.TempDir())
+	var se *buildkit.StepError
+	if !errors.As(err, &se) || se.Index != 2 || se.ExitCode != 3 || se.Command != "echo failing; exit 3" {
+		t.Fatalf("want step 2 exiting 3, got %v", err)
+	}
+	if !strings.Contains(err.Error(), "test/bkfail") || !strings.Contains(err.Error(), "code 3") {
+		t.Errorf("error does not name the package and code: %v", err)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	job.Steps = []string{"sleep 120"}
+	start := time.Now()
+	_, err = c.Delta(ctx, job, t.TempDir())
+	if err == nil || !strings.Contains(err.Error(), "stopped") {
+		t.Fatalf("want a stopped build, got %v", err)
+	}
+	if el := time.Since(start); el > 60*time.Second {
+		t.Errorf("cancelling took %v", el)
+	}
+}
