@@ -117,15 +117,59 @@ func TestBuildKitJobStepError(t *testing.T) {
 		t.Errorf("error does not name the package and code: %v", err)
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	// A running step (an odd duration, so its process can be told from any other sleep on this
+	// machine: buildkitd runs here, so the step's process is visible in /proc) is stopped by
+	// cancelling the context, and does not outlive the solve.
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	job.Steps = []string{"sleep 120"}
-	start := time.Now()
-	_, err = c.Delta(ctx, job, t.TempDir())
+	job.Steps = []string{"sleep 1207"}
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Delta(ctx, job, t.TempDir())
+		done <- err
+	}()
+	waitFor(t, "the step to start in buildkitd", func() bool { return len(processesWithArgs(t, "sleep", "1207")) > 0 })
+	cancel()
+	select {
+	case err = <-done:
+	case <-time.After(60 * time.Second):
+		t.Fatal("the solve did not return within 60 s of cancelling")
+	}
 	if err == nil || !strings.Contains(err.Error(), "stopped") {
 		t.Fatalf("want a stopped build, got %v", err)
 	}
-	if el := time.Since(start); el > 60*time.Second {
-		t.Errorf("cancelling took %v", el)
+	waitFor(t, "the cancelled step to end", func() bool { return len(processesWithArgs(t, "sleep", "1207")) == 0 })
+}
+
+// waitFor polls cond for up to 60 s and fails the test, naming what, if it never holds.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 60 s for %s", what)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// processesWithArgs returns the pids of this machine's processes whose command line is args.
+func processesWithArgs(t *testing.T, args ...string) []string {
+	t.Helper()
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Join(args, "\x00") + "\x00"
+	var pids []string
+	for _, e := range ents {
+		if e.Name()[0] < '0' || e.Name()[0] > '9' {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if err == nil && string(b) == want {
+			pids = append(pids, e.Name())
+		}
+	}
+	return pids
 }
