@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -63,7 +64,9 @@ func TestBuildKitJobDeltaMatchesDocker(t *testing.T) {
 	var lines []string
 	steps := append([]string{"echo output-of-$NAME"}, strings.Split(layerStep, " && ")...)
 	got, err := buildkitClient(t).Delta(ctx, buildkit.Job{Package: "test/bkjob", Image: ref, Platform: amd64,
-		Env: []string{"NAME=bkjob"}, Context: pkgDir, WorkDir: delta.DefaultBuildDir, Steps: steps,
+		// RUN differs per run: buildkitd keeps its cache between runs, and a cached solve runs no
+		// step, so it would stream no output.
+		Env: []string{"NAME=bkjob", fmt.Sprintf("RUN=%d", time.Now().UnixNano())}, Context: pkgDir, WorkDir: delta.DefaultBuildDir, Steps: steps,
 		Output: func(l string) { mu.Lock(); lines = append(lines, l); mu.Unlock() }}, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
