@@ -218,9 +218,10 @@ func TestBuildCLIInterrupt(t *testing.T) {
 }
 
 // TestBuildCLIKilled: SIGKILL leaves the build's containers, which the engine stops as the killed
-// process's connections drop; the next `flavor build` removes them before it starts.
+// process's connections drop; the next `flavor build` removes them before it starts. Not
+// parallel: any other flavor build on the engine may remove the leftovers first (its own
+// "removed" line), and this test checks that the next build says it removed them.
 func TestBuildCLIKilled(t *testing.T) {
-	t.Parallel()
 	d := dockerEngine(t)
 	ensureBusybox(t, d)
 	r := startFlavor(t, "build", "--tree", buildTrees("sleep"), "--destination", t.TempDir(), "--cache", t.TempDir(), "test/s")
