@@ -74,7 +74,14 @@ func (b *builder) buildArtifact(ctx context.Context, n *node) (*CacheEntry, erro
 		if err := b.writeArtifacts(ctx, n, stage, emptyTree, "empty"); err != nil {
 			return nil, err
 		}
+	} else if b.solverFor(n.platform) != nil {
+		if err := b.solveArtifacts(ctx, n, stage); err != nil {
+			return nil, err
+		}
 	} else {
+		if b.eng == nil {
+			return nil, fmt.Errorf("building %s for %s: no builder for %s and no container engine", n.id(), n.platform, n.platform)
+		}
 		b.rep.send(progress.Event{Stage: StageBuild, Package: n.id(), Platform: n.platform.String()})
 		if err := b.runContainers(ctx, n, stage); err != nil {
 			return nil, err

@@ -57,6 +57,9 @@ type Result struct {
 	Artifacts  []Artifact // in build order per platform, subpackages after their parent
 	Skipped    []string   // "category/name@version for os/arch": targets whose platforms: exclude it
 	Containers int        // containers started
+	// Executed counts the prelude and step runs a solver (BuildKit) executed rather than
+	// served from its cache.
+	Executed int
 	Removed    []string   // ids of containers a killed flavor process had left behind, removed first
 	// Warnings are the tree problems luet ignores (specs.Problem with Warning set) that
 	// concern the packages built, each once.
@@ -71,12 +74,14 @@ type builder struct {
 	resolver   *oci.Resolver
 	dest       string
 	containers atomic.Int64
+	executed   atomic.Int64
 	finished   atomic.Int64
 	total      int
 	cleanups   sync.WaitGroup // removals running in the background
 
 	mu       sync.Mutex
 	resolved map[string]oci.Resolved
+	sj       solverJobs
 }
 
 // Build builds the packages req names, and their build dependencies, for every platform of req,
@@ -84,13 +89,16 @@ type builder struct {
 // in the --pull registry) are copied without starting a container. Independent packages build in
 // parallel (WithJobs); the first failure stops the build, and every container started is
 // removed, also when ctx is cancelled. A failing step gives a *StepError.
+//
+// Packages of a platform that has a solver (WithSolver) build through it instead of containers;
+// eng may then be nil, when every platform built has one.
 func Build(ctx context.Context, eng engine.Engine, req Request, opts ...Option) (*Result, error) {
-	if eng == nil {
-		return nil, errors.New("building: no container engine")
-	}
 	o, err := makeOptions(opts)
 	if err != nil {
 		return nil, fmt.Errorf("building: %w", err)
+	}
+	if eng == nil && len(o.solvers) == 0 {
+		return nil, errors.New("building: no container engine")
 	}
 	if req.Destination == "" {
 		return nil, errors.New("building: no destination directory")
@@ -101,26 +109,31 @@ func Build(ctx context.Context, eng engine.Engine, req Request, opts ...Option) 
 	if err := os.MkdirAll(req.Destination, 0o755); err != nil {
 		return nil, fmt.Errorf("building: making the destination: %w", err)
 	}
-	resolver, err := oci.NewResolver(eng, append([]oci.Option{oci.WithLogger(o.logger)}, o.registry...)...)
+	var store oci.ImageStore
+	if eng != nil {
+		store = eng
+	}
+	resolver, err := oci.NewResolver(store, append([]oci.Option{oci.WithLogger(o.logger)}, o.registry...)...)
 	if err != nil {
 		return nil, fmt.Errorf("building: %w", err)
 	}
 	b := &builder{eng: eng, o: o, rep: &reporter{fn: o.progress}, resolver: resolver,
-		dest: req.Destination, resolved: map[string]oci.Resolved{}}
+		dest: req.Destination, resolved: map[string]oci.Resolved{},
+		sj: solverJobs{jobs: map[*node]*engine.Job{}, tail: map[string]*lineWriter{}}}
 	defer b.cleanups.Wait() // containers are gone when Build returns, whatever happened
+	defer b.sj.cleanup()
 	platforms := req.Platforms
 	if len(platforms) == 0 {
-		platforms = []platform.Platform{platform.HostLinux()}
-		if p := eng.Platform(); !p.IsZero() {
-			platforms = []platform.Platform{p} // a remote engine's own architecture
-		}
+		platforms = []platform.Platform{defaultPlatform(eng, o)}
 	}
 	result := &Result{}
-	ids, err := engine.RemoveStale(ctx, eng)
-	if err != nil {
-		o.logger.Warn("removing containers left behind by killed flavor processes", "err", err)
+	if eng != nil {
+		ids, err := engine.RemoveStale(ctx, eng)
+		if err != nil {
+			o.logger.Warn("removing containers left behind by killed flavor processes", "err", err)
+		}
+		result.Removed = ids
 	}
-	result.Removed = ids
 	plans, err := b.makePlans(ctx, req, platforms)
 	if err != nil {
 		return nil, err
@@ -136,6 +149,7 @@ func Build(ctx context.Context, eng engine.Engine, req Request, opts ...Option) 
 	}
 	err = b.run(ctx, plans)
 	result.Containers = int(b.containers.Load())
+	result.Executed = int(b.executed.Load())
 	if err != nil {
 		return result, err
 	}
@@ -204,14 +218,36 @@ func (b *builder) makePlans(ctx context.Context, req Request, platforms []platfo
 	return plans, nil
 }
 
-// checkEmulation fails at once, before any container, when a platform cannot run on the engine.
-func (b *builder) checkEmulation(ctx context.Context, plans []*plan) error {
-	ec, ok := b.eng.(engine.EmulationChecker)
-	if !ok {
-		return nil
+// defaultPlatform is what Build builds for when the request names no platform: the engine's
+// own (a remote engine's architecture), else the one solver's native platform, else the host's.
+func defaultPlatform(eng engine.Engine, o *options) platform.Platform {
+	if eng != nil {
+		if p := eng.Platform(); !p.IsZero() {
+			return p
+		}
+	} else if s, ok := o.solvers[""].(interface{ Platforms() []platform.Platform }); ok && len(o.solvers) == 1 {
+		if ps := s.Platforms(); len(ps) > 0 {
+			return ps[0]
+		}
 	}
+	return platform.HostLinux()
+}
+
+// checkEmulation fails at once, before any container, when a platform cannot run on the engine
+// or on its solver.
+func (b *builder) checkEmulation(ctx context.Context, plans []*plan) error {
 	for _, pl := range plans {
 		if len(pl.order) == 0 {
+			continue
+		}
+		if s := b.solverFor(pl.platform); s != nil {
+			if err := solverRuns(s, pl.platform); err != nil {
+				return err
+			}
+			continue
+		}
+		ec, ok := b.eng.(engine.EmulationChecker)
+		if !ok {
 			continue
 		}
 		probe := ""

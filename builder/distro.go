@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path"
+	"path/filepath"
 	"strings"
 
 	"github.com/flavor-dev/flavor/pkgdb"
@@ -31,15 +33,39 @@ type distro struct {
 	lic    map[string][]string
 }
 
-// readDistro reads the package database of the package container: dpkg's status and
-// info/*.list files, or apk's installed file, and os-release. It copies only those files.
+// copier returns path p of a build root as a tar stream, its base name at the root; a path
+// that does not exist gives an error wrapping fs.ErrNotExist.
+type copier func(ctx context.Context, p string) (io.ReadCloser, error)
+
+// distroFiles are the paths of a build root readDistro reads (for a solver, which copies
+// them out in one go; see engine.Want.Files).
+var distroFiles = []string{dpkgStatus, dpkgInfo, apkInstalled, "/etc/os-release", "/usr/lib/os-release",
+	"/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/usr/share/doc/*/copyright"}
+
+// readDistro reads the package database of the package container (see readDistroFrom).
 func (s *stage) readDistro(ctx context.Context) (*distro, error) {
 	id := s.packageID
-	d := &distro{read: func(ctx context.Context, p string) ([]byte, bool, error) { return s.readFile(ctx, id, p) }, lic: map[string][]string{}}
-	if pd := s.n.pkg.Spec.PackageDir; pd != "" {
+	return readDistroFrom(ctx, s.n, func(ctx context.Context, p string) (io.ReadCloser, error) {
+		return copyPath(ctx, s.b.eng, id, p)
+	})
+}
+
+// readDistroDir reads the package database from a directory holding distroFiles of the
+// build root.
+func readDistroDir(ctx context.Context, n *node, dir string) (*distro, error) {
+	return readDistroFrom(ctx, n, func(ctx context.Context, p string) (io.ReadCloser, error) {
+		return tarPath(dir, p)
+	})
+}
+
+// readDistroFrom reads the package database of n's build root through cp: dpkg's status and
+// info/*.list files, or apk's installed file, and os-release. It copies only those files.
+func readDistroFrom(ctx context.Context, n *node, cp copier) (*distro, error) {
+	d := &distro{read: func(ctx context.Context, p string) ([]byte, bool, error) { return readFile(ctx, cp, p) }, lic: map[string][]string{}}
+	if pd := n.pkg.Spec.PackageDir; pd != "" {
 		d.prefix = strings.TrimPrefix(path.Clean("/"+pd), "/")
 	}
-	what := fmt.Sprintf("reading the package database of the build root of %s for %s", s.n.id(), s.n.platform)
+	what := fmt.Sprintf("reading the package database of the build root of %s for %s", n.id(), n.platform)
 	status, ok, err := d.read(ctx, dpkgStatus)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
@@ -50,7 +76,7 @@ func (s *stage) readDistro(ctx context.Context) (*distro, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", what, err)
 		}
-		lists, err := s.dpkgLists(ctx, id)
+		lists, err := dpkgLists(ctx, cp)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", what, err)
 		}
@@ -82,7 +108,7 @@ func (s *stage) readDistro(ctx context.Context) (*distro, error) {
 	// A merged-/usr root links /lib to usr/lib (and so on): dpkg lists /lib/x, the artifact
 	// may ship usr/lib/x.
 	for _, dir := range []string{"bin", "sbin", "lib", "lib32", "lib64", "libx32"} {
-		target, err := s.linkTarget(ctx, id, "/"+dir)
+		target, err := linkTarget(ctx, cp, "/"+dir)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", what, err)
 		}
@@ -126,11 +152,11 @@ func (d *distro) record(ctx context.Context, files []string) (*pkgdb.Record, err
 	return &rec, nil
 }
 
-// readFile copies one file out of a container, following a symbolic link (Debian's
+// readFile copies one file out of a build root, following a symbolic link (Debian's
 // /etc/os-release is one); ok is false when there is no such file.
-func (s *stage) readFile(ctx context.Context, id, p string) ([]byte, bool, error) {
+func readFile(ctx context.Context, cp copier, p string) ([]byte, bool, error) {
 	for hops := 0; hops < 8; hops++ {
-		rc, err := copyPath(ctx, s.b.eng, id, p)
+		rc, err := cp(ctx, p)
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, false, nil
 		}
@@ -158,10 +184,10 @@ func (s *stage) readFile(ctx context.Context, id, p string) ([]byte, bool, error
 	return nil, false, nil
 }
 
-// linkTarget returns where path p of a container links to, "" when it is not a link. Only the
+// linkTarget returns where path p of a build root links to, "" when it is not a link. Only the
 // first tar header is read, so a real directory is not copied.
-func (s *stage) linkTarget(ctx context.Context, id, p string) (string, error) {
-	rc, err := copyPath(ctx, s.b.eng, id, p)
+func linkTarget(ctx context.Context, cp copier, p string) (string, error) {
+	rc, err := cp(ctx, p)
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", nil
 	}
@@ -197,9 +223,9 @@ func firstEntry(r io.Reader) (*tar.Header, []byte, error) {
 }
 
 // dpkgLists reads every info/*.list file: "name" or "name:arch" → installed paths.
-func (s *stage) dpkgLists(ctx context.Context, id string) (map[string][]string, error) {
+func dpkgLists(ctx context.Context, cp copier) (map[string][]string, error) {
 	out := map[string][]string{}
-	rc, err := copyPath(ctx, s.b.eng, id, dpkgInfo)
+	rc, err := cp(ctx, dpkgInfo)
 	if errors.Is(err, fs.ErrNotExist) {
 		return out, nil
 	}
@@ -233,4 +259,63 @@ func (s *stage) dpkgLists(ctx context.Context, id string) (map[string][]string, 
 		}
 		out[key] = files
 	}
+}
+
+// tarPath returns path p inside root as a tar stream, its base name at the root (what an
+// engine's copy-from gives), without following symbolic links.
+func tarPath(root, p string) (io.ReadCloser, error) {
+	p = path.Clean("/" + p)
+	top := filepath.Join(root, filepath.FromSlash(p))
+	if _, err := os.Lstat(top); err != nil {
+		return nil, fmt.Errorf("%s: %w", p, err)
+	}
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	base := path.Base(p)
+	err := filepath.WalkDir(top, func(f string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		link := ""
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			if link, err = os.Readlink(f); err != nil {
+				return err
+			}
+		}
+		hdr, err := tar.FileInfoHeader(fi, link)
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(top, f)
+		if err != nil {
+			return err
+		}
+		hdr.Name = path.Join(base, filepath.ToSlash(rel))
+		if fi.IsDir() {
+			hdr.Name += "/"
+		}
+		if err := tw.WriteHeader(hdr); err != nil {
+			return err
+		}
+		if fi.Mode().IsRegular() {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				return err
+			}
+			_, err = tw.Write(b)
+			return err
+		}
+		return nil
+	})
+	if err == nil {
+		err = tw.Close()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", p, err)
+	}
+	return io.NopCloser(&buf), nil
 }

@@ -22,12 +22,10 @@ func (s *stage) extract(ctx context.Context, out string) error {
 	n, spec := s.n, s.n.pkg.Spec
 	b := s.b
 	b.rep.send(progress.Event{Stage: StageExtract, Package: n.id(), Platform: n.platform.String()})
-	inc, exc, err := compileFilters(spec.Includes, spec.Excludes)
+	opts, err := b.deltaOptions(n)
 	if err != nil {
-		return fmt.Errorf("building %s for %s: %w", n.id(), n.platform, err)
+		return err
 	}
-	opts := []delta.Option{delta.WithIncludes(inc...), delta.WithExcludes(exc...),
-		delta.WithLogger(b.o.logger), delta.WithTempDir(b.o.tempDir)}
 	var strategy string
 	var open func(context.Context) (*delta.Tree, error)
 	switch {
@@ -53,11 +51,7 @@ func (s *stage) extract(ctx context.Context, out string) error {
 			return delta.FromTar(ctx, rc, opts...)
 		}
 	default:
-		strategy = "delta"
-		if spec.Delta == specs.DeltaAdded {
-			strategy = "delta-added"
-			opts = append(opts, delta.WithAddedOnly())
-		}
+		strategy = deltaStrategy(spec)
 		var dirs engine.OverlayDirs
 		local := false
 		if or, ok := b.eng.(engine.OverlayReader); ok {
@@ -79,6 +73,30 @@ func (s *stage) extract(ctx context.Context, out string) error {
 		return err
 	}
 	return b.writeArtifacts(ctx, n, out, open, strategy)
+}
+
+// deltaOptions are the options every way of reading n's tree takes: its filters, and
+// delta: added.
+func (b *builder) deltaOptions(n *node) ([]delta.Option, error) {
+	spec := n.pkg.Spec
+	inc, exc, err := compileFilters(spec.Includes, spec.Excludes)
+	if err != nil {
+		return nil, fmt.Errorf("building %s for %s: %w", n.id(), n.platform, err)
+	}
+	opts := []delta.Option{delta.WithIncludes(inc...), delta.WithExcludes(exc...),
+		delta.WithLogger(b.o.logger), delta.WithTempDir(b.o.tempDir)}
+	if spec.Delta == specs.DeltaAdded && !spec.Unpack && spec.PackageDir == "" {
+		opts = append(opts, delta.WithAddedOnly())
+	}
+	return opts, nil
+}
+
+// deltaStrategy is the metadata's name of a delta build of spec.
+func deltaStrategy(spec *specs.Spec) string {
+	if spec.Delta == specs.DeltaAdded {
+		return "delta-added"
+	}
+	return "delta"
 }
 
 // changeSource shows the package container to delta.FromChanges through the engine's API

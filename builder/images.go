@@ -80,26 +80,11 @@ func (b *builder) joinImage(ctx context.Context, n *node) (string, error) {
 	} else if ok {
 		return tag, nil
 	}
-	names := make([]string, len(n.joins))
-	for i, m := range n.joins {
-		names[i] = m.ID()
-	}
-	b.rep.send(progress.Event{Stage: StageImage, Package: n.id(), Platform: n.platform.String(),
-		Message: "squashing the artifacts of " + strings.Join(names, ", ")})
-	dir, err := os.MkdirTemp(b.o.tempDir, "flavor-join-")
+	dir, err := b.joinDir(ctx, n)
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", what, err)
 	}
 	defer os.RemoveAll(dir)
-	for _, m := range n.joins {
-		if err := b.applyArtifact(ctx, n, m, dir); err != nil {
-			return "", fmt.Errorf("%s: %w", what, err)
-		}
-	}
-	if needsShell(n.pkg.Spec) && !hasShell(dir) {
-		return "", fmt.Errorf("%s: %w: the artifacts of %s ship no /bin/sh for the build's commands (prelude, steps, or env values with $); ship a shell in one of them (for example a package with image: and unpack: true), or give %s an image: instead",
-			what, ErrNoShell, strings.Join(names, ", "), n.id())
-	}
 	var iopts []oci.Option
 	if b.o.epoch != nil {
 		iopts = append(iopts, oci.WithSourceDateEpoch(*b.o.epoch))
@@ -113,6 +98,33 @@ func (b *builder) joinImage(ctx context.Context, n *node) (string, error) {
 		return "", fmt.Errorf("%s: %w", what, err)
 	}
 	return tag, nil
+}
+
+// joinDir squashes the artifacts of n's join set into a new temporary directory, in order,
+// each after removing the paths it lists as removed; the caller removes the directory.
+func (b *builder) joinDir(ctx context.Context, n *node) (string, error) {
+	names := make([]string, len(n.joins))
+	for i, m := range n.joins {
+		names[i] = m.ID()
+	}
+	b.rep.send(progress.Event{Stage: StageImage, Package: n.id(), Platform: n.platform.String(),
+		Message: "squashing the artifacts of " + strings.Join(names, ", ")})
+	dir, err := os.MkdirTemp(b.o.tempDir, "flavor-join-")
+	if err != nil {
+		return "", err
+	}
+	for _, m := range n.joins {
+		if err := b.applyArtifact(ctx, n, m, dir); err != nil {
+			os.RemoveAll(dir)
+			return "", err
+		}
+	}
+	if needsShell(n.pkg.Spec) && !hasShell(dir) {
+		os.RemoveAll(dir)
+		return "", fmt.Errorf("%w: the artifacts of %s ship no /bin/sh for the build's commands (prelude, steps, or env values with $); ship a shell in one of them (for example a package with image: and unpack: true), or give %s an image: instead",
+			ErrNoShell, strings.Join(names, ", "), n.id())
+	}
+	return dir, nil
 }
 
 // applyArtifact extracts m's artifact (from the node that built it: m's own, or its parent's

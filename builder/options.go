@@ -10,7 +10,9 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 
+	"github.com/flavor-dev/flavor/engine"
 	"github.com/flavor-dev/flavor/oci"
+	"github.com/flavor-dev/flavor/platform"
 	"github.com/flavor-dev/flavor/progress"
 )
 
@@ -28,6 +30,7 @@ type options struct {
 	epoch    *time.Time
 	registry []oci.Option
 	tempDir  string
+	solvers  map[string]engine.Solver // by platform; "" for every platform without its own
 }
 
 func makeOptions(opts []Option) (*options, error) {
@@ -168,6 +171,38 @@ func WithRegistryOptions(opts ...oci.Option) Option {
 func WithTempDir(dir string) Option {
 	return func(o *options) error {
 		o.tempDir = dir
+		return nil
+	}
+}
+
+// WithSolver builds packages through s (BuildKit) instead of containers of the engine: the
+// packages of the platforms given, or of every platform that has no solver of its own when
+// none is given. With a solver for every platform built, Build needs no container engine.
+func WithSolver(s engine.Solver, platforms ...platform.Platform) Option {
+	return func(o *options) error {
+		if s == nil {
+			return errors.New("WithSolver: nil solver")
+		}
+		if o.solvers == nil {
+			o.solvers = map[string]engine.Solver{}
+		}
+		if len(platforms) == 0 {
+			platforms = []platform.Platform{{}}
+		}
+		for _, p := range platforms {
+			k := ""
+			if !p.IsZero() {
+				k = p.Normalize().String()
+			}
+			if prev, ok := o.solvers[k]; ok && prev != s {
+				what := "every platform"
+				if k != "" {
+					what = k
+				}
+				return fmt.Errorf("WithSolver: two builders for %s (%s and %s)", what, prev.Name(), s.Name())
+			}
+			o.solvers[k] = s
+		}
 		return nil
 	}
 }

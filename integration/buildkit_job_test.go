@@ -63,11 +63,19 @@ func TestBuildKitJobDeltaMatchesDocker(t *testing.T) {
 	var mu sync.Mutex
 	var lines []string
 	steps := append([]string{"echo output-of-$NAME"}, strings.Split(layerStep, " && ")...)
-	got, err := buildkitClient(t).Delta(ctx, buildkit.Job{Package: "test/bkjob", Image: ref, Platform: amd64,
+	sol, err := buildkitClient(t).Solve(ctx, &engine.Job{Package: "test/bkjob", Image: ref, Platform: amd64,
 		// RUN differs per run: buildkitd keeps its cache between runs, and a cached solve runs no
 		// step, so it would stream no output.
 		Env: []string{"NAME=bkjob", fmt.Sprintf("RUN=%d", time.Now().UnixNano())}, Context: pkgDir, WorkDir: delta.DefaultBuildDir, Steps: steps,
-		Output: func(l string) { mu.Lock(); lines = append(lines, l); mu.Unlock() }}, t.TempDir())
+		Report: func(o engine.Output) { mu.Lock(); lines = append(lines, o.Line); mu.Unlock() }}, engine.Want{Kind: engine.WantDelta})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sol.Close()
+	if sol.Executed != 1 {
+		t.Errorf("executed %d run ops, want 1 (the steps)", sol.Executed)
+	}
+	got, err := delta.FromLayer(ctx, sol.Layer, delta.LowerDirs([]string{sol.Base}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,10 +117,10 @@ func containsLine(lines []string, s string) bool {
 func TestBuildKitJobStepError(t *testing.T) {
 	c := buildkitClient(t)
 	ref := testRegistry() + "/debian:bookworm"
-	job := buildkit.Job{Package: "test/bkfail", Image: ref, Platform: amd64, WorkDir: delta.DefaultBuildDir,
+	job := &engine.Job{Package: "test/bkfail", Image: ref, Platform: amd64, WorkDir: delta.DefaultBuildDir,
 		Steps: []string{"echo fine", "echo failing; exit 3", "echo never"}}
-	_, err := c.Delta(context.Background(), job, t.TempDir())
-	var se *buildkit.StepError
+	_, err := c.Solve(context.Background(), job, engine.Want{Kind: engine.WantDelta})
+	var se *engine.StepFailed
 	if !errors.As(err, &se) || se.Index != 2 || se.ExitCode != 3 || se.Command != "echo failing; exit 3" {
 		t.Fatalf("want step 2 exiting 3, got %v", err)
 	}
@@ -125,10 +133,11 @@ func TestBuildKitJobStepError(t *testing.T) {
 	// cancelling the context, and does not outlive the solve.
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	job.Steps = []string{"sleep 1207"}
+	job = &engine.Job{Package: "test/bkfail", Image: ref, Platform: amd64, WorkDir: delta.DefaultBuildDir,
+		Steps: []string{"sleep 1207"}}
 	done := make(chan error, 1)
 	go func() {
-		_, err := c.Delta(ctx, job, t.TempDir())
+		_, err := c.Solve(ctx, job, engine.Want{Kind: engine.WantDelta})
 		done <- err
 	}()
 	waitFor(t, "the step to start in buildkitd", func() bool { return len(processesWithArgs(t, "sleep", "1207")) > 0 })

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/flavor-dev/flavor/builder"
+	"github.com/flavor-dev/flavor/engine"
 	"github.com/flavor-dev/flavor/platform"
 )
 
@@ -29,7 +31,7 @@ func buildCommand() *cli.Command {
 			"and kept in the cache ($FLAVOR_CACHE, else $XDG_CACHE_HOME/flavor, else ~/.cache/flavor),\n" +
 			"so an unchanged package starts no container. Containers left by a killed flavor are\n" +
 			"removed when the next build starts.",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringSliceFlag{Name: "tree", Aliases: []string{"t"}, Usage: "spec tree `DIR` (repeatable; default: the current directory)"},
 			&cli.StringFlag{Name: "destination", Aliases: []string{"d"}, Value: "build", Usage: "`DIR` artifacts are written to"},
 			&cli.StringSliceFlag{Name: "platform", Usage: "target `os/arch` (repeatable, or comma-separated; default: the engine's own)"},
@@ -42,7 +44,7 @@ func buildCommand() *cli.Command {
 			&cli.BoolFlag{Name: "all", Usage: "build every package of the trees"},
 			&cli.BoolFlag{Name: "strict", Usage: "make what luet ignores in the trees (unknown keys, repeated keys, odd names, unorderable versions) an error of the package that has it"},
 			&cli.StringFlag{Name: "progress", Value: "auto", EnvVars: []string{"FLAVOR_PROGRESS"}, Usage: "`MODE` of showing progress: auto, plain, tty, json or none"},
-		},
+		}, buildkitFlags()...),
 		Action: buildAction,
 	}
 }
@@ -61,6 +63,8 @@ type buildReport struct {
 	Artifacts  []buildOutput `json:"artifacts"`
 	Skipped    []string      `json:"skipped,omitempty"`
 	Containers int           `json:"containers"`
+	Executed   int           `json:"executed"` // stages a buildkitd ran (--engine buildkit)
+	Engine     string        `json:"engine"`
 	Removed    []string      `json:"removed_leftovers,omitempty"`
 }
 
@@ -82,12 +86,26 @@ func buildAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := openEngine(c, buildLogger(c))
-	if err != nil {
-		return err
+	var eng engine.Engine
+	if c.String("engine") == "buildkit" {
+		sopts, platforms, closeAll, err := openSolvers(c, os.Getenv)
+		if err != nil {
+			return err
+		}
+		defer closeAll()
+		opts = append(opts, sopts...)
+		if len(req.Platforms) == 0 {
+			req.Platforms = platforms // the platforms given builders of their own
+		}
+	} else {
+		d, err := openEngine(c, buildLogger(c))
+		if err != nil {
+			return err
+		}
+		defer d.Close()
+		eng = d
 	}
-	defer d.Close()
-	res, err := builder.Build(c.Context, d, req, opts...)
+	res, err := builder.Build(c.Context, eng, req, opts...)
 	r.close()
 	if res != nil && len(res.Removed) > 0 && !c.Bool("quiet") {
 		fmt.Fprintf(errWriter(c), "flavor: removed %d containers left by killed flavor processes\n", len(res.Removed))
@@ -98,7 +116,9 @@ func buildAction(c *cli.Context) error {
 	for _, p := range res.Warnings {
 		o.warnf("%v%s", p.Err, packagesNote(p.Packages, ""))
 	}
-	return o.result(buildJSON(res), func(w io.Writer) error { return printBuild(w, buildJSON(res)) })
+	rep := buildJSON(res)
+	rep.Engine = c.String("engine")
+	return o.result(rep, func(w io.Writer) error { return printBuild(w, rep) })
 }
 
 // buildRequest turns the arguments and flags into a builder.Request.
@@ -168,7 +188,7 @@ func errWriter(c *cli.Context) io.Writer {
 
 // buildJSON is what `flavor build` reports.
 func buildJSON(res *builder.Result) buildReport {
-	rep := buildReport{Skipped: res.Skipped, Containers: res.Containers, Removed: res.Removed, Artifacts: []buildOutput{}}
+	rep := buildReport{Skipped: res.Skipped, Containers: res.Containers, Executed: res.Executed, Removed: res.Removed, Artifacts: []buildOutput{}}
 	for _, a := range res.Artifacts {
 		rep.Artifacts = append(rep.Artifacts, buildOutput{
 			Package: a.Package, Platform: a.Platform.String(), Source: string(a.Source),
@@ -186,6 +206,10 @@ func printBuild(w io.Writer, rep buildReport) error {
 	for _, s := range rep.Skipped {
 		fmt.Fprintf(w, "skipped %s (not in its builder.yaml platforms)\n", s)
 	}
-	fmt.Fprintf(w, "%d artifacts, %d containers started\n", len(rep.Artifacts), rep.Containers)
+	if rep.Engine == "buildkit" {
+		fmt.Fprintf(w, "%d artifacts, %d stages run by buildkitd\n", len(rep.Artifacts), rep.Executed)
+	} else {
+		fmt.Fprintf(w, "%d artifacts, %d containers started\n", len(rep.Artifacts), rep.Containers)
+	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -14,11 +15,11 @@ import (
 
 // engineNames are the container engines --engine accepts, the default first. Adding one is a
 // package under engine/ and a case in openEngine.
-var engineNames = []string{"docker", "podman"}
+var engineNames = []string{"docker", "podman", "buildkit"}
 
 func engineFlag() cli.Flag {
 	return &cli.StringFlag{Name: "engine", Value: engineNames[0], EnvVars: []string{"FLAVOR_ENGINE"},
-		Usage: "the container `ENGINE` builds run on: " + strings.Join(engineNames, "|") + " (docker is reached at $DOCKER_HOST, else the local socket; podman at $CONTAINER_HOST, else /run/podman/podman.sock)"}
+		Usage: "the container `ENGINE` builds run on: " + strings.Join(engineNames, "|") + " (docker is reached at $DOCKER_HOST, else the local socket; podman at $CONTAINER_HOST, else /run/podman/podman.sock; buildkit at the build command's --builder, else $BUILDKIT_HOST)"}
 }
 
 // openEngine connects to the container engine --engine (or FLAVOR_ENGINE) names, at the address
@@ -29,6 +30,8 @@ func openEngine(c *cli.Context, log *slog.Logger) (engine.Engine, error) {
 	case "docker", "", "podman":
 		opts := append(engineEnv(name, os.Getenv), docker.WithLogger(log))
 		return docker.New(c.Context, opts...)
+	case "buildkit":
+		return nil, errors.New("--engine buildkit builds packages (flavor build); this command needs a container engine: give --engine docker or podman")
 	default:
 		return nil, fmt.Errorf("--engine %q (or FLAVOR_ENGINE): not a container engine flavor knows; use one of %s",
 			name, strings.Join(engineNames, ", "))

@@ -1,0 +1,274 @@
+package builder
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"strings"
+	"sync"
+
+	"github.com/google/go-containerregistry/pkg/name"
+
+	"github.com/flavor-dev/flavor/delta"
+	"github.com/flavor-dev/flavor/engine"
+	"github.com/flavor-dev/flavor/oci"
+	"github.com/flavor-dev/flavor/platform"
+	"github.com/flavor-dev/flavor/progress"
+)
+
+// ErrNotPullable is an image a solver (BuildKit) cannot use: found only in a container engine,
+// an OCI layout or an archive, where the daemon does not look.
+var ErrNotPullable = errors.New("the builder daemon cannot pull this image")
+
+// solverFor returns the solver that builds packages of p, nil when containers of the engine do.
+func (b *builder) solverFor(p platform.Platform) engine.Solver {
+	if s, ok := b.o.solvers[p.Normalize().String()]; ok {
+		return s
+	}
+	return b.o.solvers[""]
+}
+
+// solverJobs are the jobs of one Build, each node's once, and the directories they use.
+type solverJobs struct {
+	mu   sync.Mutex
+	jobs map[*node]*engine.Job
+	dirs []string
+	tail map[string]*lineWriter // per package and platform: the last lines, for StepError
+}
+
+// cleanup removes the jobs' temporary directories.
+func (s *solverJobs) cleanup() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, d := range s.dirs {
+		os.RemoveAll(d)
+	}
+	s.dirs = nil
+}
+
+// solveArtifacts builds n through its platform's solver and writes its artifacts to out:
+// the solver runs n's stages (and what they build on) as one graph; the tree is read from the
+// diff layer and the builder stage (delta), the whole root (unpack) or one directory
+// (package_dir), with the filters the container path uses.
+func (b *builder) solveArtifacts(ctx context.Context, n *node, out string) error {
+	s := b.solverFor(n.platform)
+	spec := n.pkg.Spec
+	b.rep.send(progress.Event{Stage: StageBuild, Package: n.id(), Platform: n.platform.String(), Message: "on " + s.Name()})
+	job, err := b.job(ctx, n)
+	if err != nil {
+		return err
+	}
+	opts, err := b.deltaOptions(n)
+	if err != nil {
+		return err
+	}
+	want := engine.Want{Kind: engine.WantDelta, Files: distroFiles}
+	strategy := deltaStrategy(spec)
+	dir := path.Clean("/" + spec.PackageDir)
+	switch {
+	case spec.PackageDir != "":
+		want.Kind, want.Dir, strategy = engine.WantDir, dir, "package_dir"
+	case spec.Unpack:
+		want.Kind, strategy = engine.WantRoot, "unpack"
+	}
+	sol, err := s.Solve(ctx, job, want)
+	if err != nil {
+		return b.solveError(ctx, n, err)
+	}
+	defer sol.Close()
+	b.executed.Add(int64(sol.Executed))
+	b.rep.send(progress.Event{Stage: StageExtract, Package: n.id(), Platform: n.platform.String()})
+	if n.distro, err = readDistroDir(ctx, n, sol.Files); err != nil {
+		return err
+	}
+	open := func(ctx context.Context) (*delta.Tree, error) {
+		switch want.Kind {
+		case engine.WantDir:
+			return delta.FromTar(ctx, sol.Tree, append(opts, delta.WithTarRoot(path.Dir(dir)), delta.WithPackageDir(dir))...)
+		case engine.WantRoot:
+			return delta.FromTar(ctx, sol.Tree, opts...)
+		}
+		return delta.FromLayer(ctx, sol.Layer, delta.LowerDirs([]string{sol.Base}), opts...)
+	}
+	return b.writeArtifacts(ctx, n, out, open, strategy)
+}
+
+// solveError turns a solver's failed command into a *StepError with its last output lines.
+func (b *builder) solveError(ctx context.Context, n *node, err error) error {
+	var f *engine.StepFailed
+	if !errors.As(err, &f) {
+		if ctx.Err() != nil {
+			return fmt.Errorf("building %s for %s: stopped: %w", n.id(), n.platform, context.Cause(ctx))
+		}
+		return fmt.Errorf("building %s for %s: %w", n.id(), n.platform, err)
+	}
+	st := StageStep
+	if f.Stage == "prelude" {
+		st = StagePrelude
+	}
+	se := &StepError{Package: f.Package, Platform: n.platform.String(), Stage: st, Index: f.Index, Count: f.Count,
+		Command: f.Command, ExitCode: f.ExitCode}
+	b.sj.mu.Lock()
+	if w := b.sj.tail[f.Package+" "+n.platform.String()]; w != nil {
+		se.Output = w.lastLines()
+	}
+	b.sj.mu.Unlock()
+	return se
+}
+
+// job returns n's solver job, making it (and the jobs it builds on) once per Build.
+func (b *builder) job(ctx context.Context, n *node) (*engine.Job, error) {
+	b.sj.mu.Lock()
+	j, ok := b.sj.jobs[n]
+	b.sj.mu.Unlock()
+	if ok {
+		return j, nil
+	}
+	spec := n.pkg.Spec
+	what := fmt.Sprintf("building %s for %s", n.id(), n.platform)
+	if len(spec.Retrieve) > 0 {
+		return nil, fmt.Errorf("%s: retrieve is not supported by --engine buildkit yet; build this package with --engine docker or podman", what)
+	}
+	j = &engine.Job{Package: n.id(), Platform: n.platform, Context: n.pkg.Dir, ContextSkip: n.pkg.ContextExcludes(),
+		WorkDir: workDir, Prelude: spec.Prelude, Steps: spec.Steps, CacheTag: n.hex}
+	var rootEnv []string
+	switch {
+	case spec.Image != "":
+		ref, env, err := b.pullable(ctx, spec.Image, n.platform)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		j.Image, rootEnv = ref, env
+	case spec.RequiresFinalImages:
+		dir, err := b.joinDir(ctx, n)
+		if err != nil {
+			return nil, fmt.Errorf("%s: making the build root from its requires' artifacts: %w", what, err)
+		}
+		b.sj.mu.Lock()
+		b.sj.dirs = append(b.sj.dirs, dir)
+		b.sj.mu.Unlock()
+		j.RootDir, rootEnv = dir, []string{"PATH=" + oci.DefaultPath}
+	case n.root != nil:
+		from, err := b.job(ctx, n.root)
+		if err != nil {
+			return nil, err
+		}
+		j.From, rootEnv = from, from.Env
+	default:
+		return nil, fmt.Errorf("%s: no image and no requires", what)
+	}
+	env, err := solverEnv(n, rootEnv)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	j.Env = env
+	for i, c := range spec.Copy {
+		cp := engine.Copy{Source: c.Source, Destination: c.Destination}
+		if cn := n.copies[i]; cn != nil {
+			if cp.From, err = b.job(ctx, cn); err != nil {
+				return nil, err
+			}
+		} else if cp.Image, _, err = b.pullable(ctx, c.Image, n.platform); err != nil {
+			return nil, fmt.Errorf("%s: copy %d (%s → %s): %w", what, i+1, c.Source, c.Destination, err)
+		}
+		j.Copies = append(j.Copies, cp)
+	}
+	plat := n.platform.String()
+	tail := &lineWriter{emit: func(l string) {
+		b.rep.send(progress.Event{Stage: StageOutput, Package: n.id(), Platform: plat, Message: l})
+	}}
+	j.Report = func(o engine.Output) {
+		st := StageStep
+		if o.Stage == "prelude" {
+			st = StagePrelude
+		}
+		if o.Start {
+			b.rep.send(progress.Event{Stage: st, Package: o.Package, Platform: plat, Done: int64(o.Index), Total: int64(o.Count), Message: o.Command})
+			return
+		}
+		tail.Write([]byte(o.Line + "\n"))
+	}
+	b.sj.mu.Lock()
+	defer b.sj.mu.Unlock()
+	if prev, ok := b.sj.jobs[n]; ok {
+		return prev, nil
+	}
+	b.sj.jobs[n] = j
+	b.sj.tail[n.id()+" "+plat] = tail
+	return j, nil
+}
+
+// pullable resolves image for p and returns a reference the solver's daemon pulls (the
+// registry name pinned to the manifest digest) and the image's environment.
+func (b *builder) pullable(ctx context.Context, image string, p platform.Platform) (string, []string, error) {
+	res, err := b.resolve(ctx, image, p)
+	if err != nil {
+		return "", nil, err
+	}
+	img, ok := res.Image()
+	if res.Source != oci.SourceRegistry || !ok || res.Manifest.Hex == "" {
+		return "", nil, fmt.Errorf("image %s (found in %s): %w; push it to a registry the daemon can reach (e.g. 127.0.0.1:5000) and name it there", image, res.Source, ErrNotPullable)
+	}
+	ref, err := name.ParseReference(strings.TrimPrefix(res.Ref, "docker://"))
+	if err != nil {
+		return "", nil, fmt.Errorf("image %s: %w", image, err)
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return "", nil, fmt.Errorf("reading the configuration of image %s: %w", image, err)
+	}
+	return ref.Context().Digest(res.Manifest.String()).String(), cf.Config.Env, nil
+}
+
+// solverEnv is a solver job's whole environment: the root's, then the fixed part, then the
+// spec's entries with $VAR and ${VAR} expanded against what comes before them, as the
+// container path's expandEnv does (Docker adds HOME=/root and a default PATH to a root that
+// has none, so those are what such a reference expands to).
+func solverEnv(n *node, root []string) ([]string, error) {
+	vars := map[string]string{"HOME": "/root", "PATH": oci.DefaultPath}
+	var out []string
+	set := func(e string) {
+		k, v, _ := strings.Cut(e, "=")
+		vars[k] = v
+		for i, o := range out {
+			if strings.HasPrefix(o, k+"=") {
+				out = append(out[:i], out[i+1:]...)
+				break
+			}
+		}
+		out = append(out, e)
+	}
+	for _, e := range root {
+		set(e)
+	}
+	for _, e := range fixedEnv(n) {
+		set(e)
+	}
+	for _, e := range n.pkg.Spec.Env {
+		k, v, ok := strings.Cut(e, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("env entry %q: want KEY=VALUE", e)
+		}
+		set(k + "=" + os.Expand(v, func(name string) string { return vars[name] }))
+	}
+	return out, nil
+}
+
+// solverRuns fails when s lists its platforms and p is not among them.
+func solverRuns(s engine.Solver, p platform.Platform) error {
+	l, ok := s.(interface{ Platforms() []platform.Platform })
+	if !ok {
+		return nil
+	}
+	var names []string
+	for _, q := range l.Platforms() {
+		if q.Normalize().String() == p.Normalize().String() {
+			return nil
+		}
+		names = append(names, q.String())
+	}
+	return fmt.Errorf("building for %s: %s does not run %s (it lists %s); give that platform a builder of its own (--builder %s=ADDR) or install the qemu binfmt handler where it runs",
+		p, s.Name(), p, strings.Join(names, ", "), p)
+}

@@ -1,0 +1,354 @@
+//go:build integration
+
+package integration
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/flavor-dev/flavor/oci"
+	"github.com/flavor-dev/flavor/platform"
+)
+
+var (
+	registryBusyboxOnce sync.Once
+	registryBusyboxErr  error
+)
+
+// registryBusybox pushes setup.sh's busybox roots (linux/amd64 and linux/arm64) as one index
+// to the loopback registry and returns its name: buildkitd pulls images itself, from
+// registries, and cannot see the engine's busybox:latest.
+func registryBusybox(t testing.TB) string {
+	t.Helper()
+	ref := testRegistry() + "/library/busybox:latest"
+	registryBusyboxOnce.Do(func() {
+		ctx := context.Background()
+		idx := v1.ImageIndex(empty.Index)
+		for _, p := range []platform.Platform{amd64, {OS: "linux", Arch: "arm64"}} {
+			img, err := oci.NewBaseImage(ctx, filepath.Join(setupDir(), "rootfs", "busybox-"+p.Arch), p)
+			if err != nil {
+				registryBusyboxErr = err
+				return
+			}
+			defer img.Close()
+			idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: img,
+				Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: p.OS, Architecture: p.Arch}}})
+		}
+		r, err := name.ParseReference(ref, name.Insecure)
+		if err != nil {
+			registryBusyboxErr = err
+			return
+		}
+		registryBusyboxErr = remote.WriteIndex(r, idx, remote.WithContext(ctx))
+	})
+	if registryBusyboxErr != nil {
+		t.Fatalf("pushing busybox to %s: %v", ref, registryBusyboxErr)
+	}
+	return ref
+}
+
+var busyboxImageLine = regexp.MustCompile(`(?m)^(\s*(?:-\s+)?image:\s*)"?busybox(:latest)?"?\s*$`)
+
+// registryTree copies a spec tree to a temporary directory with `image: busybox` naming the
+// loopback registry's busybox (registryBusybox), for engines that pull from registries.
+func registryTree(t *testing.T, tree string) string {
+	t.Helper()
+	ref := registryBusybox(t)
+	out := filepath.Join(t.TempDir(), filepath.Base(tree))
+	err := filepath.WalkDir(tree, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(tree, p)
+		dst := filepath.Join(out, rel)
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		switch {
+		case d.IsDir():
+			return os.MkdirAll(dst, fi.Mode().Perm())
+		case fi.Mode()&fs.ModeSymlink != 0:
+			l, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			return os.Symlink(l, dst)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if strings.HasSuffix(p, ".yaml") {
+			b = busyboxImageLine.ReplaceAll(b, []byte("${1}"+ref))
+		}
+		if err := os.WriteFile(dst, b, fi.Mode().Perm()); err != nil {
+			return err
+		}
+		return os.Chtimes(dst, fi.ModTime(), fi.ModTime())
+	})
+	if err != nil {
+		t.Fatalf("copying %s: %v", tree, err)
+	}
+	return out
+}
+
+// buildReport is what `flavor build --output-format json` prints.
+type cliBuildReport struct {
+	Artifacts []struct {
+		Package, Platform, Source, Artifact, Metadata string
+	}
+	Containers int
+	Executed   int
+}
+
+// flavorBuild runs `flavor build` with args and returns its report, its stderr, and the
+// progress events when --progress json is among args.
+func flavorBuild(t *testing.T, args ...string) (cliBuildReport, string) {
+	t.Helper()
+	cmd := exec.Command(flavorBin(t), append([]string{"--output-format", "json"}, args...)...)
+	cmd.Env = withoutEnv(os.Environ(), "DOCKER_HOST", "CONTAINER_HOST", "BUILDKIT_HOST")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("flavor %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	var rep cliBuildReport
+	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+		t.Fatalf("decoding %q: %v", stdout.String(), err)
+	}
+	return rep, stderr.String()
+}
+
+// artifactFiles lists every artifact and metadata file of a report, by package, platform and
+// kind (.zst or .json).
+func artifactFiles(rep cliBuildReport) map[string]string {
+	out := map[string]string{}
+	for _, a := range rep.Artifacts {
+		for _, f := range []string{a.Artifact, a.Metadata} {
+			out[a.Package+" "+a.Platform+" "+filepath.Ext(f)] = f
+		}
+	}
+	return out
+}
+
+// sameArtifacts checks that two builds wrote byte-identical artifact and metadata files. An
+// unpack artifact of a root without /etc is the one allowed difference: Docker creates /etc in
+// every container (for its hosts, hostname and resolv.conf mounts), so the Docker artifact has
+// an empty etc/ the root never had; every other entry must be the same, header and content.
+func sameArtifacts(t *testing.T, a, b map[string]string, nameA, nameB string) {
+	t.Helper()
+	if len(a) != len(b) {
+		t.Fatalf("%s wrote %d files, %s %d", nameA, len(a), nameB, len(b))
+	}
+	for k, fa := range a {
+		fb, ok := b[k]
+		if !ok {
+			t.Errorf("%s wrote no %s", nameB, k)
+			continue
+		}
+		ba, err := os.ReadFile(fa)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bb, err := os.ReadFile(fb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Equal(ba, bb) {
+			continue
+		}
+		if strings.HasSuffix(k, ".json") {
+			var ma, mb map[string]any
+			json.Unmarshal(ba, &ma)
+			json.Unmarshal(bb, &mb)
+			if ma["strategy"] == "unpack" {
+				delete(ma, "size")
+				delete(mb, "size")
+				delete(ma, "checksums")
+				delete(mb, "checksums")
+				ja, _ := json.Marshal(ma)
+				jb, _ := json.Marshal(mb)
+				if bytes.Equal(ja, jb) {
+					continue // the artifact's own check below says whether the difference is etc/
+				}
+			}
+			t.Errorf("%s differs:\n%s %s\n%s %s", k, nameA, ba, nameB, bb)
+			continue
+		}
+		ea, eb := readArtifact(t, fa), readArtifact(t, fb)
+		if e, ok := ea["etc"]; ok && e.Type == '5' && !hasPrefixIn(ea, "etc/") {
+			if _, ok := eb["etc"]; !ok {
+				delete(ea, "etc")
+			}
+		}
+		if len(ea) != len(eb) {
+			t.Errorf("%s differs: %s has %v, %s %v", k, nameA, names(ea), nameB, names(eb))
+			continue
+		}
+		for n, e := range ea {
+			if eb[n] != e {
+				t.Errorf("%s: %s differs: %s %+v, %s %+v", k, n, nameA, e, nameB, eb[n])
+			}
+		}
+	}
+}
+
+func hasPrefixIn(m map[string]entry, prefix string) bool {
+	for n := range m {
+		if strings.HasPrefix(n, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestBuildKitFixturesMatchDocker: `flavor build --engine buildkit` writes artifacts and
+// metadata byte-identical to `--engine docker` for the Luet fixtures of the Docker suite:
+// deltas with added, modified and deleted files, owners and modes, requires chains, unpack and
+// package_dir, include and exclude filters, symbolic links, copy from a package,
+// requires_final_images and subpackages (see sameArtifacts for the one allowed difference).
+func TestBuildKitFixturesMatchDocker(t *testing.T) {
+	d := dockerEngine(t)
+	ensureBusybox(t, d)
+	trees := []struct {
+		tree string
+		pkgs []string
+	}{
+		{buildTrees("modify"), []string{"test/changed", "test/added", "test/plain"}},
+		{luetFixtures("buildableseed"), []string{"test/d"}},
+		{luetFixtures("perms"), []string{"test/perms"}},
+		{luetFixtures("extra_perms"), []string{"test/extra"}},
+		{luetFixtures("owners"), []string{"owners/delta", "owners/unpack"}},
+		{luetFixtures("package_dir"), []string{"test/dironly", "test/dironly_filter"}},
+		{luetFixtures("symlinks"), []string{"test/pkgAsym", "test/pkgBsym"}},
+		{luetFixtures("includeimage"), []string{"test/b"}},
+		{luetFixtures("excludeimage"), []string{"test/b"}},
+		{luetFixtures("copy"), []string{"test/c"}},
+		{luetFixtures("subpackage"), []string{"sub/parent"}},
+		{luetFixtures("join"), []string{"test/c"}},
+		{debianDistroTree(t), []string{"test/gz"}},
+	}
+	for _, tr := range trees {
+		t.Run(filepath.Base(tr.tree), func(t *testing.T) {
+			tree := registryTree(t, tr.tree)
+			got := map[string]map[string]string{}
+			for _, eng := range []string{"docker", "buildkit"} {
+				args := []string{"--engine", eng, "build", "--tree", tree, "--destination", t.TempDir(), "--cache", t.TempDir()}
+				if eng == "buildkit" {
+					args = append(args, "--builder", "unix://"+buildkitSocket())
+				}
+				rep, _ := flavorBuild(t, append(args, tr.pkgs...)...)
+				if len(rep.Artifacts) == 0 {
+					t.Fatalf("--engine %s wrote no artifacts", eng)
+				}
+				if eng == "buildkit" && rep.Containers != 0 {
+					t.Errorf("--engine buildkit started %d containers", rep.Containers)
+				}
+				got[eng] = artifactFiles(rep)
+			}
+			if filepath.Base(tr.tree) == "distro" {
+				b, err := os.ReadFile(got["buildkit"]["test/gz@1.0 linux/amd64 .json"])
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Contains(b, []byte(`"GPL-3+"`)) || !bytes.Contains(b, []byte(`"usr/bin/gzip"`)) {
+					t.Errorf("the distro record does not name gzip's file and license:\n%s", b)
+				}
+			}
+			sameArtifacts(t, got["docker"], got["buildkit"], "docker", "buildkit")
+		})
+	}
+}
+
+// debianDistroTree is a tree whose package, built on the Debian image, changes files of the
+// gzip package and writes its copyright file: its metadata's distro record (the package, its
+// version, its license) is read from the build root's dpkg database.
+func debianDistroTree(t *testing.T) string {
+	dir := filepath.Join(t.TempDir(), "distro")
+	if err := os.MkdirAll(filepath.Join(dir, "gz"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	def := "name: gz\ncategory: test\nversion: \"1.0\"\n"
+	build := "image: " + testRegistry() + "/debian:bookworm\nsteps:\n" +
+		"- 'mkdir -p /usr/share/doc/gzip && printf \"Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\\n\\nFiles: *\\nCopyright: x\\nLicense: GPL-3+\\n\" > /usr/share/doc/gzip/copyright'\n" +
+		"- 'echo hi > /usr/bin/gzhello && printf x >> /usr/bin/gzip'\n"
+	for f, body := range map[string]string{"definition.yaml": def, "build.yaml": build} {
+		if err := os.WriteFile(filepath.Join(dir, "gz", f), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// buildkitd is a buildkitd a test started, with a state of its own.
+type buildkitd struct {
+	addr string
+	cmd  *exec.Cmd
+	log  *bytes.Buffer
+}
+
+// startBuildkitd starts a buildkitd on a free loopback TCP port with an empty state, serving
+// platforms, trusting the loopback registry; it is stopped when the test ends.
+func startBuildkitd(t *testing.T, platforms ...string) *buildkitd {
+	t.Helper()
+	bin := filepath.Join(filepath.Dir(buildctl(t)), "buildkitd")
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := "tcp://" + l.Addr().String()
+	l.Close()
+	dir := t.TempDir()
+	conf := fmt.Sprintf("[worker.oci]\n  enabled = true\n  snapshotter = \"overlayfs\"\n  platforms = [%q]\n[worker.containerd]\n  enabled = false\n[registry.%q]\n  http = true\n  insecure = true\n",
+		strings.Join(platforms, `", "`), testRegistry())
+	if err := os.WriteFile(filepath.Join(dir, "buildkitd.toml"), []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b := &buildkitd{addr: addr, log: &bytes.Buffer{}}
+	b.cmd = exec.Command(bin, "--config", filepath.Join(dir, "buildkitd.toml"), "--root", filepath.Join(dir, "state"),
+		"--addr", addr, "--group", "0")
+	b.cmd.Stdout, b.cmd.Stderr = b.log, b.log
+	if err := b.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		b.cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { b.cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			b.cmd.Process.Kill()
+			<-done
+		}
+	})
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if err := exec.Command(buildctl(t), "--addr", addr, "debug", "workers").Run(); err == nil {
+			return b
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("buildkitd on %s did not come up in 60 s:\n%s", addr, b.log.String())
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
