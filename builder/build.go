@@ -60,7 +60,7 @@ type Result struct {
 	// Executed counts the prelude and step runs a solver (BuildKit) executed rather than
 	// served from its cache.
 	Executed int
-	Removed    []string   // ids of containers a killed flavor process had left behind, removed first
+	Removed  []string // ids of containers a killed flavor process had left behind, removed first
 	// Warnings are the tree problems luet ignores (specs.Problem with Warning set) that
 	// concern the packages built, each once.
 	Warnings []specs.Problem

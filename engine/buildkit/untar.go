@@ -128,4 +128,3 @@ func topLayer(dir string) (io.ReadCloser, error) {
 	}
 	return layers[0].Uncompressed()
 }
-
