@@ -65,6 +65,17 @@ echo "$out" | awk '
 		a = cpu["BenchmarkPack/bundle.Pack"] / n["BenchmarkPack/bundle.Pack"]; b = cpu["BenchmarkPack/packer.Write"] / n["BenchmarkPack/packer.Write"]
 		if (a && b) printf "\n%-44s %6.2fx  (%.0f ms vs %.0f ms CPU, mean of %d)\n", "bundle.Pack vs packer.Write (CPU, speed-up):", b / a, a / 1e6, b / 1e6, n["BenchmarkPack/bundle.Pack"]
 	}'
+
+# What the packer waits for before and while it encodes an [install] slot of one package: the
+# merged temporary tar written and read back, against the merge streamed into the packer.
+out=$(go test ./bundle -run '^$' -bench '^BenchmarkMergeGroup$' -benchtime 5x -count "$count" -timeout 30m)
+echo "$out" | grep -E '^Benchmark'
+echo "$out" | awk '
+	/^Benchmark/ { name = $1; sub(/-[0-9]+$/, "", name); ns[name] += $3; n[name]++ }
+	END {
+		s = "BenchmarkMergeGroup/stream,_read"; t = "BenchmarkMergeGroup/temp_tar,_read"
+		if (n[s] && n[t]) printf "\n%-44s %6.2fx  (%.0f ms vs %.0f ms, mean of %d)\n", "install slot streamed vs temp tar (speed-up):", (ns[t] / n[t]) / (ns[s] / n[s]), ns[s] / n[s] / 1e6, ns[t] / n[t] / 1e6, n[s]
+	}'
 fi
 [[ $part == go ]] && exit 0
 median() { sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }

@@ -111,7 +111,10 @@ func BenchmarkPack(b *testing.B) {
 // BenchmarkMergeGroup merges one artifact shaped like Python's standard library (1,200 files of
 // 2–40 KiB, about 25 MB) into a group's tar, against the obvious alternative: decompressing the
 // artifact to a file (`zstd -dc`), which any merge has to do. Run with -benchmem: the merge copies
-// every file through one buffer.
+// every file through one buffer. "temp tar, read" and "stream, read" are what the packer waits
+// for before and while it encodes an [install] slot of one package: the merged temporary tar
+// written and then read, against the merge streamed (what InstallSource does for a group of one
+// package); bench/pack.sh prints their ratio.
 func BenchmarkMergeGroup(b *testing.B) {
 	dir := b.TempDir()
 	rng := rand.New(rand.NewPCG(5, 6))
@@ -129,6 +132,30 @@ func BenchmarkMergeGroup(b *testing.B) {
 		b.ReportAllocs()
 		reportCPU(b, func() {
 			if err := mergeGroup(context.Background(), out, g); err != nil {
+				b.Fatal(err)
+			}
+		})
+	})
+	b.Run("temp tar, read", func(b *testing.B) {
+		reportCPU(b, func() {
+			if err := mergeGroup(context.Background(), out, g); err != nil {
+				b.Fatal(err)
+			}
+			f, err := os.Open(out)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer f.Close()
+			if _, err := io.Copy(io.Discard, f); err != nil {
+				b.Fatal(err)
+			}
+		})
+	})
+	b.Run("stream, read", func(b *testing.B) {
+		reportCPU(b, func() {
+			s := streamGroup(context.Background(), g, "linux/amd64")
+			defer s.Close()
+			if _, err := io.Copy(io.Discard, s); err != nil {
 				b.Fatal(err)
 			}
 		})
