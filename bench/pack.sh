@@ -77,6 +77,16 @@ echo "$out" | awk '
 		if (n[s] && n[t]) printf "\n%-44s %6.2fx  (%.0f ms vs %.0f ms, mean of %d)\n", "install slot streamed vs temp tar (speed-up):", (ns[t] / n[t]) / (ns[s] / n[s]), ns[s] / n[s] / 1e6, ns[t] / n[t] / 1e6, n[s]
 	}'
 
+# The SBOM documents of 1,232 files rendered at once against one after another.
+out=$(go test ./bundle -run '^$' -bench '^BenchmarkSBOMDocuments$' -benchtime 10x -count "$count" -timeout 30m)
+echo "$out" | grep -E '^Benchmark'
+echo "$out" | awk '
+	/^Benchmark/ { name = $1; sub(/-[0-9]+$/, "", name); ns[name] += $3; n[name]++ }
+	END {
+		s = "BenchmarkSBOMDocuments/at_once"; t = "BenchmarkSBOMDocuments/one_after_another"
+		if (n[s] && n[t]) printf "\n%-44s %6.2fx  (%.0f ms vs %.0f ms, mean of %d)\n", "SBOM documents at once (speed-up):", (ns[t] / n[t]) / (ns[s] / n[s]), ns[s] / n[s] / 1e6, ns[t] / n[t] / 1e6, n[s]
+	}'
+
 # Until the lock holds its engine (opening it takes 40 ms, the tree has 300 packages): opened
 # beside planning against after it.
 out=$(go test ./pipeline -run '^$' -bench '^BenchmarkLockEngineOpen$' -benchtime 5x -count "$count" -timeout 30m)
