@@ -158,7 +158,7 @@ func BenchmarkMergeGroup(b *testing.B) {
 	})
 	b.Run("stream, read", func(b *testing.B) {
 		reportCPU(b, func() {
-			s := streamGroup(context.Background(), g, "linux/amd64")
+			s := streamGroup(context.Background(), g, "linux/amd64", b.TempDir())
 			defer s.Close()
 			if _, err := io.Copy(io.Discard, s); err != nil {
 				b.Fatal(err)

@@ -92,7 +92,7 @@ func (s *InstallSource) Slots(ctx context.Context, t Target) ([]Slot, error) {
 	}
 	var out []Slot
 	for _, is := range list {
-		f, err := is.open(ctx, t.Platform)
+		f, err := is.open(ctx, t.Platform, s.dir)
 		if err != nil {
 			for _, o := range out {
 				closeReader(o.Reader)
@@ -118,9 +118,9 @@ func (s *InstallSource) Slots(ctx context.Context, t Target) ([]Slot, error) {
 }
 
 // open returns the slot's merged tar: the temporary file, or the stream of a group of one package.
-func (is installSlot) open(ctx context.Context, system string) (io.ReadCloser, error) {
+func (is installSlot) open(ctx context.Context, system, dir string) (io.ReadCloser, error) {
 	if is.file == "" {
-		return streamGroup(ctx, is.stream, system), nil
+		return streamGroup(ctx, is.stream, system, dir), nil
 	}
 	return os.Open(is.file)
 }

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/flavor-dev/flavor/lock"
+	"github.com/flavor-dev/flavor/packer"
+	"github.com/flavor-dev/flavor/portable"
 )
 
 // oneArtifact is a group of one package whose artifact repeats a directory (kept once) and holds
@@ -103,7 +105,7 @@ func TestStreamedGroupConflict(t *testing.T) {
 // TestStreamedGroupClose: closing the stream before its end stops the merge.
 func TestStreamedGroupClose(t *testing.T) {
 	res := oneArtifact(t, t.TempDir())
-	s := streamGroup(context.Background(), res.Systems[0].Groups[0], "linux/amd64")
+	s := streamGroup(context.Background(), res.Systems[0].Groups[0], "linux/amd64", t.TempDir())
 	if _, err := s.Read(make([]byte, 10)); err != nil {
 		t.Fatal(err)
 	}
@@ -115,5 +117,42 @@ func TestStreamedGroupClose(t *testing.T) {
 	}
 	if _, err := s.Read(make([]byte, 10)); !errors.Is(err, io.ErrClosedPipe) {
 		t.Fatalf("read after Close: %v", err)
+	}
+}
+
+// TestStreamedGroupForThePortableCheck: the portable check finds the command's program in a
+// streamed group (it asks for the merged tar as a file), and the slot then reads that file.
+func TestStreamedGroupForThePortableCheck(t *testing.T) {
+	res := oneArtifact(t, t.TempDir())
+	src, err := NewInstallSource(context.Background(), res, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	slots, err := src.Slots(context.Background(), Target{Platform: "linux/amd64"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	yes := true
+	spec := packer.Spec{Execution: packer.Execution{Command: "{workenv}/bin/app"}}
+	err = portableExecution(context.Background(), &spec, slots, &yes)
+	if !errors.Is(err, portable.ErrNotDynamic) { // found, and a script: not portable.ErrNotFound
+		t.Fatalf("portable check: %v; want the program found and refused as not dynamic", err)
+	}
+	got, err := io.ReadAll(slots[0].Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "merged.tar")
+	if err := mergeGroup(context.Background(), file, res.Systems[0].Groups[0]); err != nil {
+		t.Fatal(err)
+	}
+	if want, _ := os.ReadFile(file); !bytes.Equal(got, want) {
+		t.Fatalf("the slot read %d bytes after the check, want the merged tar's %d", len(got), len(want))
+	}
+	name := slots[0].Reader.(*groupStream).f.Name()
+	closeReader(slots[0].Reader)
+	if _, err := os.Stat(name); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("Close left the temporary tar %s", name)
 	}
 }
