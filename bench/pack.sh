@@ -8,7 +8,7 @@
 # cached so no container runs) against `tar -c | zstd -T0` of the tree its .psp extracts to.
 #
 #   bash bench/pack.sh [-b REF] [COUNT] [all|go|cli|debian]   (default 3 rounds, all parts; go =
-#                                    the Go benchmarks of packer and bundle, cli = the flavor pack
+#                                    the Go benchmarks of packer, bundle and pipeline, cli = the flavor pack
 #                                    command of a generated tree, debian = of the Debian-based
 #                                    package, which needs integration/setup.sh's image)
 #
@@ -64,6 +64,38 @@ echo "$out" | awk '
 	END {
 		a = cpu["BenchmarkPack/bundle.Pack"] / n["BenchmarkPack/bundle.Pack"]; b = cpu["BenchmarkPack/packer.Write"] / n["BenchmarkPack/packer.Write"]
 		if (a && b) printf "\n%-44s %6.2fx  (%.0f ms vs %.0f ms CPU, mean of %d)\n", "bundle.Pack vs packer.Write (CPU, speed-up):", b / a, a / 1e6, b / 1e6, n["BenchmarkPack/bundle.Pack"]
+	}'
+
+# What the packer waits for before and while it encodes an [install] slot of one package: the
+# merged temporary tar written and read back, against the merge streamed into the packer.
+out=$(go test ./bundle -run '^$' -bench '^BenchmarkMergeGroup$' -benchtime 5x -count "$count" -timeout 30m)
+echo "$out" | grep -E '^Benchmark'
+echo "$out" | awk '
+	/^Benchmark/ { name = $1; sub(/-[0-9]+$/, "", name); ns[name] += $3; n[name]++ }
+	END {
+		s = "BenchmarkMergeGroup/stream,_read"; t = "BenchmarkMergeGroup/temp_tar,_read"
+		if (n[s] && n[t]) printf "\n%-44s %6.2fx  (%.0f ms vs %.0f ms, mean of %d)\n", "install slot streamed vs temp tar (speed-up):", (ns[t] / n[t]) / (ns[s] / n[s]), ns[s] / n[s] / 1e6, ns[t] / n[t] / 1e6, n[s]
+	}'
+
+# The SBOM documents of 1,232 files rendered at once against one after another.
+out=$(go test ./bundle -run '^$' -bench '^BenchmarkSBOMDocuments$' -benchtime 10x -count "$count" -timeout 30m)
+echo "$out" | grep -E '^Benchmark'
+echo "$out" | awk '
+	/^Benchmark/ { name = $1; sub(/-[0-9]+$/, "", name); ns[name] += $3; n[name]++ }
+	END {
+		s = "BenchmarkSBOMDocuments/at_once"; t = "BenchmarkSBOMDocuments/one_after_another"
+		if (n[s] && n[t]) printf "\n%-44s %6.2fx  (%.0f ms vs %.0f ms, mean of %d)\n", "SBOM documents at once (speed-up):", (ns[t] / n[t]) / (ns[s] / n[s]), ns[s] / n[s] / 1e6, ns[t] / n[t] / 1e6, n[s]
+	}'
+
+# Until the lock holds its engine (opening it takes 40 ms, the tree has 300 packages): opened
+# beside planning against after it.
+out=$(go test ./pipeline -run '^$' -bench '^BenchmarkLockEngineOpen$' -benchtime 5x -count "$count" -timeout 30m)
+echo "$out" | grep -E '^Benchmark'
+echo "$out" | awk '
+	/^Benchmark/ { name = $1; sub(/-[0-9]+$/, "", name); ns[name] += $3; n[name]++ }
+	END {
+		s = "BenchmarkLockEngineOpen/beside_planning"; t = "BenchmarkLockEngineOpen/after_planning"
+		if (n[s] && n[t]) printf "\n%-44s %6.2fx  (%.0f ms vs %.0f ms, mean of %d)\n", "engine opened beside planning (speed-up):", (ns[t] / n[t]) / (ns[s] / n[s]), ns[s] / n[s] / 1e6, ns[t] / n[t] / 1e6, n[s]
 	}'
 fi
 [[ $part == go ]] && exit 0

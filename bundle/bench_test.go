@@ -4,11 +4,15 @@ package bundle
 
 import (
 	"context"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -17,6 +21,7 @@ import (
 
 	"github.com/flavor-dev/flavor/lock"
 	"github.com/flavor-dev/flavor/packer"
+	"github.com/flavor-dev/flavor/sbom"
 )
 
 // benchTree writes about mib MiB of files, the same every time: three quarters text of varying
@@ -111,7 +116,10 @@ func BenchmarkPack(b *testing.B) {
 // BenchmarkMergeGroup merges one artifact shaped like Python's standard library (1,200 files of
 // 2–40 KiB, about 25 MB) into a group's tar, against the obvious alternative: decompressing the
 // artifact to a file (`zstd -dc`), which any merge has to do. Run with -benchmem: the merge copies
-// every file through one buffer.
+// every file through one buffer. "temp tar, read" and "stream, read" are what the packer waits
+// for before and while it encodes an [install] slot of one package: the merged temporary tar
+// written and then read, against the merge streamed (what InstallSource does for a group of one
+// package); bench/pack.sh prints their ratio.
 func BenchmarkMergeGroup(b *testing.B) {
 	dir := b.TempDir()
 	rng := rand.New(rand.NewPCG(5, 6))
@@ -129,6 +137,30 @@ func BenchmarkMergeGroup(b *testing.B) {
 		b.ReportAllocs()
 		reportCPU(b, func() {
 			if err := mergeGroup(context.Background(), out, g); err != nil {
+				b.Fatal(err)
+			}
+		})
+	})
+	b.Run("temp tar, read", func(b *testing.B) {
+		reportCPU(b, func() {
+			if err := mergeGroup(context.Background(), out, g); err != nil {
+				b.Fatal(err)
+			}
+			f, err := os.Open(out)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer f.Close()
+			if _, err := io.Copy(io.Discard, f); err != nil {
+				b.Fatal(err)
+			}
+		})
+	})
+	b.Run("stream, read", func(b *testing.B) {
+		reportCPU(b, func() {
+			s := streamGroup(context.Background(), g, "linux/amd64", b.TempDir())
+			defer s.Close()
+			if _, err := io.Copy(io.Discard, s); err != nil {
 				b.Fatal(err)
 			}
 		})
@@ -153,6 +185,37 @@ func BenchmarkMergeGroup(b *testing.B) {
 			defer f.Close()
 			if _, err := io.Copy(f, zr); err != nil {
 				b.Fatal(err)
+			}
+		})
+	})
+}
+
+// BenchmarkSBOMDocuments renders the documents of a slot of 1,232 files (the Debian bench's
+// Python standard library), all at once as Pack does (renderDocuments), against the obvious
+// alternative, one after another. bench/pack.sh prints the ratio.
+func BenchmarkSBOMDocuments(b *testing.B) {
+	spec := sbom.Component{Ref: "spec:bench/pystdlib@1", Kind: sbom.KindSpec, Name: "pystdlib", Category: "bench", Version: "1", Slot: "toplevel"}
+	d := &sbom.Description{Name: "pystdlib", Version: "1", Platform: "linux/amd64", Components: []sbom.Component{spec}}
+	slot := sbom.Slot{ID: "toplevel", Target: "{workenv}", Content: strings.Repeat("c0", 32)}
+	for i := range 1232 {
+		sum256, sum1 := sha256.Sum256([]byte{byte(i), byte(i >> 8)}), sha1.Sum([]byte{byte(i), byte(i >> 8)})
+		slot.Files = append(slot.Files, sbom.File{Path: fmt.Sprintf("usr/lib/python3.11/m%d/f%04d.py", i%40, i),
+			SHA256: hex.EncodeToString(sum256[:]), SHA1: hex.EncodeToString(sum1[:]), Size: int64(2048 + i), Mode: 0o644, Owner: spec.Ref})
+	}
+	d.Slots = []sbom.Slot{slot}
+	b.Run("at once", func(b *testing.B) {
+		reportCPU(b, func() {
+			if _, err := renderDocuments(d); err != nil {
+				b.Fatal(err)
+			}
+		})
+	})
+	b.Run("one after another", func(b *testing.B) {
+		reportCPU(b, func() {
+			for _, f := range sbom.Formats {
+				if _, err := d.Document(f); err != nil {
+					b.Fatal(err)
+				}
 			}
 		})
 	})

@@ -33,8 +33,11 @@ var ErrPathConflict = errors.New("two packages ship one path differently")
 // finalizer (finalize.yaml install commands, through its shell or `sh -c`) becomes a setup
 // command of the slot, run once after the first extraction.
 //
-// The merged tars are made by NewInstallSource, for every system at once, so a conflict is
-// found before any package is written; Close removes them.
+// A group of several packages is merged by NewInstallSource into a temporary tar, for every
+// system at once, so a conflict is found before any package is written; Close removes them. A
+// group of one package cannot conflict with another, so its tar is merged while the packer
+// reads it (see groupStream): no temporary tar, and decoding the artifact overlaps encoding the
+// slot.
 type InstallSource struct {
 	dir   string
 	slots map[string][]installSlot // by system
@@ -42,7 +45,8 @@ type InstallSource struct {
 
 type installSlot struct {
 	group  string
-	file   string
+	file   string     // the merged tar; "" when the group is streamed
+	stream lock.Group // the group of one package, merged as it is read
 	prov   map[string]any
 	setup  []packer.SetupCommand
 	comps  []sbom.Component
@@ -52,8 +56,9 @@ type installSlot struct {
 
 var _ SlotSource = (*InstallSource)(nil)
 
-// NewInstallSource merges the artifacts of every group of res into temporary tars under tempDir
-// (the system's temporary directory when empty).
+// NewInstallSource merges the artifacts of every group of several packages of res into temporary
+// tars under tempDir (the system's temporary directory when empty); groups of one package are
+// merged when their slot is read.
 func NewInstallSource(ctx context.Context, res *lock.Result, tempDir string) (*InstallSource, error) {
 	dir, err := os.MkdirTemp(tempDir, "flavor-slots-")
 	if err != nil {
@@ -62,16 +67,18 @@ func NewInstallSource(ctx context.Context, res *lock.Result, tempDir string) (*I
 	s := &InstallSource{dir: dir, slots: map[string][]installSlot{}}
 	for _, sys := range res.Systems {
 		for i, g := range sys.Groups {
-			file := filepath.Join(dir, fmt.Sprintf("%s-%d.tar", strings.ReplaceAll(sys.Platform, "/", "-"), i))
-			if err := mergeGroup(ctx, file, g); err != nil {
-				s.Close()
-				return nil, fmt.Errorf("merging pkg-group %s for %s: %w", g.Name, sys.Platform, err)
+			is := installSlot{group: g.Name, prov: groupProvenance(g), setup: finalizers(g)}
+			is.comps, is.owners, is.notes = groupSBOM(g, specDigests(res, sys.Platform))
+			if len(g.Packages) == 1 {
+				is.stream = g
+			} else {
+				is.file = filepath.Join(dir, fmt.Sprintf("%s-%d.tar", strings.ReplaceAll(sys.Platform, "/", "-"), i))
+				if err := mergeGroup(ctx, is.file, g); err != nil {
+					s.Close()
+					return nil, fmt.Errorf("merging pkg-group %s for %s: %w", g.Name, sys.Platform, err)
+				}
 			}
-			comps, owners, notes := groupSBOM(g, specDigests(res, sys.Platform))
-			s.slots[sys.Platform] = append(s.slots[sys.Platform], installSlot{
-				group: g.Name, file: file, prov: groupProvenance(g), setup: finalizers(g),
-				comps: comps, owners: owners, notes: notes,
-			})
+			s.slots[sys.Platform] = append(s.slots[sys.Platform], is)
 		}
 	}
 	return s, nil
@@ -85,7 +92,7 @@ func (s *InstallSource) Slots(ctx context.Context, t Target) ([]Slot, error) {
 	}
 	var out []Slot
 	for _, is := range list {
-		f, err := os.Open(is.file)
+		f, err := is.open(ctx, t.Platform, s.dir)
 		if err != nil {
 			for _, o := range out {
 				closeReader(o.Reader)
@@ -108,6 +115,14 @@ func (s *InstallSource) Slots(ctx context.Context, t Target) ([]Slot, error) {
 			Components: is.comps, FileOwners: is.owners, Notes: is.notes})
 	}
 	return out, nil
+}
+
+// open returns the slot's merged tar: the temporary file, or the stream of a group of one package.
+func (is installSlot) open(ctx context.Context, system, dir string) (io.ReadCloser, error) {
+	if is.file == "" {
+		return streamGroup(ctx, is.stream, system, dir), nil
+	}
+	return os.Open(is.file)
 }
 
 // groupSettings applies the slot settings the manifest gives the group's slot (a generated
@@ -211,25 +226,28 @@ func mergeGroup(ctx context.Context, file string, g lock.Group) error {
 	if err != nil {
 		return err
 	}
-	tw := tar.NewWriter(f)
+	if err := writeGroup(ctx, f, g); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// writeGroup writes the tar of a group's artifacts to w.
+func writeGroup(ctx context.Context, w io.Writer, g lock.Group) error {
+	tw := tar.NewWriter(w)
 	seen := map[string]shipped{}
 	shared := sharedPaths(g)
 	buf := make([]byte, 256<<10) // one copy buffer for every file (io.Copy would allocate one per file)
 	for _, p := range g.Packages {
 		if err := ctx.Err(); err != nil {
-			f.Close()
 			return err
 		}
 		if err := mergeArtifact(tw, seen, shared, p.Package, p.Artifact, buf); err != nil {
-			f.Close()
 			return err
 		}
 	}
-	if err := tw.Close(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return tw.Close()
 }
 
 // sharedPaths are the files (as artifact metadata lists them) that more than one package of the

@@ -69,8 +69,8 @@ func workenvProgram(command string) (string, bool) {
 	return rest, true
 }
 
-// addSlot adds a tar slot's files to the tree: a directory, a prefixed directory, or a plain tar
-// file. Other slots (single files, streams) hold no programs the command runs.
+// addSlot adds a tar slot's files to the tree: a directory, a prefixed directory, a plain tar
+// file, or a streamed [install] group (merged into a temporary tar for it). Other slots (single files, streams) hold no programs the command runs.
 func addSlot(ctx context.Context, tree *portable.Tree, s packer.Slot) error {
 	switch {
 	case s.Path != "":
@@ -85,6 +85,14 @@ func addSlot(ctx context.Context, tree *portable.Tree, s packer.Slot) error {
 		case *os.File:
 			if s.Operations.HasTar() {
 				return tree.AddTarFile(ctx, r.Name(), s.TreeRoot)
+			}
+		case *groupStream:
+			if s.Operations.HasTar() {
+				name, err := r.File() // programs are read at their offsets: the tar is needed whole
+				if err != nil {
+					return err
+				}
+				return tree.AddTarFile(ctx, name, s.TreeRoot)
 			}
 		}
 	}

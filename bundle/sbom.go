@@ -21,20 +21,22 @@ import (
 )
 
 // sbomRun gathers, while one package is written, what its SBOM says: the packer's slot tap
-// scans every content slot as it is encoded, and the document slots, written last, render the
-// documents from those scans on their first read.
+// scans every content slot as it is encoded, and the document slots, written last, hold the
+// documents rendered from those scans. Rendering starts once the last content slot's scan is
+// done, beside the encoder's last frames, or else on the first read of a document slot.
 type sbomRun struct {
 	ctx   context.Context
 	desc  sbom.Description
 	slots []Slot
 
-	mu    sync.Mutex
-	taps  map[int]*sbom.Tap
-	ids   map[int]packer.TapSlot
-	once  sync.Once
-	docs  map[string][]byte
-	err   error
-	start time.Time
+	mu      sync.Mutex
+	taps    map[int]*sbom.Tap
+	ids     map[int]packer.TapSlot
+	scanned int // taps closed
+	once    sync.Once
+	docs    map[string][]byte
+	err     error
+	start   time.Time
 }
 
 func (o *options) newSBOMRun(ctx context.Context, m *manifest.Manifest, platform string, slots []Slot, launcher []byte) *sbomRun {
@@ -77,7 +79,26 @@ func (r *sbomRun) tap(ts packer.TapSlot) io.WriteCloser {
 	r.mu.Lock()
 	r.taps[ts.Index], r.ids[ts.Index] = t, ts
 	r.mu.Unlock()
-	return t
+	return &scanTap{Tap: t, run: r}
+}
+
+// scanTap is a content slot's tap; closing the last one starts rendering the documents.
+type scanTap struct {
+	*sbom.Tap
+	run *sbomRun
+}
+
+func (t *scanTap) Close() error {
+	err := t.Tap.Close()
+	r := t.run
+	r.mu.Lock()
+	r.scanned++
+	last := err == nil && r.scanned == len(r.slots)
+	r.mu.Unlock()
+	if last {
+		go r.render() // the document slots' reads wait for it
+	}
+	return err
 }
 
 // documentSlots are the slots holding the documents, after every content slot.
@@ -148,17 +169,33 @@ func (r *sbomRun) render() (map[string][]byte, error) {
 			start, end := r.start, time.Now()
 			d.Build.Started, d.Build.Finished = &start, &end
 		}
-		r.docs = map[string][]byte{}
-		for _, f := range sbom.Formats {
-			b, err := d.Document(f)
-			if err != nil {
-				r.err = err
-				return
-			}
-			r.docs[f] = b
-		}
+		r.docs, r.err = renderDocuments(&d)
 	})
 	return r.docs, r.err
+}
+
+// renderDocuments renders every format's document of d, all at once (each only reads d); the
+// error is the first format's in sbom.Formats order.
+func renderDocuments(d *sbom.Description) (map[string][]byte, error) {
+	docs := make([][]byte, len(sbom.Formats))
+	errs := make([]error, len(sbom.Formats))
+	var wg sync.WaitGroup
+	for i, f := range sbom.Formats {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			docs[i], errs[i] = d.Document(f)
+		}()
+	}
+	wg.Wait()
+	out := map[string][]byte{}
+	for i, f := range sbom.Formats {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		out[f] = docs[i]
+	}
+	return out, nil
 }
 
 // lazyDoc reads one document, rendering them all on the first read.

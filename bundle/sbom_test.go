@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/flavor-dev/flavor/builder"
 	"github.com/flavor-dev/flavor/lock"
@@ -197,5 +198,44 @@ func TestPackWithoutSBOM(t *testing.T) {
 	defer p.Close()
 	if len(out.Documents) != 0 || len(sbom.HasEmbedded(p.Metadata())) != 0 {
 		t.Fatalf("documents %v in a package packed without SBOM", out.Documents)
+	}
+}
+
+// TestSBOMRendersOnceTheLastSlotIsScanned: the documents are rendered as soon as the last
+// content slot's scan is done, before any document slot is read.
+func TestSBOMRendersOnceTheLastSlotIsScanned(t *testing.T) {
+	dir := t.TempDir()
+	m := loadManifest(t, dir, minimalManifest)
+	o, err := makeOptions([]Option{WithSigner(testKey)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slots := []Slot{{Slot: packer.Slot{ID: "a"}}, {Slot: packer.Slot{ID: "b"}}}
+	run := o.newSBOMRun(context.Background(), m, "linux/amd64", slots, []byte("launcher"))
+	rendered := func() bool {
+		run.mu.Lock()
+		defer run.mu.Unlock()
+		return run.docs != nil
+	}
+	for i, s := range slots {
+		w := run.tap(packer.TapSlot{Index: i, ID: s.ID, Target: "{workenv}", Tar: true})
+		if _, err := w.Write(tarOf(t, s.ID+".txt", s.ID)); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 && rendered() {
+			t.Fatal("rendered before the last slot was scanned")
+		}
+	}
+	for deadline := time.Now().Add(10 * time.Second); !rendered(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the documents were not rendered after the last slot's scan")
+		}
+	}
+	docs, err := run.render()
+	if err != nil || !strings.Contains(string(docs[sbom.FormatSPDX]), "./b.txt") {
+		t.Fatalf("documents %v, %v", len(docs), err)
 	}
 }

@@ -248,8 +248,9 @@ type TapSlot struct {
 
 // WithSlotTap gives Write a tap: for each slot, fn returns a writer that receives the slot's
 // input stream as it is encoded (the tar stream after the slot rule, or the file's bytes), or
-// nil for none. Write closes it when the slot is encoded, and fails when Close fails; after a
-// failed encoding it is closed too and its error ignored. An SBOM scanner is the typical tap.
+// nil for none. Write closes it once the slot's input is read, while the encoder finishes the
+// slot, and fails when Close fails; after a failed encoding it is closed too and its error
+// ignored. An SBOM scanner is the typical tap.
 func WithSlotTap(fn func(TapSlot) io.WriteCloser) Option {
 	return func(o *options) error { o.tap = fn; return nil }
 }

@@ -142,13 +142,19 @@ func encodeSlot(ctx context.Context, out io.Writer, i int, sl Slot, epoch *time.
 	default:
 		_, err = io.CopyBuffer(pw, input, make([]byte, 1<<20))
 	}
-	if cerr := enc.Close(); err == nil {
+	// The input has all been read: the tap is closed while the encoder compresses its last
+	// frames, so what waits for the tap (the SBOM documents) can start meanwhile.
+	closed := make(chan error, 1)
+	go func() { closed <- enc.Close() }()
+	var terr error
+	if tap != nil {
+		terr = tap.Close()
+	}
+	if cerr := <-closed; err == nil {
 		err = cerr
 	}
-	if tap != nil {
-		if terr := tap.Close(); err == nil && terr != nil {
-			err = fmt.Errorf("slot tap: %w", terr)
-		}
+	if err == nil && terr != nil {
+		err = fmt.Errorf("slot tap: %w", terr)
 	}
 	if err != nil {
 		return res, err

@@ -47,13 +47,19 @@ func Lock(ctx context.Context, m *manifest.Manifest, opts ...Option) (*LockResul
 }
 
 // lock resolves and builds for systems (the manifest's when empty) and writes the lock when it
-// changed and is not frozen.
+// changed and is not frozen. The engine is opened while the lock is read and the trees are
+// resolved; a mistake found there is reported as before, without waiting for the engine.
 func (o *options) lock(ctx context.Context, m *manifest.Manifest, systems []string) (*LockResult, error) {
+	var opening *openingEngine
+	if !m.PackOnly() && o.open != nil {
+		opening = o.openAsync(ctx)
+	}
 	old, err := manifest.ReadLock(ctx, LockPath(m))
 	if errors.Is(err, fs.ErrNotExist) {
 		old, err = nil, nil
 	}
 	if err != nil {
+		opening.abandon()
 		return nil, err
 	}
 	lopts := []lock.Option{lock.WithLogger(o.logger), lock.WithLock(old), lock.WithBuildOptions(o.buildOpts...)}
@@ -79,16 +85,20 @@ func (o *options) lock(ctx context.Context, m *manifest.Manifest, systems []stri
 	}
 	plan, err := lock.NewPlan(ctx, m, lopts...)
 	if err != nil {
+		opening.abandon()
 		return nil, err
 	}
 	var eng engine.Engine
 	if !m.PackOnly() {
-		if o.open == nil {
+		if opening == nil {
 			return nil, fmt.Errorf("locking %s: [install] entries need a container engine (pipeline.WithEngine)", m.File())
 		}
-		if eng, err = o.open(ctx); err != nil {
-			return nil, err
+		defer opening.cancel() // after eng.Close below
+		got := <-opening.done
+		if got.err != nil {
+			return nil, got.err
 		}
+		eng = got.eng
 		defer eng.Close()
 	}
 	res, err := plan.Build(ctx, eng)
@@ -103,6 +113,44 @@ func (o *options) lock(ctx context.Context, m *manifest.Manifest, systems []stri
 		}
 	}
 	return out, nil
+}
+
+// openingEngine is the engine being opened on another goroutine (openAsync).
+type openingEngine struct {
+	done   chan opened // receives the result once
+	cancel context.CancelFunc
+}
+
+type opened struct {
+	eng engine.Engine
+	err error
+}
+
+// openAsync starts opening the engine, so its round trips (a ping, the engine's info) overlap
+// loading and resolving the trees, which need no engine. The caller receives the result from
+// done, or calls abandon.
+func (o *options) openAsync(ctx context.Context) *openingEngine {
+	ctx, cancel := context.WithCancel(ctx)
+	e := &openingEngine{done: make(chan opened, 1), cancel: cancel}
+	go func() {
+		eng, err := o.open(ctx)
+		e.done <- opened{eng, err}
+	}()
+	return e
+}
+
+// abandon stops the opening without waiting for it; an engine that opens anyway is closed.
+// A nil e does nothing.
+func (e *openingEngine) abandon() {
+	if e == nil {
+		return
+	}
+	e.cancel()
+	go func() {
+		if got := <-e.done; got.err == nil {
+			got.eng.Close()
+		}
+	}()
 }
 
 // launcherSystems are the systems whose launcher digests go into the lock.
