@@ -352,3 +352,95 @@ func startBuildkitd(t *testing.T, platforms ...string) *buildkitd {
 		time.Sleep(250 * time.Millisecond)
 	}
 }
+
+// TestBuildKitTwoBuilders: with one buildkitd serving only linux/amd64 and another only
+// linux/arm64 (both on loopback TCP, fresh state), `--builder linux/amd64=…,linux/arm64=…`
+// builds a chain for both platforms, each platform's packages on its own builder (the
+// progress names the builder of every package), and the arm64 artifacts hold arm64 busybox.
+func TestBuildKitTwoBuilders(t *testing.T) {
+	a, b := startBuildkitd(t, "linux/amd64"), startBuildkitd(t, "linux/arm64")
+	tree := registryTree(t, luetFixtures("buildableseed"))
+	cmd := exec.Command(flavorBin(t), "--output-format", "json", "--engine", "buildkit", "build", "--tree", tree,
+		"--destination", t.TempDir(), "--cache", t.TempDir(), "--progress", "json",
+		"--builder", "linux/amd64="+a.addr+",linux/arm64="+b.addr, "test/d")
+	cmd.Env = withoutEnv(os.Environ(), "BUILDKIT_HOST")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("flavor build: %v\n%s", err, stderr.String())
+	}
+	var rep cliBuildReport
+	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+		t.Fatalf("decoding %q: %v", stdout.String(), err)
+	}
+	perPlatform := map[string]int{}
+	for _, art := range rep.Artifacts {
+		perPlatform[art.Platform]++
+	}
+	if perPlatform["linux/amd64"] == 0 || perPlatform["linux/amd64"] != perPlatform["linux/arm64"] {
+		t.Fatalf("artifacts per platform %v, want the same non-zero number for linux/amd64 and linux/arm64", perPlatform)
+	}
+	if rep.Executed == 0 {
+		t.Error("two fresh builders executed no stage")
+	}
+	builds := 0
+	for _, line := range strings.Split(stderr.String(), "\n") {
+		var ev struct{ Stage, Package, Platform, Line string }
+		if json.Unmarshal([]byte(line), &ev) != nil || ev.Stage != "build" {
+			continue
+		}
+		builds++
+		want := a.addr
+		if ev.Platform == "linux/arm64" {
+			want = b.addr
+		}
+		if ev.Line != "on buildkitd at "+want {
+			t.Errorf("%s for %s was built %q, want on %s", ev.Package, ev.Platform, ev.Line, want)
+		}
+	}
+	if builds == 0 {
+		t.Fatalf("no build events in the progress:\n%s", stderr.String())
+	}
+}
+
+// TestBuildKitRegistryCache: a build on one fresh buildkitd exports its cache to the loopback
+// registry; a second fresh buildkitd with an empty state and an empty artifact cache builds the
+// same tree from that cache without executing a single prelude or step (counted from the
+// solve's status: every run op reported cached), with byte-identical artifacts.
+func TestBuildKitRegistryCache(t *testing.T) {
+	tree := registryTree(t, luetFixtures("buildableseed"))
+	// A step only this run has, so the first build cannot be served by any earlier cache.
+	nonce := fmt.Sprint(time.Now().UnixNano())
+	build := filepath.Join(tree, "c", "build.yaml")
+	if _, err := os.Stat(build); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(build)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "steps:\n") {
+		t.Fatalf("%s has no steps: to add to:\n%s", build, b)
+	}
+	b = []byte(strings.Replace(string(b), "steps:\n", "steps:\n- echo "+nonce+" > /nonce\n", 1))
+	if err := os.WriteFile(build, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cache := testRegistry() + "/flavor-test/buildcache-" + nonce
+	var reps []cliBuildReport
+	var logs []string
+	for i := 0; i < 2; i++ {
+		d := startBuildkitd(t, "linux/amd64")
+		rep, log := flavorBuild(t, "--engine", "buildkit", "build", "--tree", tree, "--destination", t.TempDir(),
+			"--cache", t.TempDir(), "--builder", d.addr, "--buildkit-cache", cache, "--progress", "plain", "test/d")
+		reps = append(reps, rep)
+		logs = append(logs, log)
+	}
+	if reps[0].Executed == 0 {
+		t.Fatal("the first build on a fresh builder executed no stage")
+	}
+	if reps[1].Executed != 0 {
+		t.Errorf("the second fresh builder executed %d stages, want 0 (all from the registry cache):\n%s", reps[1].Executed, logs[1])
+	}
+	sameArtifacts(t, artifactFiles(reps[0]), artifactFiles(reps[1]), "first", "second")
+}

@@ -142,7 +142,7 @@ func (c *Client) Solve(ctx context.Context, j *engine.Job, want engine.Want) (_ 
 			sol.Close()
 		}
 	}()
-	s := &solve{c: c, g: g, j: j, cacheTags: g.cacheTags}
+	s := &solve{c: c, g: g, j: j}
 	// The first solve runs the commands (and exports the cache); the others are served from
 	// buildkitd's cache.
 	switch want.Kind {

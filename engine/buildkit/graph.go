@@ -23,7 +23,6 @@ type graph struct {
 	locals    map[string]fsutil.FS // name → host directory, for SolveOpt.LocalMounts
 	localDirs map[string]string    // host directory + skip → name
 	jobs      map[string]*engine.Job
-	cacheTags []string
 }
 
 func newGraph() *graph {
@@ -80,9 +79,6 @@ func (g *graph) stages(j *engine.Job) (bst, pst llb.State, err error) {
 		return bst, pst, fmt.Errorf("two different jobs for %s on %s in one graph", j.Package, j.Platform)
 	}
 	g.jobs[j.Package+" "+j.Platform.String()] = j
-	if j.CacheTag != "" {
-		g.cacheTags = append(g.cacheTags, j.CacheTag)
-	}
 	p := ociPlatform(j)
 	var st llb.State
 	switch {

@@ -60,8 +60,9 @@ func TestEscapeAndWild(t *testing.T) {
 
 // TestWatchReportsPerJob: run-op logs become Output events of the job the op's name names,
 // line by line even when a line arrives in pieces; the blank line before a failure marker is
-// dropped, the failure is recorded, and only run ops that completed uncached count as
-// executed.
+// dropped, the failure is recorded, and only run ops whose script logged count as executed
+// (not a cached one, nor a run op buildkitd reports completed and uncached but that logged
+// nothing, as a registry-cache hit is reported).
 func TestWatchReportsPerJob(t *testing.T) {
 	dep := &engine.Job{Package: "cat/dep@1", Platform: amd64, Image: "x", Steps: []string{"make"}}
 	top := &engine.Job{Package: "cat/top@2", Platform: amd64, From: dep, Steps: []string{"echo a", "false"}}
@@ -81,6 +82,7 @@ func TestWatchReportsPerJob(t *testing.T) {
 		{Digest: "sha256:1", Name: runPrefix + "steps of cat/dep@1 for linux/amd64", Completed: &now, Cached: true},
 		{Digest: "sha256:2", Name: runPrefix + "steps of cat/top@2 for linux/amd64", Completed: &now},
 		{Digest: "sha256:3", Name: "[internal] load metadata", Completed: &now},
+		{Digest: "sha256:4", Name: runPrefix + "prelude of cat/top@2 for linux/amd64", Completed: &now},
 	}}
 	ch <- &client.SolveStatus{Logs: []*client.VertexLog{
 		{Vertex: digest.Digest("sha256:2"), Data: []byte(startMarker + "step:1\na")},

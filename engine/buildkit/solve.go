@@ -17,13 +17,14 @@ import (
 	"github.com/flavor-dev/flavor/engine"
 )
 
-// solve is the solves of one Solve call: they share the graph's local sources and cache tags,
-// and count the run ops buildkitd executed.
+// solve is the solves of one Solve call: they share the graph's local sources and count the
+// run ops buildkitd executed. With a registry cache, each imports the job's own tag (its export
+// is mode=max, so it holds the stages of the jobs it builds on too; importing their tags as well
+// made buildkitd miss the cache of a chain's later stages here).
 type solve struct {
-	c         *Client
-	g         *graph
-	j         *engine.Job
-	cacheTags []string
+	c *Client
+	g *graph
+	j *engine.Job
 
 	mu   sync.Mutex
 	ran  map[digest.Digest]bool
@@ -81,9 +82,9 @@ func (s *solve) run(ctx context.Context, st llb.State, ex client.ExportEntry, fi
 	}
 	opt := client.SolveOpt{Exports: []client.ExportEntry{ex}, LocalMounts: s.g.locals}
 	if s.c.cacheRepo != "" {
-		for _, t := range s.cacheTags {
+		if j.CacheTag != "" {
 			opt.CacheImports = append(opt.CacheImports, client.CacheOptionsEntry{Type: "registry",
-				Attrs: map[string]string{"ref": s.c.cacheRepo + ":" + t}})
+				Attrs: map[string]string{"ref": s.c.cacheRepo + ":" + j.CacheTag}})
 		}
 		if first && j.CacheTag != "" {
 			opt.CacheExports = []client.CacheOptionsEntry{{Type: "registry",
@@ -141,8 +142,9 @@ func (s *solve) vertexJob(name string) (*engine.Job, string) {
 	return s.g.jobs[pkg+" "+plat], stage
 }
 
-// watch reads the solve's status: it counts the run ops that executed and turns their logs
-// into the jobs' Output events, line by line per run op.
+// watch reads the solve's status: it counts the run ops that executed (those whose script
+// logged a start line) and turns their logs into the jobs' Output events, line by line per run
+// op.
 func (s *solve) watch(ch chan *client.SolveStatus) {
 	type stream struct {
 		j       *engine.Job
@@ -150,6 +152,7 @@ func (s *solve) watch(ch chan *client.SolveStatus) {
 		partial []byte
 		index   int
 		blank   bool // an empty line held back (the script prints one before a failure marker)
+		ran     bool
 	}
 	streams := map[digest.Digest]*stream{}
 	names := map[digest.Digest]string{}
@@ -187,14 +190,6 @@ func (s *solve) watch(ch chan *client.SolveStatus) {
 	for ss := range ch {
 		for _, v := range ss.Vertexes {
 			names[v.Digest] = v.Name
-			if strings.HasPrefix(v.Name, runPrefix) && v.Completed != nil && !v.Cached && v.Error == "" {
-				s.mu.Lock()
-				if s.ran == nil {
-					s.ran = map[digest.Digest]bool{}
-				}
-				s.ran[v.Digest] = true
-				s.mu.Unlock()
-			}
 		}
 		for _, l := range ss.Logs {
 			st := streams[l.Vertex]
@@ -205,6 +200,18 @@ func (s *solve) watch(ch chan *client.SolveStatus) {
 				}
 				st = &stream{j: j, stage: stage}
 				streams[l.Vertex] = st
+			}
+			// The script prints a start line before its first command: a run op that logs one
+			// executed (a cached one, local or from a registry, runs nothing and logs nothing;
+			// buildkitd reports a registry-cache hit as completed and not cached).
+			if !st.ran && bytes.Contains(l.Data, []byte(startMarker)) {
+				st.ran = true
+				s.mu.Lock()
+				if s.ran == nil {
+					s.ran = map[digest.Digest]bool{}
+				}
+				s.ran[l.Vertex] = true
+				s.mu.Unlock()
 			}
 			st.partial = append(st.partial, l.Data...)
 			for {
