@@ -146,6 +146,9 @@ func describeUpdate(u progress.Event) string {
 	case builder.StagePulled:
 		return "pulled " + u.Message
 	case builder.StageBuild:
+		if u.Message != "" {
+			return "building " + u.Message // "on buildkitd at ADDR"
+		}
 		return "building"
 	case builder.StageImage:
 		return u.Message
