@@ -153,7 +153,7 @@ func (s *stage) builder(ctx context.Context, root string) error {
 		}
 	}
 	for _, r := range spec.Retrieve {
-		if err := s.retrieve(ctx, r); err != nil {
+		if err := s.b.retrieve(ctx, s.n, r, s.copyStream); err != nil {
 			return err
 		}
 	}

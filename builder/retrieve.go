@@ -30,33 +30,39 @@ import (
 // trees written for Luet (`a-test-1.0.package.*`) find ours. An http(s) URL is downloaded into
 // /luetbuild under its base name, not extracted. A glob that matches nothing is an error (Luet
 // only warns, and then builds without the file).
-func (s *stage) retrieve(ctx context.Context, entry string) error {
-	what := fmt.Sprintf("building %s for %s: retrieve %q", s.n.id(), s.n.platform, entry)
+//
+// Each thing retrieved reaches put as one tar stream (write writes it), in order: the container
+// path streams it into the builder container, a solver's job gets it as a file.
+func (b *builder) retrieve(ctx context.Context, n *node, entry string, put tarSink) error {
+	what := fmt.Sprintf("building %s for %s: retrieve %q", n.id(), n.platform, entry)
 	if u, err := url.Parse(entry); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
-		if err := s.download(ctx, u); err != nil {
+		if err := b.download(ctx, u, put); err != nil {
 			return fmt.Errorf("%s: %w", what, err)
 		}
 		return nil
 	}
-	matches, err := filepath.Glob(filepath.Join(s.b.dest, entry))
+	matches, err := filepath.Glob(filepath.Join(b.dest, entry))
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	if len(matches) == 0 {
-		if matches, err = s.luetMatches(entry); err != nil {
+		if matches, err = b.luetMatches(n, entry); err != nil {
 			return fmt.Errorf("%s: %w", what, err)
 		}
 	}
 	if len(matches) == 0 {
-		return fmt.Errorf("%s: nothing in the destination %s matches it (retrieve globs are resolved against the destination directory, where artifacts built earlier are written, by flavor's names <name>-<category>-<version>-<os>-<arch>.package.tar.zst or Luet's <name>-<category>-<version>.package.tar.zst)", what, s.b.dest)
+		return fmt.Errorf("%s: nothing in the destination %s matches it (retrieve globs are resolved against the destination directory, where artifacts built earlier are written, by flavor's names <name>-<category>-<version>-<os>-<arch>.package.tar.zst or Luet's <name>-<category>-<version>.package.tar.zst)", what, b.dest)
 	}
 	for _, m := range matches {
-		if err := s.retrieveFile(ctx, m); err != nil {
+		if err := retrieveFile(ctx, m, put); err != nil {
 			return fmt.Errorf("%s: %s: %w", what, m, err)
 		}
 	}
 	return nil
 }
+
+// tarSink receives one tar stream, which write writes.
+type tarSink func(ctx context.Context, write func(io.Writer) error) error
 
 // luetSuffixes are the artifact name endings Luet writes, one per compression it offers.
 var luetSuffixes = []string{".package.tar", ".package.tar.gz", ".package.tar.zst"}
@@ -67,16 +73,16 @@ var luetSuffixes = []string{".package.tar", ".package.tar.gz", ".package.tar.zst
 // extracts what it finds, so the compression in the glob does not matter. When one package has
 // artifacts of several flavors there, the one this package builds on is taken; with none of them
 // that is ambiguous, and flavor's own name must be written.
-func (s *stage) luetMatches(glob string) ([]string, error) {
+func (b *builder) luetMatches(n *node, glob string) ([]string, error) {
 	if filepath.Base(glob) != glob {
 		return nil, nil
 	}
-	ents, err := os.ReadDir(s.b.dest)
+	ents, err := os.ReadDir(b.dest)
 	if err != nil {
 		return nil, err
 	}
 	deps := map[string]bool{}
-	for _, d := range s.n.deps {
+	for _, d := range n.deps {
 		deps[d.key] = true
 	}
 	byFingerprint := map[string][]Metadata{}
@@ -85,8 +91,8 @@ func (s *stage) luetMatches(glob string) ([]string, error) {
 		if e.IsDir() || !strings.HasSuffix(e.Name(), metadataSuffix) {
 			continue
 		}
-		m, err := readMetadata(filepath.Join(s.b.dest, e.Name()))
-		if err != nil || m.Platform != s.n.platform.String() || m.Artifact == "" {
+		m, err := readMetadata(filepath.Join(b.dest, e.Name()))
+		if err != nil || m.Platform != n.platform.String() || m.Artifact == "" {
 			continue // not an artifact of ours for this platform
 		}
 		for _, suf := range luetSuffixes {
@@ -113,22 +119,23 @@ func (s *stage) luetMatches(glob string) ([]string, error) {
 				}
 			}
 			if !found {
-				return nil, fmt.Errorf("the Luet name %s%s fits artifacts of several flavors in %s (%s): write flavor's name of the one wanted", fp, luetSuffixes[2], s.b.dest, strings.Join(names, ", "))
+				return nil, fmt.Errorf("the Luet name %s%s fits artifacts of several flavors in %s (%s): write flavor's name of the one wanted", fp, luetSuffixes[2], b.dest, strings.Join(names, ", "))
 			}
 		}
-		out = append(out, filepath.Join(s.b.dest, pick.Artifact))
+		out = append(out, filepath.Join(b.dest, pick.Artifact))
 	}
 	return out, nil
 }
 
-// retrieveFile copies or extracts one local match into /luetbuild.
-func (s *stage) retrieveFile(ctx context.Context, p string) error {
+// retrieveFile gives put one local match: a directory's content, a tar archive's entries (made
+// plain), or another file as a one-file tar.
+func retrieveFile(ctx context.Context, p string, put tarSink) error {
 	fi, err := os.Stat(p)
 	if err != nil {
 		return err
 	}
 	if fi.IsDir() {
-		return s.copyStream(ctx, func(w io.Writer) error { return writeContextTar(ctx, w, p, nil) })
+		return put(ctx, func(w io.Writer) error { return writeContextTar(ctx, w, p, nil) })
 	}
 	f, err := os.Open(p)
 	if err != nil {
@@ -140,16 +147,16 @@ func (s *stage) retrieveFile(ctx context.Context, p string) error {
 		return err
 	}
 	if isTar {
-		return s.copyStream(ctx, func(w io.Writer) error { _, err := io.Copy(w, plain); return err })
+		return put(ctx, func(w io.Writer) error { _, err := io.Copy(w, plain); return err })
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
-	return s.copyStream(ctx, func(w io.Writer) error { return singleFileTar(w, filepath.Base(p), f, fi.Size()) })
+	return put(ctx, func(w io.Writer) error { return singleFileTar(w, filepath.Base(p), f, fi.Size()) })
 }
 
-// download fetches u into /luetbuild/<base name of its path>.
-func (s *stage) download(ctx context.Context, u *url.URL) error {
+// download fetches u and gives put a one-file tar naming it by the base name of its path.
+func (b *builder) download(ctx context.Context, u *url.URL, put tarSink) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		return err
@@ -162,7 +169,7 @@ func (s *stage) download(ctx context.Context, u *url.URL) error {
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("GET %s: %s", u.Redacted(), resp.Status)
 	}
-	tmp, err := os.CreateTemp(s.b.o.tempDir, "flavor-retrieve-")
+	tmp, err := os.CreateTemp(b.o.tempDir, "flavor-retrieve-")
 	if err != nil {
 		return err
 	}
@@ -179,7 +186,7 @@ func (s *stage) download(ctx context.Context, u *url.URL) error {
 	if name == "/" || name == "." || name == "" {
 		name = "index.html"
 	}
-	return s.copyStream(ctx, func(w io.Writer) error { return singleFileTar(w, name, tmp, size) })
+	return put(ctx, func(w io.Writer) error { return singleFileTar(w, name, tmp, size) })
 }
 
 // copyStream copies the tar stream write produces into the builder container's /luetbuild.

@@ -62,7 +62,7 @@ func TestLuetRetrieveNames(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := tt.st.luetMatches(tt.glob)
+			got, err := tt.st.b.luetMatches(tt.st.n, tt.glob)
 			if tt.error != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.error) {
 					t.Fatalf("err = %v, want one containing %q", err, tt.error)

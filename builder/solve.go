@@ -1,11 +1,14 @@
 package builder
 
 import (
+	"archive/tar"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path"
+	"path/filepath"
 	"strings"
 	"sync"
 
@@ -128,12 +131,13 @@ func (b *builder) job(ctx context.Context, n *node) (*engine.Job, error) {
 	}
 	spec := n.pkg.Spec
 	what := fmt.Sprintf("building %s for %s", n.id(), n.platform)
-	if len(spec.Retrieve) > 0 {
-		return nil, fmt.Errorf("%s: retrieve is not supported by --engine buildkit yet; build this package with --engine docker or podman", what)
+	archives, err := b.retrieveArchives(ctx, n)
+	if err != nil {
+		return nil, err
 	}
-	j = &engine.Job{Package: n.id(), Platform: n.platform, Context: n.pkg.Dir, ContextSkip: n.pkg.ContextExcludes(),
+	j = &engine.Job{Archives: archives, Package: n.id(), Platform: n.platform, Context: n.pkg.Dir, ContextSkip: n.pkg.ContextExcludes(),
 		WorkDir: workDir, Prelude: spec.Prelude, Steps: spec.Steps, CacheTag: n.hex}
-	var rootEnv []string
+	var rootEnv, env []string
 	switch {
 	case spec.Image != "":
 		ref, env, err := b.pullable(ctx, spec.Image, n.platform)
@@ -159,7 +163,7 @@ func (b *builder) job(ctx context.Context, n *node) (*engine.Job, error) {
 	default:
 		return nil, fmt.Errorf("%s: no image and no requires", what)
 	}
-	env, err := solverEnv(n, rootEnv)
+	env, err = solverEnv(n, rootEnv)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
@@ -198,6 +202,68 @@ func (b *builder) job(ctx context.Context, n *node) (*engine.Job, error) {
 	b.sj.jobs[n] = j
 	b.sj.tail[n.id()+" "+plat] = tail
 	return j, nil
+}
+
+// retrieveArchives applies n's retrieve entries as the container path does and keeps each tar
+// stream as a file of a temporary directory, in order, for the job to extract; a stream with
+// no entry is left out (an empty archive extracts to nothing).
+func (b *builder) retrieveArchives(ctx context.Context, n *node) ([]string, error) {
+	if len(n.pkg.Spec.Retrieve) == 0 {
+		return nil, nil
+	}
+	dir, err := os.MkdirTemp(b.o.tempDir, "flavor-retrieve-")
+	if err != nil {
+		return nil, err
+	}
+	b.sj.mu.Lock()
+	b.sj.dirs = append(b.sj.dirs, dir)
+	b.sj.mu.Unlock()
+	var out []string
+	put := func(ctx context.Context, write func(io.Writer) error) error {
+		p := filepath.Join(dir, fmt.Sprintf("%03d.tar", len(out)+1))
+		entries, err := writeTarFile(p, write)
+		if err != nil || entries == 0 {
+			os.Remove(p)
+			return err
+		}
+		out = append(out, p)
+		return nil
+	}
+	for _, r := range n.pkg.Spec.Retrieve {
+		if err := b.retrieve(ctx, n, r, put); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// writeTarFile writes the tar stream write makes to file p and reads it back whole, so that a
+// broken archive fails here, naming itself, rather than in the daemon; it returns the number
+// of entries.
+func writeTarFile(p string, write func(io.Writer) error) (int, error) {
+	f, err := os.OpenFile(p, os.O_CREATE|os.O_EXCL|os.O_RDWR, 0o600)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	if err := write(f); err != nil {
+		return 0, err
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return 0, err
+	}
+	tr := tar.NewReader(f)
+	n := 0
+	for {
+		_, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return n, f.Close()
+		}
+		if err != nil {
+			return 0, fmt.Errorf("not a valid tar archive: %w", err)
+		}
+		n++
+	}
 }
 
 // pullable resolves image for p and returns a reference the solver's daemon pulls (the

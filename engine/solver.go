@@ -37,6 +37,9 @@ type Job struct {
 	ContextSkip []string // slash-separated paths of Context left out
 	WorkDir     string   // where Context lands and the commands run
 	Copies      []Copy   // applied in order after Context, before the prelude
+	// Archives are host tar files (plain, uncompressed), each extracted into WorkDir in order
+	// after Copies, before the prelude, with the owners, modes and times they record (retrieve).
+	Archives []string
 	Prelude     []string // builder stage commands, each with /bin/sh -c
 	Steps       []string // package stage commands, each with /bin/sh -c
 	// CacheTag names this job's entry in the solver's shared cache (the package's cache key),

@@ -9,12 +9,15 @@ import (
 	"fmt"
 	"io/fs"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -65,7 +68,7 @@ func registryBusybox(t testing.TB) string {
 	return ref
 }
 
-var busyboxImageLine = regexp.MustCompile(`(?m)^(\s*(?:-\s+)?image:\s*)"?busybox(:latest)?"?\s*$`)
+var busyboxImageLine = regexp.MustCompile(`(?m)^(\s*(?:-\s+)?image:\s*)"?(?:busybox|alpine)(:latest)?"?\s*$`)
 
 // registryTree copies a spec tree to a temporary directory with `image: busybox` naming the
 // loopback registry's busybox (registryBusybox), for engines that pull from registries.
@@ -246,6 +249,9 @@ func TestBuildKitFixturesMatchDocker(t *testing.T) {
 		{luetFixtures("subpackage"), []string{"sub/parent"}},
 		{luetFixtures("join"), []string{"test/c"}},
 		{debianDistroTree(t), []string{"test/gz"}},
+		{buildTrees("retrieve"), []string{"test/b"}},
+		{luetUpstream("retrieve-integration"), []string{"test/b"}},
+		{retrieveTree(t), []string{"test/b"}},
 	}
 	for _, tr := range trees {
 		t.Run(filepath.Base(tr.tree), func(t *testing.T) {
@@ -274,9 +280,49 @@ func TestBuildKitFixturesMatchDocker(t *testing.T) {
 					t.Errorf("the distro record does not name gzip's file and license:\n%s", b)
 				}
 			}
+			if filepath.Base(tr.tree) == "retrieveall" {
+				for _, eng := range []string{"docker", "buildkit"} {
+					e := readArtifact(t, got[eng]["test/b@1.0 linux/amd64 .zst"])
+					if want := "1234 5678 4750\nhello over http\n"; e["seen"].Body != want {
+						t.Errorf("--engine %s: the step saw %q in /seen, want %q", eng, e["seen"].Body, want)
+					}
+				}
+			}
 			sameArtifacts(t, got["docker"], got["buildkit"], "docker", "buildkit")
 		})
 	}
+}
+
+// retrieveTree is a tree whose test/b retrieves test/a's artifact (a set-user-ID file of
+// another owner, a symbolic link) and a file from a loopback HTTP server, and ships its whole
+// root (unpack) with copies of what was retrieved (/luetbuild itself is never shipped).
+func retrieveTree(t *testing.T) string {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/hello.txt" {
+			http.NotFound(w, r)
+			return
+		}
+		fmt.Fprintln(w, "hello over http")
+	}))
+	t.Cleanup(srv.Close)
+	dir := filepath.Join(t.TempDir(), "retrieveall")
+	files := map[string]string{
+		"a/definition.yaml": "name: a\ncategory: test\nversion: \"1.0\"\n",
+		"a/build.yaml":      "image: busybox\nsteps:\n- mkdir -p /d && echo one > /d/f && chown 1234:5678 /d/f && chmod 4750 /d/f && ln -s f /d/l\n",
+		"b/definition.yaml": "name: b\ncategory: test\nversion: \"1.0\"\n",
+		"b/build.yaml": "image: busybox\nunpack: true\nrequires:\n- {category: test, name: a, version: \">=0\"}\n" +
+			"retrieve:\n- a-test-1.0-*.package.tar.zst\n- " + srv.URL + "/hello.txt\n" +
+			"steps:\n- cp -a /luetbuild/d /d2 && cp -a /luetbuild/hello.txt /hello.txt && stat -c '%u %g %a' /luetbuild/d/f > /seen && cat /hello.txt >> /seen\n",
+	}
+	for f, body := range files {
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(f)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }
 
 // debianDistroTree is a tree whose package, built on the Debian image, changes files of the
@@ -443,4 +489,42 @@ func TestBuildKitRegistryCache(t *testing.T) {
 		t.Errorf("the second fresh builder executed %d stages, want 0 (all from the registry cache):\n%s", reps[1].Executed, logs[1])
 	}
 	sameArtifacts(t, artifactFiles(reps[0]), artifactFiles(reps[1]), "first", "second")
+}
+
+// TestBuildKitKilled: a `flavor build --engine buildkit` stopped while its step runs leaves no
+// running step on the daemon: SIGINT cancels the solve and exits 130; SIGKILL drops the
+// connection, and buildkitd ends the solve it served. The step's process is found in /proc
+// (buildkitd runs on this machine) by its odd sleep duration.
+func TestBuildKitKilled(t *testing.T) {
+	for _, tc := range []struct {
+		sig   syscall.Signal
+		sleep string
+	}{{syscall.SIGINT, "1213"}, {syscall.SIGKILL, "1217"}} {
+		t.Run(tc.sig.String(), func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "killed")
+			if err := os.MkdirAll(filepath.Join(dir, "s"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			for f, body := range map[string]string{
+				"s/definition.yaml": "name: s\ncategory: test\nversion: \"1.0\"\n",
+				"s/build.yaml":      "image: busybox\nsteps:\n- echo started; sleep " + tc.sleep + "\n",
+			} {
+				if err := os.WriteFile(filepath.Join(dir, f), []byte(body), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			r := startFlavor(t, "--engine", "buildkit", "build", "--builder", "unix://"+buildkitSocket(),
+				"--tree", registryTree(t, dir), "--destination", t.TempDir(), "--cache", t.TempDir(), "test/s")
+			r.waitFor(t, "| started")
+			waitFor(t, "the step's sleep in buildkitd", func() bool { return len(processesWithArgs(t, "sleep", tc.sleep)) > 0 })
+			if err := r.cmd.Process.Signal(tc.sig); err != nil {
+				t.Fatal(err)
+			}
+			code, rest := r.wait(t)
+			if want := 128 + int(tc.sig); code != want {
+				t.Errorf("exit code %d after %v, want %d; stderr:\n%s", code, tc.sig, want, rest)
+			}
+			waitFor(t, "the stopped build's step to end", func() bool { return len(processesWithArgs(t, "sleep", tc.sleep)) == 0 })
+		})
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"path/filepath"
 	"strings"
 
 	"github.com/moby/buildkit/client/llb"
@@ -140,6 +141,16 @@ func (g *graph) stages(j *engine.Job) (bst, pst llb.State, err error) {
 		}
 		st = st.File(llb.Copy(from, src, dst, &llb.CopyInfo{CopyDirContentsOnly: true, CreateDestPath: true}),
 			llb.WithCustomName(fmt.Sprintf("copy %d of %s", i+1, j.Package)))
+	}
+	for i, a := range j.Archives {
+		src, err := g.local(filepath.Dir(a), nil)
+		if err != nil {
+			return bst, pst, err
+		}
+		// BuildKit's unpack of a local archive is Docker's ADD of one: the owners, modes and
+		// times its entries record.
+		st = st.File(llb.Copy(src, "/"+filepath.Base(a), work+"/", &llb.CopyInfo{AttemptUnpack: true, CreateDestPath: true}),
+			llb.WithCustomName(fmt.Sprintf("retrieve %d of %s", i+1, j.Package)))
 	}
 	if len(j.Prelude) > 0 {
 		st = st.Run(llb.Args([]string{"/bin/sh", "-c", script("prelude", work, j.Prelude)}),
