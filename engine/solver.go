@@ -40,8 +40,8 @@ type Job struct {
 	// Archives are host tar files (plain, uncompressed), each extracted into WorkDir in order
 	// after Copies, before the prelude, with the owners, modes and times they record (retrieve).
 	Archives []string
-	Prelude     []string // builder stage commands, each with /bin/sh -c
-	Steps       []string // package stage commands, each with /bin/sh -c
+	Prelude  []string // builder stage commands, each with /bin/sh -c
+	Steps    []string // package stage commands, each with /bin/sh -c
 	// CacheTag names this job's entry in the solver's shared cache (the package's cache key),
 	// when it has one.
 	CacheTag string
