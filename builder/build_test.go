@@ -431,6 +431,51 @@ func TestHasShell(t *testing.T) {
 	}
 }
 
+// TestLayersShell: /bin/sh is looked up through a stack of layers as their merge shows it: a
+// link in one layer to a file in another counts, a layer's removal hides what is below it,
+// and a later layer brings it back.
+func TestLayersShell(t *testing.T) {
+	busybox := func(t *testing.T) string {
+		d := t.TempDir()
+		os.MkdirAll(filepath.Join(d, "bin"), 0o755)
+		os.WriteFile(filepath.Join(d, "bin", "busybox"), []byte("x"), 0o755)
+		return d
+	}
+	link := func(t *testing.T) string {
+		d := t.TempDir()
+		os.MkdirAll(filepath.Join(d, "bin"), 0o755)
+		os.Symlink("busybox", filepath.Join(d, "bin", "sh"))
+		return d
+	}
+	empty := func(t *testing.T) string { return t.TempDir() }
+	cases := []struct {
+		name   string
+		layers func(t *testing.T) []engine.RootLayer
+		want   bool
+	}{
+		{"link over its target", func(t *testing.T) []engine.RootLayer {
+			return []engine.RootLayer{{Dir: busybox(t)}, {Dir: link(t)}}
+		}, true},
+		{"link alone", func(t *testing.T) []engine.RootLayer { return []engine.RootLayer{{Dir: link(t)}} }, false},
+		{"target removed", func(t *testing.T) []engine.RootLayer {
+			return []engine.RootLayer{{Dir: busybox(t)}, {Dir: link(t), Remove: []string{"bin/busybox"}}}
+		}, false},
+		{"directory removed", func(t *testing.T) []engine.RootLayer {
+			return []engine.RootLayer{{Dir: busybox(t)}, {Dir: link(t)}, {Dir: empty(t), Remove: []string{"/bin"}}}
+		}, false},
+		{"brought back", func(t *testing.T) []engine.RootLayer {
+			return []engine.RootLayer{{Dir: link(t)}, {Dir: empty(t), Remove: []string{"/bin"}}, {Dir: busybox(t)}, {Dir: link(t)}}
+		}, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := hasShellIn(layersFind(c.layers(t))); got != c.want {
+				t.Errorf("hasShellIn = %v, want %v", got, c.want)
+			}
+		})
+	}
+}
+
 func TestBuildAllWithSubpackages(t *testing.T) {
 	f := newFakeEngine(t)
 	tree := fakeTree(t, map[string]string{

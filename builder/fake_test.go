@@ -106,7 +106,7 @@ func (f *fakeEngine) Create(ctx context.Context, spec engine.ContainerSpec) (str
 	if img == nil {
 		return "", fmt.Errorf("%w: %s", oci.ErrImageNotFound, spec.Image)
 	}
-	if !spec.FilesOnly && !hasShellIn(img.layers) {
+	if !spec.FilesOnly && !fakeHasShell(img.layers) {
 		// Docker starts every other container with /bin/sh as its main process.
 		return "", fmt.Errorf("fake engine: starting a container of %s: exec: \"/bin/sh\": no such file or directory", spec.Image)
 	}
@@ -122,8 +122,8 @@ func (f *fakeEngine) Create(ctx context.Context, spec engine.ContainerSpec) (str
 	return id, nil
 }
 
-// hasShellIn reports whether a stack of layers (top first) holds /bin/sh.
-func hasShellIn(layers []string) bool {
+// fakeHasShell reports whether a stack of layers (top first) holds /bin/sh.
+func fakeHasShell(layers []string) bool {
 	for _, l := range layers {
 		if _, err := os.Lstat(filepath.Join(l, "bin", "sh")); err == nil {
 			return true

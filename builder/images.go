@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/flavor-dev/flavor/delta"
+	"github.com/flavor-dev/flavor/engine"
 	"github.com/flavor-dev/flavor/oci"
 	"github.com/flavor-dev/flavor/progress"
 	"github.com/flavor-dev/flavor/specs"
@@ -127,9 +128,34 @@ func (b *builder) joinDir(ctx context.Context, n *node) (string, error) {
 	return dir, nil
 }
 
-// applyArtifact extracts m's artifact (from the node that built it: m's own, or its parent's
-// for a subpackage) into dir, after removing the paths it lists as removed.
+// applyArtifact extracts m's artifact into dir, after removing the paths it lists as removed.
 func (b *builder) applyArtifact(ctx context.Context, n *node, m *specs.Package, dir string) error {
+	file, removed, err := joinArtifact(n, m)
+	if err != nil {
+		return err
+	}
+	if err := delta.RemovePaths(ctx, dir, removed); err != nil {
+		return fmt.Errorf("applying the removals of %s: %w", m.ID(), err)
+	}
+	return b.extractArtifact(ctx, m, file, dir)
+}
+
+// extractArtifact extracts m's artifact file into dir.
+func (b *builder) extractArtifact(ctx context.Context, m *specs.Package, file, dir string) error {
+	f, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := delta.Apply(ctx, dir, f, delta.WithLogger(b.o.logger)); err != nil {
+		return fmt.Errorf("applying the artifact of %s: %w", m.ID(), err)
+	}
+	return nil
+}
+
+// joinArtifact returns the file of m's artifact and the paths it lists as removed, from the
+// node that built it (m's own, or its parent's for a subpackage) among n's dependencies.
+func joinArtifact(n *node, m *specs.Package) (string, []string, error) {
 	owner := m
 	if m.Parent != nil {
 		owner = m.Parent
@@ -141,38 +167,84 @@ func (b *builder) applyArtifact(ctx context.Context, n *node, m *specs.Package, 
 		}
 	}
 	if src == nil || src.entry == nil {
-		return fmt.Errorf("the artifact of %s is not built (it is not among the build dependencies of %s)", m.ID(), n.id())
+		return "", nil, fmt.Errorf("the artifact of %s is not built (it is not among the build dependencies of %s)", m.ID(), n.id())
 	}
 	for _, a := range src.entry.Artifacts {
-		if a.Fingerprint != m.Fingerprint() {
-			continue
+		if a.Fingerprint == m.Fingerprint() {
+			return filepath.Join(src.entry.Dir, a.Artifact), a.Removed, nil
 		}
-		if err := delta.RemovePaths(ctx, dir, a.Removed); err != nil {
-			return fmt.Errorf("applying the removals of %s: %w", m.ID(), err)
-		}
-		f, err := os.Open(filepath.Join(src.entry.Dir, a.Artifact))
-		if err != nil {
-			return err
-		}
-		err = delta.Apply(ctx, dir, f, delta.WithLogger(b.o.logger))
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("applying the artifact of %s: %w", m.ID(), err)
-		}
-		return nil
 	}
-	return fmt.Errorf("the cache entry of %s holds no artifact of %s", src.id(), m.ID())
+	return "", nil, fmt.Errorf("the cache entry of %s holds no artifact of %s", src.id(), m.ID())
+}
+
+// joinLayers extracts each artifact of n's join set into a temporary directory of its own, for
+// a solver to merge as n's build root (see engine.RootLayer); the directories join b.sj.dirs.
+func (b *builder) joinLayers(ctx context.Context, n *node) ([]engine.RootLayer, error) {
+	names := make([]string, len(n.joins))
+	for i, m := range n.joins {
+		names[i] = m.ID()
+	}
+	b.rep.send(progress.Event{Stage: StageImage, Package: n.id(), Platform: n.platform.String(),
+		Message: "merging the artifacts of " + strings.Join(names, ", ")})
+	var out []engine.RootLayer
+	for _, m := range n.joins {
+		file, removed, err := joinArtifact(n, m)
+		if err != nil {
+			return nil, err
+		}
+		dir, err := os.MkdirTemp(b.o.tempDir, "flavor-layer-")
+		if err != nil {
+			return nil, err
+		}
+		b.sj.mu.Lock()
+		b.sj.dirs = append(b.sj.dirs, dir)
+		b.sj.mu.Unlock()
+		if err := b.extractArtifact(ctx, m, file, dir); err != nil {
+			return nil, err
+		}
+		out = append(out, engine.RootLayer{Remove: removed, Dir: dir})
+	}
+	if needsShell(n.pkg.Spec) && !hasShellIn(layersFind(out)) {
+		return nil, fmt.Errorf("%w: the artifacts of %s ship no /bin/sh for the build's commands (prelude, steps, or env values with $); ship a shell in one of them (for example a package with image: and unpack: true), or give %s an image: instead",
+			ErrNoShell, strings.Join(names, ", "), n.id())
+	}
+	return out, nil
+}
+
+// layersFind finds an absolute path in layers as their merge shows it: in the topmost layer
+// that holds it, unless a layer above that one removed it or a directory holding it.
+func layersFind(layers []engine.RootLayer) func(string) (string, bool) {
+	return func(p string) (string, bool) {
+		for k := len(layers) - 1; k >= 0; k-- {
+			hp := filepath.Join(layers[k].Dir, p)
+			if _, err := os.Lstat(hp); err == nil {
+				return hp, true
+			}
+			for _, r := range layers[k].Remove {
+				if rc := path.Clean("/" + r); p == rc || strings.HasPrefix(p, rc+"/") {
+					return "", false
+				}
+			}
+		}
+		return "", false
+	}
 }
 
 // hasShell reports whether root holds an executable /bin/sh, resolving symbolic links (of the
 // file and of its parent directories) inside root, never on the host.
 func hasShell(root string) bool {
-	fi, ok := statIn(root, "/bin/sh", 0)
+	return hasShellIn(func(p string) (string, bool) { return filepath.Join(root, p), true })
+}
+
+// hasShellIn is hasShell for a root whose absolute paths find maps to host paths (false: the
+// root has no such path).
+func hasShellIn(find func(string) (string, bool)) bool {
+	fi, ok := statIn(find, "/bin/sh", 0)
 	return ok && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0
 }
 
-// statIn stats p inside root, following symbolic links as if root were "/".
-func statIn(root, p string, depth int) (os.FileInfo, bool) {
+// statIn stats p inside the root find maps, following symbolic links as if it were "/".
+func statIn(find func(string) (string, bool), p string, depth int) (os.FileInfo, bool) {
 	if depth > 32 {
 		return nil, false
 	}
@@ -180,12 +252,16 @@ func statIn(root, p string, depth int) (os.FileInfo, bool) {
 	parts := strings.Split(strings.Trim(path.Clean(p), "/"), "/")
 	for i, part := range parts {
 		next := path.Join(cur, part)
-		fi, err := os.Lstat(filepath.Join(root, next))
+		hp, ok := find(next)
+		if !ok {
+			return nil, false
+		}
+		fi, err := os.Lstat(hp)
 		if err != nil {
 			return nil, false
 		}
 		if fi.Mode()&os.ModeSymlink != 0 {
-			target, err := os.Readlink(filepath.Join(root, next))
+			target, err := os.Readlink(hp)
 			if err != nil {
 				return nil, false
 			}
@@ -193,7 +269,7 @@ func statIn(root, p string, depth int) (os.FileInfo, bool) {
 				target = path.Join(cur, target)
 			}
 			rest := path.Join(append([]string{target}, parts[i+1:]...)...)
-			return statIn(root, rest, depth+1)
+			return statIn(find, rest, depth+1)
 		}
 		if i == len(parts)-1 {
 			return fi, true

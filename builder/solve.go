@@ -146,14 +146,11 @@ func (b *builder) job(ctx context.Context, n *node) (*engine.Job, error) {
 		}
 		j.Image, rootEnv = ref, env
 	case spec.RequiresFinalImages:
-		dir, err := b.joinDir(ctx, n)
+		layers, err := b.joinLayers(ctx, n)
 		if err != nil {
 			return nil, fmt.Errorf("%s: making the build root from its requires' artifacts: %w", what, err)
 		}
-		b.sj.mu.Lock()
-		b.sj.dirs = append(b.sj.dirs, dir)
-		b.sj.mu.Unlock()
-		j.RootDir, rootEnv = dir, []string{"PATH=" + oci.DefaultPath}
+		j.RootLayers, rootEnv = layers, []string{"PATH=" + oci.DefaultPath}
 	case n.root != nil:
 		from, err := b.job(ctx, n.root)
 		if err != nil {

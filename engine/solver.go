@@ -24,13 +24,15 @@ type Solver interface {
 	Close() error
 }
 
-// Job is one package's build for a Solver. Exactly one of From, Image and RootDir is the root.
+// Job is one package's build for a Solver. Exactly one of From, Image and RootLayers is the root.
 type Job struct {
 	Package  string // "cat/name@1.0", for messages and output
 	Platform platform.Platform
 	From     *Job   // the root is this job's package stage (a requires chain)
 	Image    string // the root is this image; the daemon must be able to pull it (a digest pins it)
-	RootDir  string // the root is this host directory's content (requires_final_images)
+	// RootLayers, in order, make the root (requires_final_images): each removes paths from
+	// what the layers before it made, then lays a host directory's content over it.
+	RootLayers []RootLayer
 	// Env is the build's whole environment, KEY=VALUE, already expanded; later entries win.
 	Env         []string
 	Context     string   // host directory copied to WorkDir, owned by root
@@ -49,6 +51,14 @@ type Job struct {
 	// line they write, stderr joined to stdout. Nothing is reported for a stage the daemon
 	// serves from its cache.
 	Report func(Output)
+}
+
+// RootLayer is one layer of a root made of host directories: Remove (absolute paths) are
+// deleted from the layers below, with what they hold, then Dir's content, with its owners,
+// modes and times, is laid over them.
+type RootLayer struct {
+	Remove []string
+	Dir    string
 }
 
 // Copy is one `copy` entry: Source read from From's package stage, or from Image, written to

@@ -252,6 +252,7 @@ func TestBuildKitFixturesMatchDocker(t *testing.T) {
 		{buildTrees("retrieve"), []string{"test/b"}},
 		{luetUpstream("retrieve-integration"), []string{"test/b"}},
 		{retrieveTree(t), []string{"test/b"}},
+		{joinRemoveTree(t), []string{"test/c"}},
 	}
 	for _, tr := range trees {
 		t.Run(filepath.Base(tr.tree), func(t *testing.T) {
@@ -278,6 +279,16 @@ func TestBuildKitFixturesMatchDocker(t *testing.T) {
 				}
 				if !bytes.Contains(b, []byte(`"GPL-3+"`)) || !bytes.Contains(b, []byte(`"usr/bin/gzip"`)) {
 					t.Errorf("the distro record does not name gzip's file and license:\n%s", b)
+				}
+			}
+			if filepath.Base(tr.tree) == "joinremove" {
+				e := readArtifact(t, got["buildkit"]["test/c@1.0 linux/amd64 .zst"])
+				var have []string
+				for n := range e {
+					have = append(have, n)
+				}
+				if e["z"].Body != "b\n" || e["b"].Body != "b\n" || e["k/f"].Body != "a\n" || hasPrefixIn(e, "x") || hasPrefixIn(e, "k/g") {
+					t.Errorf("the merged root is not a's artifact with b's over it: %v", have)
 				}
 			}
 			if filepath.Base(tr.tree) == "retrieveall" {
@@ -313,6 +324,31 @@ func retrieveTree(t *testing.T) string {
 		"b/build.yaml": "image: busybox\nunpack: true\nrequires:\n- {category: test, name: a, version: \">=0\"}\n" +
 			"retrieve:\n- a-test-1.0-*.package.tar.zst\n- " + srv.URL + "/hello.txt\n" +
 			"steps:\n- cp -a /luetbuild/d /d2 && cp -a /luetbuild/hello.txt /hello.txt && stat -c '%u %g %a' /luetbuild/d/f > /seen && cat /hello.txt >> /seen\n",
+	}
+	for f, body := range files {
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(f)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// joinRemoveTree is a tree whose test/c joins (requires_final_images, unpack) test/a's
+// artifact and test/b's, which removes a directory and a file test/a made and replaces one:
+// the merged root holds b's removals and files over a's.
+func joinRemoveTree(t *testing.T) string {
+	dir := filepath.Join(t.TempDir(), "joinremove")
+	files := map[string]string{
+		"a/definition.yaml": "name: a\ncategory: test\nversion: \"1.0\"\n",
+		"a/build.yaml":      "image: busybox\nsteps:\n- mkdir -p /x/y /k && echo a > /x/y/f && echo a > /z && echo a > /k/f && echo a > /k/g\n",
+		"b/definition.yaml": "name: b\ncategory: test\nversion: \"1.0\"\n",
+		"b/build.yaml":      "requires:\n- {category: test, name: a, version: \">=0\"}\nsteps:\n- rm -rf /x /k/g && echo b > /z && echo b > /b\n",
+		"c/definition.yaml": "name: c\ncategory: test\nversion: \"1.0\"\n",
+		"c/build.yaml": "requires_final_images: true\nunpack: true\nrequires:\n- {category: test, name: a, version: \">=0\"}\n" +
+			"- {category: test, name: b, version: \">=0\"}\n",
 	}
 	for f, body := range files {
 		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(f)), 0o755); err != nil {

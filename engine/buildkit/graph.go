@@ -83,22 +83,18 @@ func (g *graph) stages(j *engine.Job) (bst, pst llb.State, err error) {
 	p := ociPlatform(j)
 	var st llb.State
 	switch {
-	case j.From != nil && j.Image == "" && j.RootDir == "":
+	case j.From != nil && j.Image == "" && len(j.RootLayers) == 0:
 		if _, st, err = g.stages(j.From); err != nil {
 			return bst, pst, err
 		}
-	case j.Image != "" && j.From == nil && j.RootDir == "":
+	case j.Image != "" && j.From == nil && len(j.RootLayers) == 0:
 		st = llb.Image(j.Image, llb.Platform(p))
-	case j.RootDir != "" && j.From == nil && j.Image == "":
-		src, err := g.local(j.RootDir, nil)
-		if err != nil {
+	case len(j.RootLayers) > 0 && j.From == nil && j.Image == "":
+		if st, err = g.layers(j, p); err != nil {
 			return bst, pst, err
 		}
-		// Owners and modes as the directory has them (it holds the requires' artifacts).
-		st = llb.Scratch().Platform(p).File(llb.Copy(src, "/", "/", &llb.CopyInfo{CopyDirContentsOnly: true, CreateDestPath: true}),
-			llb.WithCustomName("squashing the requires of "+j.Package))
 	default:
-		return bst, pst, errors.New("a job needs exactly one root: From, Image or RootDir")
+		return bst, pst, errors.New("a job needs exactly one root: From, Image or RootLayers")
 	}
 	for _, e := range j.Env {
 		k, v, ok := strings.Cut(e, "=")
@@ -163,6 +159,44 @@ func (g *graph) stages(j *engine.Job) (bst, pst llb.State, err error) {
 	}
 	g.memo[j] = [2]llb.State{st, pkg}
 	return st, pkg, nil
+}
+
+// layers makes j's root from its RootLayers with llb.Merge: each layer is its directory copied
+// onto scratch (owners, modes and times as the directory has them), and runs of layers merge
+// in one MergeOp; a layer's removals apply to what the layers before it merged.
+func (g *graph) layers(j *engine.Job, p ocispecs.Platform) (llb.State, error) {
+	var merged []llb.State
+	flush := func() llb.State {
+		if len(merged) == 1 {
+			return merged[0]
+		}
+		return llb.Merge(merged, llb.WithCustomName(fmt.Sprintf("merging the requires of %s", j.Package))).Platform(p)
+	}
+	for i, l := range j.RootLayers {
+		if len(l.Remove) > 0 && len(merged) > 0 {
+			var rm *llb.FileAction
+			for _, r := range l.Remove {
+				rp := path.Clean("/" + r)
+				if rp == "/" {
+					return llb.State{}, fmt.Errorf("layer %d of %s removes /", i+1, j.Package)
+				}
+				if rm == nil {
+					rm = llb.Rm(rp, &llb.RmInfo{AllowNotFound: true})
+				} else {
+					rm = rm.Rm(rp, &llb.RmInfo{AllowNotFound: true})
+				}
+			}
+			merged = []llb.State{flush().File(rm, llb.WithCustomName(fmt.Sprintf("the removals of layer %d of %s", i+1, j.Package)))}
+		}
+		src, err := g.local(l.Dir, nil)
+		if err != nil {
+			return llb.State{}, err
+		}
+		merged = append(merged, llb.Scratch().Platform(p).File(
+			llb.Copy(src, "/", "/", &llb.CopyInfo{CopyDirContentsOnly: true, CreateDestPath: true}),
+			llb.WithCustomName(fmt.Sprintf("layer %d of the root of %s", i+1, j.Package))))
+	}
+	return flush(), nil
 }
 
 // The lines a stage script prints around its commands: a start line before each, a failure
