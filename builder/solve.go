@@ -93,9 +93,45 @@ func (b *builder) solveArtifacts(ctx context.Context, n *node, out string) error
 		case engine.WantRoot:
 			return delta.FromTar(ctx, sol.Tree, opts...)
 		}
-		return delta.FromLayer(ctx, sol.Layer, delta.LowerDirs([]string{sol.Base}), opts...)
+		return b.layerTree(ctx, n, sol, opts)
 	}
 	return b.writeArtifacts(ctx, n, out, open, strategy)
+}
+
+// layerTree reads a solution's diff layer against its reverse diff, which tells the builder
+// stage only where it differs; when the delta asks about a part of the builder stage it does
+// not tell (an odd layer: a parent directory the layer lacks, an opaque directory), it reads
+// the layer again against the whole builder stage, which the solver then exports.
+func (b *builder) layerTree(ctx context.Context, n *node, sol *engine.Solution, opts []delta.Option) (*delta.Tree, error) {
+	fromLayer := func(base delta.Base) (*delta.Tree, error) {
+		l, err := sol.Layer()
+		if err != nil {
+			return nil, fmt.Errorf("reading the diff of %s: %w", n.id(), err)
+		}
+		defer l.Close()
+		return delta.FromLayer(ctx, l, base, opts...)
+	}
+	r, err := sol.BaseDiff()
+	if err != nil {
+		return nil, fmt.Errorf("reading the reverse diff of %s: %w", n.id(), err)
+	}
+	rev, err := delta.ReadReverseDiff(ctx, r, b.o.tempDir)
+	r.Close()
+	if err != nil {
+		return nil, fmt.Errorf("reading the reverse diff of %s: %w", n.id(), err)
+	}
+	t, err := fromLayer(rev)
+	rev.Close()
+	if !errors.Is(err, delta.ErrBaseUnknown) {
+		return t, err
+	}
+	b.o.logger.Debug("the reverse diff does not tell the base the delta asks about; exporting the whole builder stage",
+		"package", n.id(), "platform", n.platform.String(), "error", err)
+	dir, err := sol.Base(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return fromLayer(delta.LowerDirs([]string{dir}))
 }
 
 // solveError turns a solver's failed command into a *StepError with its last output lines.

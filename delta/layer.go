@@ -98,6 +98,9 @@ func (lr *layerRead) run(ctx context.Context, tr *tar.Reader) (*Tree, error) {
 	if err := lr.read(ctx, tr); err != nil {
 		return nil, err
 	}
+	if rd, ok := lr.base.(*ReverseDiff); ok {
+		rd.layer = lr // what the reverse diff does not hold is as the layer's result has it
+	}
 	for _, p := range slices.Sorted(maps.Keys(lr.entries)) {
 		if err := lr.consider(ctx, lr.entries[p]); err != nil {
 			return nil, err
@@ -201,6 +204,20 @@ func (lr *layerRead) consider(ctx context.Context, e Entry) error {
 		lr.kept[p] = e
 	}
 	return nil
+}
+
+// gone reports whether the layer's result lacks p: the layer whites out p or a directory
+// holding it, or p is under a directory the layer makes opaque and the layer does not hold it.
+func (lr *layerRead) gone(p string) bool {
+	if _, ok := lr.entries[p]; ok {
+		return false
+	}
+	for q := p; q != "/"; q = path.Dir(q) {
+		if slices.Contains(lr.whiteouts, q) || q != p && slices.Contains(lr.opaque, q) {
+			return true
+		}
+	}
+	return false
 }
 
 // engineMade reports whether e, which base lacks, is one the engine made at container start

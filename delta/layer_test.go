@@ -6,9 +6,12 @@ import (
 	"compress/gzip"
 	"context"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -77,8 +80,18 @@ func fromLayerMatchesOverlay(t *testing.T, upper, lower string, opts []Option, w
 	zw := gzip.NewWriter(&gz)
 	zw.Write(layer)
 	zw.Close()
-	for name, b := range map[string][]byte{"plain": layer, "gzip": gz.Bytes()} {
-		tree, err := FromLayer(context.Background(), bytes.NewReader(b), LowerDirs([]string{lower}), opts...)
+	reverse := reverseDiffOf(t, upper, lower)
+	for name, b := range map[string][]byte{"plain": layer, "gzip": gz.Bytes(), "reverse diff": layer} {
+		var base Base = LowerDirs([]string{lower})
+		if name == "reverse diff" {
+			rd, err := ReadReverseDiff(context.Background(), bytes.NewReader(reverse), t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rd.Close()
+			base = rd
+		}
+		tree, err := FromLayer(context.Background(), bytes.NewReader(b), base, opts...)
 		if err != nil {
 			t.Fatalf("FromLayer (%s): %v", name, err)
 		}
@@ -86,6 +99,117 @@ func fromLayerMatchesOverlay(t *testing.T, upper, lower string, opts []Option, w
 		diffLines(t, "layer "+name+" removed", tree.Removed(), wantRemoved)
 		tree.Close()
 	}
+}
+
+// reverseDiffOf writes the reverse diff of an overlay (upper over lower) as a daemon that has
+// both file systems computes it (BuildKit's llb.Diff(package, builder)): walking the merged
+// result and the lower, every lower path the result lacks or holds differently (type, mode,
+// owner, time, link target, bytes) as the lower has it, a whiteout for every result path the
+// lower lacks (not under another one).
+func reverseDiffOf(t *testing.T, upper, lower string) []byte {
+	t.Helper()
+	type node struct {
+		e    *Entry
+		host string
+	}
+	walk := func(root string, visit func(p, host string, fi fs.FileInfo, x map[string][]byte) error) {
+		t.Helper()
+		err := filepath.WalkDir(root, func(host string, d fs.DirEntry, err error) error {
+			if err != nil || host == root {
+				return err
+			}
+			fi, err := os.Lstat(host)
+			if err != nil {
+				return err
+			}
+			p := "/" + filepath.ToSlash(must(filepath.Rel(root, host)))
+			if isWhiteout(fi) {
+				return visit(p, host, fi, nil)
+			}
+			e, x, err := entryFromFile(p, host, fi)
+			if err != nil || e == nil {
+				return err
+			}
+			return visit(p, host, fi, x)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	under := func(p, dir string) bool { return strings.HasPrefix(p, dir+"/") }
+	base := map[string]node{}
+	walk(lower, func(p, host string, fi fs.FileInfo, _ map[string][]byte) error {
+		e, _, err := entryFromFile(p, host, fi)
+		base[p] = node{e, host}
+		return err
+	})
+	result := maps.Clone(base)
+	walk(upper, func(p, host string, fi fs.FileInfo, x map[string][]byte) error {
+		for q := range result {
+			if q == p && isWhiteout(fi) || under(q, p) && (isWhiteout(fi) || isOpaque(x)) {
+				delete(result, q)
+			}
+		}
+		if !isWhiteout(fi) {
+			e, _, err := entryFromFile(p, host, fi)
+			if err != nil {
+				return err
+			}
+			if old, ok := result[p]; ok && (old.e.Type == tar.TypeDir) != (e.Type == tar.TypeDir) {
+				for q := range result {
+					if under(q, p) {
+						delete(result, q)
+					}
+				}
+			}
+			result[p] = node{e, host}
+		}
+		return nil
+	})
+	same := func(a, b node) bool {
+		if a.e.Type != b.e.Type || a.e.Mode != b.e.Mode || a.e.UID != b.e.UID || a.e.GID != b.e.GID ||
+			a.e.Linkname != b.e.Linkname || a.e.Size != b.e.Size || !a.e.ModTime.Equal(b.e.ModTime) || !maps.Equal(a.e.Xattrs, b.e.Xattrs) {
+			return false
+		}
+		if a.e.Type != tar.TypeReg {
+			return true
+		}
+		return bytes.Equal(must(os.ReadFile(a.host)), must(os.ReadFile(b.host)))
+	}
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	first := map[string]string{}
+	var gone []string
+	for _, p := range slices.Sorted(maps.Keys(base)) {
+		if r, ok := result[p]; ok && same(r, base[p]) {
+			continue
+		}
+		e := *base[p].e
+		if e.inode != "" {
+			if f, ok := first[e.inode]; ok {
+				e.Type, e.Linkname, e.Size = tar.TypeLink, f, 0
+			} else {
+				first[e.inode] = p
+			}
+		}
+		if err := writeEntry(context.Background(), tw, e, &e.ModTime); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, p := range slices.Sorted(maps.Keys(result)) {
+		if _, ok := base[p]; ok || slices.ContainsFunc(gone, func(g string) bool { return under(p, g) }) {
+			continue
+		}
+		gone = append(gone, p)
+		dir, name := path.Split(p)
+		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: dir[1:] + whiteoutPrefix + name, Mode: 0o600}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }
 
 func TestFromLayerHardLinkOutsideTheLayer(t *testing.T) {

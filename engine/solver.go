@@ -102,11 +102,14 @@ type Want struct {
 
 // Solution is what Solve produced. Close removes its temporary files.
 type Solution struct {
-	// Layer is the package stage's difference over the builder stage as an uncompressed layer
-	// tar, with whiteouts (WantDelta); Base is a directory holding the builder stage's file
-	// system, to read the layer against.
-	Layer io.ReadCloser
-	Base  string
+	// Layer opens the package stage's difference over the builder stage, an uncompressed layer
+	// tar with whiteouts (WantDelta). BaseDiff opens the reverse difference, a layer tar turning
+	// the package stage back into the builder stage: the builder stage where the two differ,
+	// without sending the rest (see delta.ReverseDiff). Base writes the builder stage's whole
+	// file system into a directory and returns it, for what the reverse difference does not tell.
+	Layer    func() (io.ReadCloser, error)
+	BaseDiff func() (io.ReadCloser, error)
+	Base     func(ctx context.Context) (string, error)
 	// Tree is a file system tar (WantRoot: the whole root; WantDir: Dir, named by its base name).
 	Tree io.ReadCloser
 	// Files is a directory holding Want.Files that exist, at their paths.
@@ -123,7 +126,7 @@ func (s *Solution) OnClose(fn func() error) { s.cleanup = append(s.cleanup, fn) 
 // Close closes the streams and removes the temporary files.
 func (s *Solution) Close() error {
 	var errs []error
-	for _, rc := range []io.ReadCloser{s.Layer, s.Tree} {
+	for _, rc := range []io.ReadCloser{s.Tree} {
 		if rc != nil {
 			errs = append(errs, rc.Close())
 		}

@@ -75,26 +75,56 @@ func TestBuildKitJobDeltaMatchesDocker(t *testing.T) {
 	if sol.Executed != 1 {
 		t.Errorf("executed %d run ops, want 1 (the steps)", sol.Executed)
 	}
-	got, err := delta.FromLayer(ctx, sol.Layer, delta.LowerDirs([]string{sol.Base}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer got.Close()
-	var a, b bytes.Buffer
+	var a bytes.Buffer
 	if err := want.WriteTar(ctx, &a); err != nil {
-		t.Fatal(err)
-	}
-	if err := got.WriteTar(ctx, &b); err != nil {
 		t.Fatal(err)
 	}
 	if len(want.Files()) < 5 || len(want.Removed()) < 3 {
 		t.Fatalf("the docker delta is too small to compare: files %v, removed %v", want.Files(), want.Removed())
 	}
-	if !sameStrings(want.Removed(), got.Removed()) {
-		t.Errorf("removed: docker %v, buildkit %v", want.Removed(), got.Removed())
-	}
-	if !bytes.Equal(a.Bytes(), b.Bytes()) {
-		t.Errorf("the trees differ: docker %v, buildkit %v", tarNames(t, a.Bytes()), tarNames(t, b.Bytes()))
+	// Read against the reverse diff (what flavor build does) and against the whole exported
+	// builder stage (its fallback): both give Docker's tree.
+	for _, how := range []string{"reverse diff", "whole builder stage"} {
+		var base delta.Base
+		if how == "reverse diff" {
+			r, err := sol.BaseDiff()
+			if err != nil {
+				t.Fatal(err)
+			}
+			rev, err := delta.ReadReverseDiff(ctx, r, "")
+			r.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rev.Close()
+			base = rev
+		} else {
+			dir, err := sol.Base(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			base = delta.LowerDirs([]string{dir})
+		}
+		l, err := sol.Layer()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := delta.FromLayer(ctx, l, base)
+		l.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", how, err)
+		}
+		defer got.Close()
+		var b bytes.Buffer
+		if err := got.WriteTar(ctx, &b); err != nil {
+			t.Fatal(err)
+		}
+		if !sameStrings(want.Removed(), got.Removed()) {
+			t.Errorf("%s: removed: docker %v, buildkit %v", how, want.Removed(), got.Removed())
+		}
+		if !bytes.Equal(a.Bytes(), b.Bytes()) {
+			t.Errorf("%s: the trees differ: docker %v, buildkit %v", how, tarNames(t, a.Bytes()), tarNames(t, b.Bytes()))
+		}
 	}
 	mu.Lock()
 	defer mu.Unlock()

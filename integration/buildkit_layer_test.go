@@ -19,12 +19,14 @@ import (
 	"github.com/flavor-dev/flavor/engine"
 )
 
-// layerStep adds, modifies and deletes files and directories and empties a directory (an
-// opaque one in overlay terms) on the Debian image.
+// layerStep adds, modifies and deletes files and directories, empties a directory (an opaque
+// one in overlay terms) and rewrites a file with the bytes it had (a change of time only, which
+// a delta leaves out) on the Debian image.
 const layerStep = "echo new > /etc/flavor-new && echo extra >> /etc/passwd && rm /etc/issue && " +
 	"rm -rf /usr/share/doc/apt && rm -rf /var/lib/apt/lists && mkdir /var/lib/apt/lists && echo l > /var/lib/apt/lists/only && " +
 	"mkdir -p /opt/app/bin && echo app > /opt/app/bin/app && chmod 4755 /opt/app/bin/app && ln -s app /opt/app/bin/alias && " +
-	"ln /opt/app/bin/app /opt/app/bin/hard && chown 1000:1000 /opt/app"
+	"ln /opt/app/bin/app /opt/app/bin/hard && chown 1000:1000 /opt/app && " +
+	"cat /etc/debian_version > /tmp/dv && cat /tmp/dv > /etc/debian_version && touch /etc/host.conf"
 
 // TestBuildKitDiffLayerMatchesDockerDelta: the layer BuildKit makes for a step (what an exported
 // llb.Diff of the step is), read with delta.FromLayer against the same base, gives the tree —

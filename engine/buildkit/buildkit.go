@@ -9,10 +9,12 @@ package buildkit
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/moby/buildkit/client"
 	"github.com/moby/buildkit/client/llb"
@@ -147,16 +149,27 @@ func (c *Client) Solve(ctx context.Context, j *engine.Job, want engine.Want) (_ 
 	// buildkitd's cache.
 	switch want.Kind {
 	case engine.WantDelta:
-		layoutDir := filepath.Join(dir, "oci")
-		if err := s.run(ctx, llb.Diff(bst, pst), ociExport(layoutDir), true); err != nil {
+		// The diff, then the reverse diff (the builder stage where it differs from the package
+		// stage): both computed by the daemon from states it holds, neither sends a whole root.
+		fwd, rev := filepath.Join(dir, "diff"), filepath.Join(dir, "reverse")
+		if err := s.run(ctx, llb.Diff(bst, pst), ociExport(fwd), true); err != nil {
 			return nil, err
 		}
-		if sol.Layer, err = topLayer(layoutDir); err != nil {
-			return nil, fmt.Errorf("building %s: reading the exported diff: %w", j.Package, err)
+		if err := s.run(ctx, llb.Diff(pst, bst), ociExport(rev), false); err != nil {
+			return nil, fmt.Errorf("building %s: the reverse diff: %w", j.Package, err)
 		}
-		sol.Base = filepath.Join(dir, "base")
-		if err := s.exportTree(ctx, bst, dir, sol.Base); err != nil {
-			return nil, fmt.Errorf("building %s: exporting the builder stage: %w", j.Package, err)
+		sol.Layer = func() (io.ReadCloser, error) { return topLayer(fwd) }
+		sol.BaseDiff = func() (io.ReadCloser, error) { return topLayer(rev) }
+		var once sync.Once
+		var baseErr error
+		base := filepath.Join(dir, "base")
+		sol.Base = func(ctx context.Context) (string, error) {
+			once.Do(func() {
+				if err := s.exportTree(ctx, bst, dir, base); err != nil {
+					baseErr = fmt.Errorf("building %s: exporting the builder stage: %w", j.Package, err)
+				}
+			})
+			return base, baseErr
 		}
 	case engine.WantRoot:
 		f, err := s.exportTar(ctx, pst, dir, true)

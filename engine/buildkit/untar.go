@@ -2,6 +2,7 @@ package buildkit
 
 import (
 	"archive/tar"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -123,7 +124,11 @@ func topLayer(dir string) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(layers) != 1 {
+	switch len(layers) {
+	case 0: // no difference: an empty layer
+		return io.NopCloser(bytes.NewReader(make([]byte, 1024))), nil
+	case 1:
+	default:
 		return nil, fmt.Errorf("the diff has %d layers, want 1", len(layers))
 	}
 	return layers[0].Uncompressed()
