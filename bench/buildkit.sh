@@ -27,16 +27,21 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 
 trap cleanup EXIT
 go build -o "$work/flavor" ./cmd/flavor
 port=19700
-daemon() { # $1 = platforms (comma-separated); prints the address of a fresh buildkitd
+addr=
+daemon() { # $1 = platforms (comma-separated): starts a fresh buildkitd, its address in $addr
+	# (not a command substitution: the port counter and the pid list must outlive the call)
 	port=$((port + 1))
-	local dir=$work/bk-$port addr=tcp://127.0.0.1:$port
+	local dir=$work/bk-$port
+	addr=tcp://127.0.0.1:$port
 	mkdir -p "$dir"
 	printf '[worker.oci]\n  enabled = true\n  snapshotter = "overlayfs"\n  platforms = ["%s"]\n[worker.containerd]\n  enabled = false\n[registry."%s"]\n  http = true\n  insecure = true\n' \
 		"${1//,/\", \"}" "$reg" >"$dir/c.toml"
 	"$bk/buildkitd" --config "$dir/c.toml" --root "$dir/state" --addr "$addr" >"$dir/log" 2>&1 &
 	pids+=($!)
-	for _ in $(seq 1 120); do "$bk/buildctl" --addr "$addr" debug workers >/dev/null 2>&1 && break; sleep 0.25; done
-	echo "$addr"
+	for _ in $(seq 1 120); do "$bk/buildctl" --addr "$addr" debug workers >/dev/null 2>&1 && return; sleep 0.25; done
+	echo "buildkitd on $addr did not start:" >&2
+	cat "$dir/log" >&2
+	exit 1
 }
 tree() { # $1 = dir, $2 = nonce
 	mkdir -p "$1/a" "$1/b"
@@ -46,12 +51,16 @@ tree() { # $1 = dir, $2 = nonce
 	printf 'requires:\n- category: bench\n  name: a\n  version: ">=0"\nsteps:\n- gzip -dc /data.gz | sha256sum > /sum && cp /data /data2\n' >"$1/b/build.yaml"
 }
 ms() { date +%s%3N; }
-run() { # prints the milliseconds of one flavor build; args: the flavor arguments
-	local t0 t1
+took=0
+run() { # times one flavor build into $took (milliseconds); args: the flavor arguments. Called
+	# directly, not in a command substitution, so a failing build stops the script.
+	local t0
 	t0=$(ms)
-	env -u DOCKER_HOST -u BUILDKIT_HOST "$work/flavor" --quiet --progress none "$@" >/dev/null
-	t1=$(ms)
-	echo $((t1 - t0))
+	if ! env -u DOCKER_HOST -u BUILDKIT_HOST "$work/flavor" --quiet --progress none "$@" >/dev/null; then
+		echo "bench/buildkit.sh: flavor $* failed" >&2
+		exit 1
+	fi
+	took=$(( $(ms) - t0 ))
 }
 declare -A t
 add() { t[$1]=$(( ${t[$1]:-0} + $2 )); }
@@ -62,9 +71,12 @@ for i in $(seq 1 "$n"); do
 	for eng in docker buildkit; do
 		args=(--engine "$eng" build --tree "$work/t$i" --destination "$work/out" bench/b)
 		[ "$eng" = buildkit ] && args+=(--builder "$main_bk")
-		add "$eng-cold" "$(run "${args[@]}" --cache "$work/c-$eng-$i")"
-		add "$eng-cached" "$(run "${args[@]}" --cache "$work/c-$eng-$i")"
-		add "$eng-warm" "$(run "${args[@]}" --cache "$work/w-$eng-$i")"
+		run "${args[@]}" --cache "$work/c-$eng-$i"
+		add "$eng-cold" "$took"
+		run "${args[@]}" --cache "$work/c-$eng-$i"
+		add "$eng-cached" "$took"
+		run "${args[@]}" --cache "$work/w-$eng-$i"
+		add "$eng-warm" "$took"
 	done
 	# two platforms: Docker one after the other; two buildkitd, one per platform, in parallel
 	tree "$work/m$i" "$nonce-multi"
@@ -74,17 +86,25 @@ for i in $(seq 1 "$n"); do
 			--destination "$work/out" --cache "$work/md-$i" --platform "$p" bench/b >/dev/null
 	done
 	add docker-2arch $(( $(ms) - d0 ))
-	a=$(daemon linux/amd64) b=$(daemon linux/arm64)
-	add buildkit-2arch "$(run --engine buildkit build --tree "$work/m$i" --destination "$work/out" --cache "$work/mb-$i" \
-		--builder "linux/amd64=$a,linux/arm64=$b" bench/b)"
+	daemon linux/amd64
+	a=$addr
+	daemon linux/arm64
+	b=$addr
+	run --engine buildkit build --tree "$work/m$i" --destination "$work/out" --cache "$work/mb-$i" \
+		--builder "linux/amd64=$a,linux/arm64=$b" bench/b
+	add buildkit-2arch "$took"
 	# registry cache: a cold build on a fresh daemon exporting, then another fresh daemon importing
 	tree "$work/r$i" "$nonce-registry"
-	c1=$(daemon linux/amd64)
-	add registry-cold "$(run --engine buildkit build --tree "$work/r$i" --destination "$work/out" --cache "$work/r1-$i" \
-		--builder "$c1" --buildkit-cache "$reg/bench/buildcache-$nonce" bench/b)"
-	c2=$(daemon linux/amd64)
-	add registry-rebuild "$(run --engine buildkit build --tree "$work/r$i" --destination "$work/out" --cache "$work/r2-$i" \
-		--builder "$c2" --buildkit-cache "$reg/bench/buildcache-$nonce" bench/b)"
+	daemon linux/amd64
+	c1=$addr
+	run --engine buildkit build --tree "$work/r$i" --destination "$work/out" --cache "$work/r1-$i" \
+		--builder "$c1" --buildkit-cache "$reg/bench/buildcache-$nonce" bench/b
+	add registry-cold "$took"
+	daemon linux/amd64
+	c2=$addr
+	run --engine buildkit build --tree "$work/r$i" --destination "$work/out" --cache "$work/r2-$i" \
+		--builder "$c2" --buildkit-cache "$reg/bench/buildcache-$nonce" bench/b
+	add registry-rebuild "$took"
 done
 avg() { echo $(( t[$1] / n )); }
 ratio() { awk -v a="${t[$1]}" -v b="${t[$2]}" 'BEGIN { printf "%.2f", a / b }'; }

@@ -147,6 +147,9 @@ func (c *Client) Solve(ctx context.Context, j *engine.Job, want engine.Want) (_ 
 	s := &solve{c: c, g: g, j: j}
 	// The first solve runs the commands (and exports the cache); the others are served from
 	// buildkitd's cache.
+	// The first solve runs the commands (and exports the cache); what comes after it is served
+	// from buildkitd's cache, and runs in parallel.
+	var after []func() error
 	switch want.Kind {
 	case engine.WantDelta:
 		// The diff, then the reverse diff (the builder stage where it differs from the package
@@ -155,9 +158,12 @@ func (c *Client) Solve(ctx context.Context, j *engine.Job, want engine.Want) (_ 
 		if err := s.run(ctx, llb.Diff(bst, pst), ociExport(fwd), true); err != nil {
 			return nil, err
 		}
-		if err := s.run(ctx, llb.Diff(pst, bst), ociExport(rev), false); err != nil {
-			return nil, fmt.Errorf("building %s: the reverse diff: %w", j.Package, err)
-		}
+		after = append(after, func() error {
+			if err := s.run(ctx, llb.Diff(pst, bst), ociExport(rev), false); err != nil {
+				return fmt.Errorf("building %s: the reverse diff: %w", j.Package, err)
+			}
+			return nil
+		})
 		sol.Layer = func() (io.ReadCloser, error) { return topLayer(fwd) }
 		sol.BaseDiff = func() (io.ReadCloser, error) { return topLayer(rev) }
 		var once sync.Once
@@ -193,8 +199,26 @@ func (c *Client) Solve(ctx context.Context, j *engine.Job, want engine.Want) (_ 
 	}
 	if len(want.Files) > 0 {
 		sol.Files = filepath.Join(dir, "files")
-		if err := s.exportTree(ctx, filesState(pst, want.Files), dir, sol.Files); err != nil {
-			return nil, fmt.Errorf("building %s: reading the package database: %w", j.Package, err)
+		after = append(after, func() error {
+			if err := s.exportTree(ctx, filesState(pst, want.Files), dir, sol.Files); err != nil {
+				return fmt.Errorf("building %s: reading the package database: %w", j.Package, err)
+			}
+			return nil
+		})
+	}
+	errs := make([]error, len(after))
+	var wg sync.WaitGroup
+	for i, fn := range after {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = fn()
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
 		}
 	}
 	sol.Executed = s.executed()

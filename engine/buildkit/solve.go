@@ -72,7 +72,8 @@ type nopCloser struct{ io.Writer }
 func (nopCloser) Close() error { return nil }
 
 // run solves st with one export, reporting the run ops' output and turning a failing command
-// into a *engine.StepFailed. The first solve of a Solve call exports the registry cache.
+// into a *engine.StepFailed. The first solve of a Solve call exports the registry cache and is
+// the one whose status is watched.
 // Cancelling ctx cancels the solve (buildkitd kills the running command).
 func (s *solve) run(ctx context.Context, st llb.State, ex client.ExportEntry, first bool) error {
 	j := s.j
@@ -91,12 +92,19 @@ func (s *solve) run(ctx context.Context, st llb.State, ex client.ExportEntry, fi
 				Attrs: map[string]string{"ref": s.c.cacheRepo + ":" + j.CacheTag, "mode": "max"}}}
 		}
 	}
-	ch := make(chan *client.SolveStatus)
+	// Only the first solve runs commands; the others find them in buildkitd's cache and run
+	// beside each other, unwatched.
+	var ch chan *client.SolveStatus
 	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		s.watch(ch)
-	}()
+	if first {
+		ch = make(chan *client.SolveStatus)
+		go func() {
+			defer close(done)
+			s.watch(ch)
+		}()
+	} else {
+		close(done)
+	}
 	_, err = s.c.c.Solve(ctx, def, opt, ch)
 	<-done
 	if err != nil {
