@@ -11,9 +11,12 @@
 #            serves them from its cache;
 #   cached   the artifact cache has everything (no engine runs a step);
 #   2 arch   linux/amd64 + linux/arm64 (arm64 under qemu): two buildkitd on loopback, one per
-#            platform, in parallel vs Docker building one platform after the other;
+#            platform, in parallel vs Docker building one platform after the other; timed on
+#            the fresh daemons (each pulls the base image) and again on a tree of its own once
+#            they hold it (Docker holds it throughout);
 #   registry a fresh buildkitd (empty state) rebuilding from the registry cache another fresh
-#            buildkitd exported vs that cold build on a fresh buildkitd.
+#            buildkitd exported vs that cold build on a fresh buildkitd; and the same with
+#            fresh daemons that first pulled the base image (a build of another tree).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-2}
@@ -92,7 +95,17 @@ for i in $(seq 1 "$n"); do
 	b=$addr
 	run --engine buildkit build --tree "$work/m$i" --destination "$work/out" --cache "$work/mb-$i" \
 		--builder "linux/amd64=$a,linux/arm64=$b" bench/b
+	add buildkit-2arch-fresh "$took"
+	tree "$work/n$i" "$nonce-multi2" # builders that now hold the base image, steps not cached
+	run --engine buildkit build --tree "$work/n$i" --destination "$work/out" --cache "$work/nb-$i" \
+		--builder "linux/amd64=$a,linux/arm64=$b" bench/b
 	add buildkit-2arch "$took"
+	d0=$(ms)
+	for p in linux/amd64 linux/arm64; do
+		env -u DOCKER_HOST "$work/flavor" --quiet --progress none --engine docker build --tree "$work/n$i" \
+			--destination "$work/out" --cache "$work/nd-$i" --platform "$p" bench/b >/dev/null
+	done
+	add docker-2arch-2 $(( $(ms) - d0 ))
 	# registry cache: a cold build on a fresh daemon exporting, then another fresh daemon importing
 	tree "$work/r$i" "$nonce-registry"
 	daemon linux/amd64
@@ -105,6 +118,21 @@ for i in $(seq 1 "$n"); do
 	run --engine buildkit build --tree "$work/r$i" --destination "$work/out" --cache "$work/r2-$i" \
 		--builder "$c2" --buildkit-cache "$reg/bench/buildcache-$nonce" bench/b
 	add registry-rebuild "$took"
+	# the same with fresh daemons that already pulled the base image (a build of another tree)
+	tree "$work/s$i" "$nonce-registry2"
+	tree "$work/x$i" "$nonce-pull"
+	daemon linux/amd64
+	c3=$addr
+	run --engine buildkit build --tree "$work/x$i" --destination "$work/out" --cache "$work/x3-$i" --builder "$c3" bench/a
+	run --engine buildkit build --tree "$work/s$i" --destination "$work/out" --cache "$work/s3-$i" \
+		--builder "$c3" --buildkit-cache "$reg/bench/buildcache2-$nonce" bench/b
+	add registry-cold-img "$took"
+	daemon linux/amd64
+	c4=$addr
+	run --engine buildkit build --tree "$work/x$i" --destination "$work/out" --cache "$work/x4-$i" --builder "$c4" bench/a
+	run --engine buildkit build --tree "$work/s$i" --destination "$work/out" --cache "$work/s4-$i" \
+		--builder "$c4" --buildkit-cache "$reg/bench/buildcache2-$nonce" bench/b
+	add registry-rebuild-img "$took"
 done
 avg() { echo $(( t[$1] / n )); }
 ratio() { awk -v a="${t[$1]}" -v b="${t[$2]}" 'BEGIN { printf "%.2f", a / b }'; }
@@ -113,6 +141,9 @@ printf '%-44s %8s %8s %s\n' what docker buildkit 'buildkit/docker'
 for k in cold warm cached; do
 	printf '%-44s %6d ms %6d ms %s\n' "$k (2 packages, linux/amd64)" "$(avg docker-$k)" "$(avg buildkit-$k)" "$(ratio buildkit-$k docker-$k)"
 done
-printf '%-44s %6d ms %6d ms %s\n' "amd64 + arm64 (docker serial, 2 builders)" "$(avg docker-2arch)" "$(avg buildkit-2arch)" "$(ratio buildkit-2arch docker-2arch)"
+printf '%-44s %6d ms %6d ms %s\n' "amd64 + arm64 (docker serial, 2 builders)" "$(avg docker-2arch-2)" "$(avg buildkit-2arch)" "$(ratio buildkit-2arch docker-2arch-2)"
+printf '%-44s %6d ms %6d ms %s\n' "  the same, builders fresh (pulling the image)" "$(avg docker-2arch)" "$(avg buildkit-2arch-fresh)" "$(ratio buildkit-2arch-fresh docker-2arch)"
 printf 'fresh buildkitd: cold build %d ms, rebuild from the registry cache %d ms: %s of cold\n' \
 	"$(avg registry-cold)" "$(avg registry-rebuild)" "$(ratio registry-rebuild registry-cold)"
+printf 'fresh buildkitd holding the base image: cold build %d ms, rebuild from the registry cache %d ms: %s of cold\n' \
+	"$(avg registry-cold-img)" "$(avg registry-rebuild-img)" "$(ratio registry-rebuild-img registry-cold-img)"
