@@ -72,7 +72,7 @@ func FromLayer(ctx context.Context, r io.Reader, base Base, opts ...Option) (*Tr
 		return nil, err
 	}
 	lr := &layerRead{o: o, r: newRules(o, true, true), base: base, sp: sp,
-		entries: map[string]Entry{}, regs: map[string]Entry{}, kept: map[string]Entry{}}
+		entries: map[string]Entry{}, kept: map[string]Entry{}}
 	t, err := lr.run(ctx, tar.NewReader(plain))
 	if err != nil {
 		sp.close()
@@ -87,7 +87,6 @@ type layerRead struct {
 	base      Base
 	sp        *spool
 	entries   map[string]Entry // every entry of the layer, by absolute path
-	regs      map[string]Entry // regular files: targets of hard links
 	whiteouts []string         // paths the layer removes
 	opaque    []string         // directories the layer makes opaque
 	kept      map[string]Entry
@@ -118,59 +117,18 @@ func (lr *layerRead) run(ctx context.Context, tr *tar.Reader) (*Tree, error) {
 // read takes in every header: whiteouts aside, entries (contents spooled) by path.
 func (lr *layerRead) read(ctx context.Context, tr *tar.Reader) error {
 	var n int64
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		hdr, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("reading layer: %w", err)
-		}
-		if hdr.Typeflag == tar.TypeXGlobalHeader {
-			continue
-		}
-		abs := path.Clean("/" + hdr.Name)
-		if abs == "/" {
-			continue
-		}
-		dir, name := path.Split(abs)
-		switch {
-		case name == whiteoutOpaque:
-			lr.opaque = append(lr.opaque, path.Clean(dir))
-			continue
-		case strings.HasPrefix(name, whiteoutPrefix):
-			lr.whiteouts = append(lr.whiteouts, path.Join(dir, name[len(whiteoutPrefix):]))
-			continue
-		}
-		e, err := entryFromHeader(abs, hdr)
-		if err != nil {
-			return err
-		}
-		switch e.Type {
-		case tar.TypeReg:
-			c, err := lr.sp.add(tr)
-			if err != nil {
-				return fmt.Errorf("reading %s: %w", abs, err)
+	err := readLayer(ctx, tr, lr.sp, layerVisitor{
+		opaque:   func(dir string) { lr.opaque = append(lr.opaque, dir) },
+		whiteout: func(p string) { lr.whiteouts = append(lr.whiteouts, p) },
+		entry: func(e Entry) {
+			lr.entries[e.Path] = e
+			if n++; n%1024 == 0 {
+				lr.o.report(StageScan, n, 0)
 			}
-			e.content, e.inode = c, abs
-			lr.regs[abs] = e
-		case tar.TypeLink:
-			target := path.Clean("/" + hdr.Linkname)
-			te, ok := lr.regs[target]
-			if !ok {
-				return fmt.Errorf("reading %s: hard link to %s, which the layer does not hold before it: %w", abs, hdr.Linkname, ErrUnsupportedEntry)
-			}
-			te.Path = abs
-			e = te
-			lr.regs[abs] = e
-		}
-		lr.entries[abs] = e
-		if n++; n%1024 == 0 {
-			lr.o.report(StageScan, n, 0)
-		}
+		},
+	})
+	if err != nil {
+		return err
 	}
 	lr.o.report(StageScan, n, n)
 	return nil
@@ -280,6 +238,69 @@ func (lr *layerRead) parent(ctx context.Context, p string) (Entry, error) {
 		return Entry{}, fmt.Errorf("%s is in neither the layer nor the base", p)
 	}
 	return *lo, nil
+}
+
+// layerVisitor receives what readLayer finds: opaque directories, whited-out paths, entries.
+type layerVisitor struct {
+	opaque, whiteout func(string)
+	entry            func(Entry)
+}
+
+// readLayer reads a layer tar's headers in order: OCI whiteouts go to v.opaque and v.whiteout,
+// every other entry to v.entry, a regular file's content spooled in sp, a hard link resolved to
+// the entry holding its content (which must come before it in the layer).
+func readLayer(ctx context.Context, tr *tar.Reader, sp *spool, v layerVisitor) error {
+	regs := map[string]Entry{}
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("reading layer: %w", err)
+		}
+		if hdr.Typeflag == tar.TypeXGlobalHeader {
+			continue
+		}
+		abs := path.Clean("/" + hdr.Name)
+		if abs == "/" {
+			continue
+		}
+		dir, name := path.Split(abs)
+		switch {
+		case name == whiteoutOpaque:
+			v.opaque(path.Clean(dir))
+			continue
+		case strings.HasPrefix(name, whiteoutPrefix):
+			v.whiteout(path.Join(dir, name[len(whiteoutPrefix):]))
+			continue
+		}
+		e, err := entryFromHeader(abs, hdr)
+		if err != nil {
+			return err
+		}
+		switch e.Type {
+		case tar.TypeReg:
+			c, err := sp.add(tr)
+			if err != nil {
+				return fmt.Errorf("reading %s: %w", abs, err)
+			}
+			e.content, e.inode = c, abs
+			regs[abs] = e
+		case tar.TypeLink:
+			te, ok := regs[path.Clean("/"+hdr.Linkname)]
+			if !ok {
+				return fmt.Errorf("reading %s: hard link to %s, which the layer does not hold before it: %w", abs, hdr.Linkname, ErrUnsupportedEntry)
+			}
+			te.Path = abs
+			e = te
+			regs[abs] = e
+		}
+		v.entry(e)
+	}
 }
 
 var gzipMagic = []byte{0x1f, 0x8b}

@@ -9,7 +9,6 @@ import (
 	"maps"
 	"path"
 	"slices"
-	"strings"
 )
 
 // ErrBaseUnknown is a question about the base that a ReverseDiff cannot answer: a path neither
@@ -44,63 +43,16 @@ func ReadReverseDiff(ctx context.Context, r io.Reader, tempDir string) (*Reverse
 		return nil, err
 	}
 	d := &ReverseDiff{entries: map[string]Entry{}, whiteouts: map[string]bool{}, opaque: map[string]bool{}, sp: sp}
-	regs := map[string]Entry{}
-	tr := tar.NewReader(plain)
-	for {
-		if err := ctx.Err(); err != nil {
-			sp.close()
-			return nil, err
-		}
-		hdr, err := tr.Next()
-		if err == io.EOF {
-			return d, nil
-		}
-		if err != nil {
-			sp.close()
-			return nil, fmt.Errorf("reading the reverse diff: %w", err)
-		}
-		if hdr.Typeflag == tar.TypeXGlobalHeader {
-			continue
-		}
-		abs := path.Clean("/" + hdr.Name)
-		if abs == "/" {
-			continue
-		}
-		dir, name := path.Split(abs)
-		switch {
-		case name == whiteoutOpaque:
-			d.opaque[path.Clean(dir)] = true
-			continue
-		case strings.HasPrefix(name, whiteoutPrefix):
-			d.whiteouts[path.Join(dir, name[len(whiteoutPrefix):])] = true
-			continue
-		}
-		e, err := entryFromHeader(abs, hdr)
-		if err != nil {
-			sp.close()
-			return nil, err
-		}
-		switch e.Type {
-		case tar.TypeReg:
-			c, err := sp.add(tr)
-			if err != nil {
-				sp.close()
-				return nil, fmt.Errorf("reading %s of the reverse diff: %w", abs, err)
-			}
-			e.content, e.inode = c, abs
-			regs[abs] = e
-		case tar.TypeLink:
-			te, ok := regs[path.Clean("/"+hdr.Linkname)]
-			if !ok {
-				sp.close()
-				return nil, fmt.Errorf("reading %s of the reverse diff: hard link to %s, which it does not hold before it: %w", abs, hdr.Linkname, ErrUnsupportedEntry)
-			}
-			te.Path = abs
-			e = te
-			regs[abs] = e
-		}
-		d.entries[abs] = e
+	err = readLayer(ctx, tar.NewReader(plain), sp, layerVisitor{
+		opaque:   func(dir string) { d.opaque[dir] = true },
+		whiteout: func(p string) { d.whiteouts[p] = true },
+		entry:    func(e Entry) { d.entries[e.Path] = e },
+	})
+	if err != nil {
+		sp.close()
+		return nil, fmt.Errorf("reading the reverse diff: %w", err)
 	}
+	return d, nil
 }
 
 // Close frees the spooled contents.

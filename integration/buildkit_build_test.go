@@ -325,14 +325,7 @@ func retrieveTree(t *testing.T) string {
 			"retrieve:\n- a-test-1.0-*.package.tar.zst\n- " + srv.URL + "/hello.txt\n" +
 			"steps:\n- cp -a /luetbuild/d /d2 && cp -a /luetbuild/hello.txt /hello.txt && stat -c '%u %g %a' /luetbuild/d/f > /seen && cat /hello.txt >> /seen\n",
 	}
-	for f, body := range files {
-		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(f)), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, f), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeFiles(t, dir, files)
 	return dir
 }
 
@@ -350,14 +343,7 @@ func joinRemoveTree(t *testing.T) string {
 		"c/build.yaml": "requires_final_images: true\nunpack: true\nrequires:\n- {category: test, name: a, version: \">=0\"}\n" +
 			"- {category: test, name: b, version: \">=0\"}\n",
 	}
-	for f, body := range files {
-		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(f)), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, f), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeFiles(t, dir, files)
 	return dir
 }
 
@@ -538,17 +524,10 @@ func TestBuildKitKilled(t *testing.T) {
 	}{{syscall.SIGINT, "1213"}, {syscall.SIGKILL, "1217"}} {
 		t.Run(tc.sig.String(), func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "killed")
-			if err := os.MkdirAll(filepath.Join(dir, "s"), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			for f, body := range map[string]string{
+			writeFiles(t, dir, map[string]string{
 				"s/definition.yaml": "name: s\ncategory: test\nversion: \"1.0\"\n",
 				"s/build.yaml":      "image: busybox\nsteps:\n- echo started; sleep " + tc.sleep + "\n",
-			} {
-				if err := os.WriteFile(filepath.Join(dir, f), []byte(body), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
+			})
 			r := startFlavor(t, "--engine", "buildkit", "build", "--builder", "unix://"+buildkitSocket(),
 				"--tree", registryTree(t, dir), "--destination", t.TempDir(), "--cache", t.TempDir(), "test/s")
 			r.waitFor(t, "| started")
