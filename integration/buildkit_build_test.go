@@ -543,3 +543,28 @@ func TestBuildKitKilled(t *testing.T) {
 		})
 	}
 }
+
+// TestBuildKitDockerContainerBuilder: a builder named as buildx's docker-container driver names
+// its own (docker-container://NAME: flavor dials `docker exec -i NAME buildctl dial-stdio`)
+// builds a tree. The container here runs setup.sh's buildctl with the host's buildkitd socket
+// where buildctl looks by default, as a buildx builder container has its daemon.
+func TestBuildKitDockerContainerBuilder(t *testing.T) {
+	dockerEngine(t)
+	name := fmt.Sprintf("flavor-test-buildx-%d", time.Now().UnixNano())
+	run := exec.Command("docker", "run", "-d", "--name", name,
+		"-v", buildctl(t)+":/usr/bin/buildctl:ro", "-v", filepath.Dir(buildkitSocket())+":/run/buildkit",
+		testRegistry()+"/debian:bookworm", "sleep", "infinity")
+	if out, err := run.CombinedOutput(); err != nil {
+		t.Fatalf("starting the builder container: %v\n%s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("docker", "rm", "-f", name).Run() })
+	addr := "docker-container://" + name
+	rep, log := flavorBuild(t, "--engine", "buildkit", "build", "--tree", registryTree(t, luetFixtures("buildableseed")),
+		"--destination", t.TempDir(), "--cache", t.TempDir(), "--builder", addr, "--progress", "plain", "test/d")
+	if len(rep.Artifacts) == 0 {
+		t.Fatalf("no artifacts through %s:\n%s", addr, log)
+	}
+	if !strings.Contains(log, "on buildkitd at "+addr) {
+		t.Errorf("the progress does not name the builder %s:\n%s", addr, log)
+	}
+}

@@ -20,7 +20,7 @@ const defaultBuildKitAddr = "unix:///run/buildkit/buildkitd.sock"
 func buildkitFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringSliceFlag{Name: "builder", EnvVars: []string{"FLAVOR_BUILDERS"},
-			Usage: "with --engine buildkit, the buildkitd to build on: `ADDR` for every platform, or PLATFORM=ADDR for one (repeatable, or comma-separated; unix://, tcp://; default $BUILDKIT_HOST, else " + defaultBuildKitAddr + ")"},
+			Usage: "with --engine buildkit, the buildkitd to build on: `ADDR` for every platform, or PLATFORM=ADDR for one (repeatable, or comma-separated; unix://, tcp://, docker-container://, kube-pod://, ssh://; default $BUILDKIT_HOST, else " + defaultBuildKitAddr + ")"},
 		&cli.StringFlag{Name: "buildkit-cache", Usage: "with --engine buildkit, a registry `REPO` (e.g. 127.0.0.1:5000/flavor/buildcache) BuildKit imports its build cache from and exports it to, one tag per package"},
 		&cli.StringFlag{Name: "buildkit-tlscacert", Usage: "with --engine buildkit, the CA certificate `FILE` that verifies tcp:// builders (turns TLS on)"},
 		&cli.StringFlag{Name: "buildkit-tlscert", Usage: "with --engine buildkit and TLS, the client certificate `FILE`"},
@@ -55,7 +55,7 @@ func parseBuilders(values []string, getenv func(string) string) ([]builderAddr, 
 				b = builderAddr{platform: p.Normalize(), addr: right}
 			}
 			if !strings.Contains(b.addr, "://") {
-				return nil, fmt.Errorf("--builder %q: the address needs a scheme (unix:///run/buildkit/buildkitd.sock, tcp://HOST:PORT)", part)
+				return nil, fmt.Errorf("--builder %q: the address needs a scheme (unix:///run/buildkit/buildkitd.sock, tcp://HOST:PORT, docker-container://NAME)", part)
 			}
 			k := b.platform.String()
 			if prev, ok := seen[k]; ok {

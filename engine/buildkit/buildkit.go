@@ -2,8 +2,9 @@
 // stages on a BuildKit daemon (buildkitd) as LLB. The builder stage (the root: an image, a
 // dependency's package stage, or a host directory; the environment; the package directory at
 // the work directory; copies; the prelude) and the package stage (the steps) are LLB states;
-// the delta is llb.Diff(builder, package) exported as one OCI layer, the whole root and one
-// directory are tar exports. It reads no environment: the caller passes the daemon's address.
+// the delta is llb.Diff(builder, package) exported as one OCI layer and read against the
+// reverse diff, the whole root and one directory are tar exports. It reads no environment: the
+// caller passes the daemon's address.
 package buildkit
 
 import (
@@ -17,6 +18,12 @@ import (
 	"sync"
 
 	"github.com/moby/buildkit/client"
+	// The addresses buildx's drivers give (docker-container://NAME, podman-container://NAME,
+	// kube-pod://POD, ssh://HOST), dialled through the docker, podman, kubectl or ssh command.
+	_ "github.com/moby/buildkit/client/connhelper/dockercontainer"
+	_ "github.com/moby/buildkit/client/connhelper/kubepod"
+	_ "github.com/moby/buildkit/client/connhelper/podmancontainer"
+	_ "github.com/moby/buildkit/client/connhelper/ssh"
 	"github.com/moby/buildkit/client/llb"
 
 	"github.com/flavor-dev/flavor/engine"
@@ -86,8 +93,8 @@ func WithTLS(ca, cert, key, serverName string) Option {
 	}
 }
 
-// New connects to the buildkitd at addr (unix://, tcp://, and what else BuildKit's client
-// dials) and checks that it answers.
+// New connects to the buildkitd at addr (unix://, tcp://, docker-container://,
+// podman-container://, kube-pod://, ssh://) and checks that it answers.
 func New(ctx context.Context, addr string, opts ...Option) (*Client, error) {
 	if addr == "" {
 		addr = DefaultAddr
