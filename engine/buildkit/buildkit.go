@@ -151,20 +151,21 @@ func (c *Client) Solve(ctx context.Context, j *engine.Job, want engine.Want) (_ 
 			sol.Close()
 		}
 	}()
-	s := &solve{c: c, g: g, j: j}
-	// The first solve runs the commands (and exports the cache); the others are served from
-	// buildkitd's cache.
-	// The first solve runs the commands (and exports the cache); what comes after it is served
-	// from buildkitd's cache, and runs in parallel.
+	s := &solve{c: c, g: g, j: j, lastRun: lastRun(j), ranDone: make(chan struct{})}
+	if s.lastRun == "" {
+		close(s.ranDone) // no command to wait for
+	}
+	// The first solve runs the commands (and exports the cache): main. What comes after it is
+	// served from buildkitd's cache: those solves start once the job's last command is done
+	// (seen in main's status) and run beside main's export and each other.
+	var main func() error
 	var after []func() error
 	switch want.Kind {
 	case engine.WantDelta:
-		// The diff, then the reverse diff (the builder stage where it differs from the package
+		// The diff, and the reverse diff (the builder stage where it differs from the package
 		// stage): both computed by the daemon from states it holds, neither sends a whole root.
 		fwd, rev := filepath.Join(dir, "diff"), filepath.Join(dir, "reverse")
-		if err := s.run(ctx, llb.Diff(bst, pst), ociExport(fwd), true); err != nil {
-			return nil, err
-		}
+		main = func() error { return s.run(ctx, llb.Diff(bst, pst), ociExport(fwd), true) }
 		after = append(after, func() error {
 			if err := s.run(ctx, llb.Diff(pst, bst), ociExport(rev), false); err != nil {
 				return fmt.Errorf("building %s: the reverse diff: %w", j.Package, err)
@@ -185,22 +186,20 @@ func (c *Client) Solve(ctx context.Context, j *engine.Job, want engine.Want) (_ 
 			return base, baseErr
 		}
 	case engine.WantRoot:
-		f, err := s.exportTar(ctx, pst, dir, true)
-		if err != nil {
-			return nil, err
+		main = func() (err error) {
+			sol.Tree, err = s.exportTar(ctx, pst, dir, true)
+			return err
 		}
-		sol.Tree = f
 	case engine.WantDir:
 		d := path.Clean("/" + want.Dir)
 		if d == "/" {
 			return nil, fmt.Errorf("building %s: the package directory cannot be /", j.Package)
 		}
 		one := llb.Scratch().File(llb.Copy(pst, d, "/"+path.Base(d), &llb.CopyInfo{CopyDirContentsOnly: true, CreateDestPath: true}))
-		f, err := s.exportTar(ctx, one, dir, true)
-		if err != nil {
-			return nil, err
+		main = func() (err error) {
+			sol.Tree, err = s.exportTar(ctx, one, dir, true)
+			return err
 		}
-		sol.Tree = f
 	default:
 		return nil, fmt.Errorf("building %s: unknown want %d", j.Package, want.Kind)
 	}
@@ -213,16 +212,26 @@ func (c *Client) Solve(ctx context.Context, j *engine.Job, want engine.Want) (_ 
 			return nil
 		})
 	}
+	mainDone := make(chan struct{})
 	errs := make([]error, len(after))
 	var wg sync.WaitGroup
 	for i, fn := range after {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			select {
+			case <-s.ranDone:
+			case <-mainDone:
+			}
 			errs[i] = fn()
 		}()
 	}
+	err = main()
+	close(mainDone)
 	wg.Wait()
+	if err != nil {
+		return nil, err
+	}
 	for _, err := range errs {
 		if err != nil {
 			return nil, err

@@ -26,9 +26,26 @@ type solve struct {
 	g *graph
 	j *engine.Job
 
+	// lastRun is the name of the job's last run op ("" when it runs no command); ranDone is
+	// closed when the first solve's status shows it completed.
+	lastRun  string
+	ranDone  chan struct{}
+	ranClose sync.Once
+
 	mu   sync.Mutex
 	ran  map[digest.Digest]bool
 	fail *engine.StepFailed
+}
+
+// lastRun names j's last run op: its steps', else its prelude's, else none.
+func lastRun(j *engine.Job) string {
+	switch {
+	case len(j.Steps) > 0:
+		return runPrefix + "steps of " + j.Package + " for " + j.Platform.String()
+	case len(j.Prelude) > 0:
+		return runPrefix + "prelude of " + j.Package + " for " + j.Platform.String()
+	}
+	return ""
 }
 
 func ociExport(dir string) client.ExportEntry {
@@ -198,6 +215,9 @@ func (s *solve) watch(ch chan *client.SolveStatus) {
 	for ss := range ch {
 		for _, v := range ss.Vertexes {
 			names[v.Digest] = v.Name
+			if s.lastRun != "" && v.Name == s.lastRun && v.Completed != nil {
+				s.ranClose.Do(func() { close(s.ranDone) })
+			}
 		}
 		for _, l := range ss.Logs {
 			st := streams[l.Vertex]
