@@ -21,7 +21,8 @@ var ErrBaseUnknown = errors.New("the reverse diff does not tell this part of the
 // builder), which the daemon computes without sending either file system). A path the reverse
 // diff holds is that entry in the base; one it whites out, or whose directory it whites out, is
 // not in the base; any other path is the same in the base as in the layer's result, which
-// FromLayer tells it (a path the layer holds). Close frees the spooled contents.
+// FromLayer tells it (a path the layer holds): it serves one FromLayer call. Close frees the
+// spooled contents.
 type ReverseDiff struct {
 	entries   map[string]Entry
 	whiteouts map[string]bool
