@@ -568,3 +568,41 @@ func TestBuildKitDockerContainerBuilder(t *testing.T) {
 		t.Errorf("the progress does not name the builder %s:\n%s", addr, log)
 	}
 }
+
+// TestBuildKitArm64MatchesDocker: for linux/arm64 (qemu under both), a requires chain and a tree
+// that adds, modifies and deletes give byte-identical artifacts and metadata through BuildKit
+// (setup.sh's buildkitd, which lists linux/arm64) and Docker.
+func TestBuildKitArm64MatchesDocker(t *testing.T) {
+	d := dockerEngine(t)
+	ensureBusybox(t, d)
+	for _, tr := range []struct {
+		tree string
+		pkgs []string
+	}{
+		{luetFixtures("buildableseed"), []string{"test/d"}},
+		{buildTrees("modify"), []string{"test/changed", "test/added"}},
+	} {
+		t.Run(filepath.Base(tr.tree), func(t *testing.T) {
+			tree := registryTree(t, tr.tree)
+			got := map[string]map[string]string{}
+			for _, eng := range []string{"docker", "buildkit"} {
+				args := []string{"--engine", eng, "build", "--tree", tree, "--platform", "linux/arm64",
+					"--destination", t.TempDir(), "--cache", t.TempDir()}
+				if eng == "buildkit" {
+					args = append(args, "--builder", "unix://"+buildkitSocket())
+				}
+				rep, _ := flavorBuild(t, append(args, tr.pkgs...)...)
+				for _, a := range rep.Artifacts {
+					if a.Platform != "linux/arm64" {
+						t.Fatalf("--engine %s built %s for %s", eng, a.Package, a.Platform)
+					}
+				}
+				if len(rep.Artifacts) == 0 {
+					t.Fatalf("--engine %s wrote no artifacts", eng)
+				}
+				got[eng] = artifactFiles(rep)
+			}
+			sameArtifacts(t, got["docker"], got["buildkit"], "docker", "buildkit")
+		})
+	}
+}
