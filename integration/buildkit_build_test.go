@@ -75,6 +75,40 @@ var busyboxImageLine = regexp.MustCompile(`(?m)^(\s*(?:-\s+)?image:\s*)"?(?:busy
 func registryTree(t *testing.T, tree string) string {
 	t.Helper()
 	ref := registryBusybox(t)
+	return copySpecTree(t, tree, func(b []byte) []byte { return busyboxImageLine.ReplaceAll(b, []byte("${1}"+ref)) })
+}
+
+// registryExample copies examples/hello's spec tree with its base images
+// (flavor-example/busybox:ARCH, which `make demo` imports into the engine) named in the
+// loopback registry, where they are pushed from setup.sh's busybox roots.
+func registryExample(t *testing.T) string {
+	t.Helper()
+	ctx := context.Background()
+	repo := testRegistry() + "/flavor-example/busybox"
+	for _, p := range []platform.Platform{amd64, {OS: "linux", Arch: "arm64"}} {
+		img, err := oci.NewBaseImage(ctx, filepath.Join(setupDir(), "rootfs", "busybox-"+p.Arch), p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := name.ParseReference(repo+":"+p.Arch, name.Insecure)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = remote.Write(r, img, remote.WithContext(ctx))
+		img.Close()
+		if err != nil {
+			t.Fatalf("pushing %s: %v", r, err)
+		}
+	}
+	tree := filepath.Join(exampleDir(), "packages")
+	return copySpecTree(t, tree, func(b []byte) []byte {
+		return bytes.ReplaceAll(b, []byte("image: flavor-example/busybox:"), []byte("image: "+repo+":"))
+	})
+}
+
+// copySpecTree copies a spec tree to a temporary directory, its YAML files through rewrite.
+func copySpecTree(t *testing.T, tree string, rewrite func([]byte) []byte) string {
+	t.Helper()
 	out := filepath.Join(t.TempDir(), filepath.Base(tree))
 	err := filepath.WalkDir(tree, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -101,7 +135,7 @@ func registryTree(t *testing.T, tree string) string {
 			return err
 		}
 		if strings.HasSuffix(p, ".yaml") {
-			b = busyboxImageLine.ReplaceAll(b, []byte("${1}"+ref))
+			b = rewrite(b)
 		}
 		if err := os.WriteFile(dst, b, fi.Mode().Perm()); err != nil {
 			return err
@@ -423,14 +457,15 @@ func startBuildkitd(t *testing.T, platforms ...string) *buildkitd {
 
 // TestBuildKitTwoBuilders: with one buildkitd serving only linux/amd64 and another only
 // linux/arm64 (both on loopback TCP, fresh state), `--builder linux/amd64=…,linux/arm64=…`
-// builds a chain for both platforms, each platform's packages on its own builder (the
-// progress names the builder of every package), and the arm64 artifacts hold arm64 busybox.
+// builds a chain and the example (examples/hello, its base images in the loopback registry) for
+// both platforms, each platform's packages on its own builder (the progress names the builder of
+// every package); the example's artifacts hold the greeter and busybox of each architecture.
 func TestBuildKitTwoBuilders(t *testing.T) {
 	a, b := startBuildkitd(t, "linux/amd64"), startBuildkitd(t, "linux/arm64")
-	tree := registryTree(t, luetFixtures("buildableseed"))
-	cmd := exec.Command(flavorBin(t), "--output-format", "json", "--engine", "buildkit", "build", "--tree", tree,
+	cmd := exec.Command(flavorBin(t), "--output-format", "json", "--engine", "buildkit", "build",
+		"--tree", registryTree(t, luetFixtures("buildableseed")), "--tree", registryExample(t),
 		"--destination", t.TempDir(), "--cache", t.TempDir(), "--progress", "json",
-		"--builder", "linux/amd64="+a.addr+",linux/arm64="+b.addr, "test/d")
+		"--builder", "linux/amd64="+a.addr+",linux/arm64="+b.addr, "test/d", "apps/hello", "base/busybox")
 	cmd.Env = withoutEnv(os.Environ(), "BUILDKIT_HOST")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -450,6 +485,30 @@ func TestBuildKitTwoBuilders(t *testing.T) {
 	}
 	if rep.Executed == 0 {
 		t.Error("two fresh builders executed no stage")
+	}
+	// The example for both platforms: its greeter, and busybox of the platform's architecture
+	// (ELF e_machine 62 x86-64, 183 AArch64).
+	seen := map[string]bool{}
+	for _, art := range rep.Artifacts {
+		e := readArtifact(t, art.Artifact)
+		switch art.Package {
+		case "apps/hello@1.0.0":
+			if !strings.Contains(e["bin/hello"].Body, "#!/bin/sh") {
+				t.Errorf("%s for %s holds no greeter: %v", art.Package, art.Platform, names(e))
+			}
+		case "base/busybox@1.35.0":
+			want := map[string]uint16{"linux/amd64": 62, "linux/arm64": 183}[art.Platform]
+			b := e["bin/busybox"].Body
+			if len(b) < 20 || b[:4] != "\x7fELF" || uint16(b[18])|uint16(b[19])<<8 != want {
+				t.Errorf("%s for %s: bin/busybox is not an ELF for machine %d", art.Package, art.Platform, want)
+			}
+		default:
+			continue
+		}
+		seen[art.Package+" "+art.Platform] = true
+	}
+	if len(seen) != 4 {
+		t.Errorf("built %v of the example, want apps/hello and base/busybox for both platforms", seen)
 	}
 	builds := 0
 	for _, line := range strings.Split(stderr.String(), "\n") {
