@@ -14,6 +14,7 @@ import (
 	"github.com/moby/buildkit/client/llb"
 	digest "github.com/opencontainers/go-digest"
 
+	"github.com/flavor-dev/flavor/delta"
 	"github.com/flavor-dev/flavor/engine"
 )
 
@@ -72,8 +73,8 @@ func (s *solve) exportTar(ctx context.Context, st llb.State, dir string, first b
 	return f, nil
 }
 
-// exportTree solves st and unpacks its file system into out (the tar exporter: BuildKit's
-// local exporter stalled on a whole Debian root here).
+// exportTree solves st and unpacks its file system into out with delta.Apply (the tar
+// exporter: BuildKit's local exporter stalled on a whole Debian root here).
 func (s *solve) exportTree(ctx context.Context, st llb.State, dir, out string) error {
 	f, err := s.exportTar(ctx, st, dir, false)
 	if err != nil {
@@ -81,7 +82,10 @@ func (s *solve) exportTree(ctx context.Context, st llb.State, dir, out string) e
 	}
 	defer os.Remove(f.Name())
 	defer f.Close()
-	return untar(f, out)
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	return delta.Apply(ctx, out, f)
 }
 
 type nopCloser struct{ io.Writer }

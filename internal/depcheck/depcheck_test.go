@@ -30,7 +30,7 @@ var allowed = map[string][]string{
 	"internal/testbin":  {}, // builds the launcher with `go build` for the launcher's own tests
 	"launcher/embedded": {"platform"},
 	"engine":            {"oci", "platform"},
-	"engine/buildkit":   {"engine", "oci", "platform"}, // implements engine.Solver
+	"engine/buildkit":   {"engine", "oci", "platform", "delta"}, // implements engine.Solver; unpacks exports with delta.Apply
 	"builder":           {"specs", "oci", "engine", "delta", "platform", "internal/cachedir", "pkgdb", "progress"},
 	"lock":              {"specs", "oci", "engine", "builder", "platform", "progress"},
 	"bundle":            {"specs", "builder", "lock", "packer", "portable", "launcher/embedded", "platform", "ops", "sbom", "pkgdb", "progress"},
