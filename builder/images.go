@@ -104,12 +104,7 @@ func (b *builder) joinImage(ctx context.Context, n *node) (string, error) {
 // joinDir squashes the artifacts of n's join set into a new temporary directory, in order,
 // each after removing the paths it lists as removed; the caller removes the directory.
 func (b *builder) joinDir(ctx context.Context, n *node) (string, error) {
-	names := make([]string, len(n.joins))
-	for i, m := range n.joins {
-		names[i] = m.ID()
-	}
-	b.rep.send(progress.Event{Stage: StageImage, Package: n.id(), Platform: n.platform.String(),
-		Message: "squashing the artifacts of " + strings.Join(names, ", ")})
+	b.reportJoin(n, "squashing")
 	dir, err := os.MkdirTemp(b.o.tempDir, "flavor-join-")
 	if err != nil {
 		return "", err
@@ -122,10 +117,29 @@ func (b *builder) joinDir(ctx context.Context, n *node) (string, error) {
 	}
 	if needsShell(n.pkg.Spec) && !hasShell(dir) {
 		os.RemoveAll(dir)
-		return "", fmt.Errorf("%w: the artifacts of %s ship no /bin/sh for the build's commands (prelude, steps, or env values with $); ship a shell in one of them (for example a package with image: and unpack: true), or give %s an image: instead",
-			ErrNoShell, strings.Join(names, ", "), n.id())
+		return "", noJoinShell(n)
 	}
 	return dir, nil
+}
+
+// reportJoin says that n's build root is being made from its join set's artifacts.
+func (b *builder) reportJoin(n *node, verb string) {
+	b.rep.send(progress.Event{Stage: StageImage, Package: n.id(), Platform: n.platform.String(),
+		Message: verb + " the artifacts of " + strings.Join(joinNames(n), ", ")})
+}
+
+func joinNames(n *node) []string {
+	names := make([]string, len(n.joins))
+	for i, m := range n.joins {
+		names[i] = m.ID()
+	}
+	return names
+}
+
+// noJoinShell is the error for a join set whose artifacts give n's commands no shell.
+func noJoinShell(n *node) error {
+	return fmt.Errorf("%w: the artifacts of %s ship no /bin/sh for the build's commands (prelude, steps, or env values with $); ship a shell in one of them (for example a package with image: and unpack: true), or give %s an image: instead",
+		ErrNoShell, strings.Join(joinNames(n), ", "), n.id())
 }
 
 // applyArtifact extracts m's artifact into dir, after removing the paths it lists as removed.
@@ -180,12 +194,7 @@ func joinArtifact(n *node, m *specs.Package) (string, []string, error) {
 // joinLayers extracts each artifact of n's join set into a temporary directory of its own, for
 // a solver to merge as n's build root (see engine.RootLayer); the directories join b.sj.dirs.
 func (b *builder) joinLayers(ctx context.Context, n *node) ([]engine.RootLayer, error) {
-	names := make([]string, len(n.joins))
-	for i, m := range n.joins {
-		names[i] = m.ID()
-	}
-	b.rep.send(progress.Event{Stage: StageImage, Package: n.id(), Platform: n.platform.String(),
-		Message: "merging the artifacts of " + strings.Join(names, ", ")})
+	b.reportJoin(n, "merging")
 	var out []engine.RootLayer
 	for _, m := range n.joins {
 		file, removed, err := joinArtifact(n, m)
@@ -205,8 +214,7 @@ func (b *builder) joinLayers(ctx context.Context, n *node) ([]engine.RootLayer, 
 		out = append(out, engine.RootLayer{Remove: removed, Dir: dir})
 	}
 	if needsShell(n.pkg.Spec) && !hasShellIn(layersFind(out)) {
-		return nil, fmt.Errorf("%w: the artifacts of %s ship no /bin/sh for the build's commands (prelude, steps, or env values with $); ship a shell in one of them (for example a package with image: and unpack: true), or give %s an image: instead",
-			ErrNoShell, strings.Join(names, ", "), n.id())
+		return nil, noJoinShell(n)
 	}
 	return out, nil
 }
