@@ -119,7 +119,7 @@ func Build(ctx context.Context, eng engine.Engine, req Request, opts ...Option) 
 	}
 	b := &builder{eng: eng, o: o, rep: &reporter{fn: o.progress}, resolver: resolver,
 		dest: req.Destination, resolved: map[string]oci.Resolved{},
-		sj: solverJobs{jobs: map[*node]*engine.Job{}, tail: map[string]*lineWriter{}}}
+		sj: solverJobs{jobs: map[*node]*jobOnce{}, tail: map[string]*lineWriter{}}}
 	defer b.cleanups.Wait() // containers are gone when Build returns, whatever happened
 	defer b.sj.cleanup()
 	platforms := req.Platforms

@@ -36,7 +36,7 @@ func (b *builder) solverFor(p platform.Platform) engine.Solver {
 // solverJobs are the jobs of one Build, each node's once, and the directories they use.
 type solverJobs struct {
 	mu   sync.Mutex
-	jobs map[*node]*engine.Job
+	jobs map[*node]*jobOnce
 	dirs []string
 	tail map[string]*lineWriter // per package and platform: the last lines, for StepError
 }
@@ -160,27 +160,43 @@ func (b *builder) solveError(ctx context.Context, n *node, err error) error {
 // job returns n's solver job, making it (and the jobs it builds on) once per Build.
 func (b *builder) job(ctx context.Context, n *node) (*engine.Job, error) {
 	b.sj.mu.Lock()
-	j, ok := b.sj.jobs[n]
-	b.sj.mu.Unlock()
-	if ok {
-		return j, nil
+	o := b.sj.jobs[n]
+	if o == nil {
+		o = &jobOnce{}
+		b.sj.jobs[n] = o
 	}
+	b.sj.mu.Unlock()
+	// Packages building in parallel may share a root or a copy source: its job (retrieve,
+	// joined layers, image resolution) is made once.
+	o.once.Do(func() { o.j, o.err = b.makeJob(ctx, n) })
+	return o.j, o.err
+}
+
+// jobOnce is a node's job, made once.
+type jobOnce struct {
+	once sync.Once
+	j    *engine.Job
+	err  error
+}
+
+// makeJob makes n's solver job (see job).
+func (b *builder) makeJob(ctx context.Context, n *node) (*engine.Job, error) {
 	spec := n.pkg.Spec
 	what := fmt.Sprintf("building %s for %s", n.id(), n.platform)
 	archives, err := b.retrieveArchives(ctx, n)
 	if err != nil {
 		return nil, err
 	}
-	j = &engine.Job{Archives: archives, Package: n.id(), Platform: n.platform, Context: n.pkg.Dir, ContextSkip: n.pkg.ContextExcludes(),
+	j := &engine.Job{Archives: archives, Package: n.id(), Platform: n.platform, Context: n.pkg.Dir, ContextSkip: n.pkg.ContextExcludes(),
 		WorkDir: workDir, Prelude: spec.Prelude, Steps: spec.Steps, CacheTag: n.hex}
-	var rootEnv, env []string
+	var rootEnv []string
 	switch {
 	case spec.Image != "":
-		ref, env, err := b.pullable(ctx, spec.Image, n.platform)
+		ref, imgEnv, err := b.pullable(ctx, spec.Image, n.platform)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", what, err)
 		}
-		j.Image, rootEnv = ref, env
+		j.Image, rootEnv = ref, imgEnv
 	case spec.RequiresFinalImages:
 		layers, err := b.joinLayers(ctx, n)
 		if err != nil {
@@ -196,11 +212,9 @@ func (b *builder) job(ctx context.Context, n *node) (*engine.Job, error) {
 	default:
 		return nil, fmt.Errorf("%s: no image and no requires", what)
 	}
-	env, err = solverEnv(n, rootEnv)
-	if err != nil {
+	if j.Env, err = solverEnv(n, rootEnv); err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	j.Env = env
 	for i, c := range spec.Copy {
 		cp := engine.Copy{Source: c.Source, Destination: c.Destination}
 		if cn := n.copies[i]; cn != nil {
@@ -228,12 +242,8 @@ func (b *builder) job(ctx context.Context, n *node) (*engine.Job, error) {
 		tail.Write([]byte(o.Line + "\n"))
 	}
 	b.sj.mu.Lock()
-	defer b.sj.mu.Unlock()
-	if prev, ok := b.sj.jobs[n]; ok {
-		return prev, nil
-	}
-	b.sj.jobs[n] = j
 	b.sj.tail[n.id()+" "+plat] = tail
+	b.sj.mu.Unlock()
 	return j, nil
 }
 
