@@ -258,6 +258,35 @@ func hasPrefixIn(m map[string]entry, prefix string) bool {
 	return false
 }
 
+// buildBothEngines builds pkgs of tree for p with `--engine docker` and `--engine buildkit`
+// (setup.sh's buildkitd), each with an empty cache, and returns each one's artifact files
+// (artifactFiles). Each must write artifacts, all for p; BuildKit must start no container.
+func buildBothEngines(t *testing.T, tree string, p platform.Platform, pkgs []string) map[string]map[string]string {
+	t.Helper()
+	got := map[string]map[string]string{}
+	for _, eng := range []string{"docker", "buildkit"} {
+		args := []string{"--engine", eng, "build", "--tree", tree, "--platform", p.String(),
+			"--destination", t.TempDir(), "--cache", t.TempDir()}
+		if eng == "buildkit" {
+			args = append(args, "--builder", "unix://"+buildkitSocket())
+		}
+		rep, _ := flavorBuild(t, append(args, pkgs...)...)
+		if len(rep.Artifacts) == 0 {
+			t.Fatalf("--engine %s wrote no artifacts", eng)
+		}
+		for _, a := range rep.Artifacts {
+			if a.Platform != p.String() {
+				t.Fatalf("--engine %s built %s for %s, want %s", eng, a.Package, a.Platform, p)
+			}
+		}
+		if eng == "buildkit" && rep.Containers != 0 {
+			t.Errorf("--engine buildkit started %d containers", rep.Containers)
+		}
+		got[eng] = artifactFiles(rep)
+	}
+	return got
+}
+
 // TestBuildKitFixturesMatchDocker: `flavor build --engine buildkit` writes artifacts and
 // metadata byte-identical to `--engine docker` for the Luet fixtures of the Docker suite:
 // deltas with added, modified and deleted files, owners and modes, requires chains, unpack and
@@ -290,22 +319,7 @@ func TestBuildKitFixturesMatchDocker(t *testing.T) {
 	}
 	for _, tr := range trees {
 		t.Run(filepath.Base(tr.tree), func(t *testing.T) {
-			tree := registryTree(t, tr.tree)
-			got := map[string]map[string]string{}
-			for _, eng := range []string{"docker", "buildkit"} {
-				args := []string{"--engine", eng, "build", "--tree", tree, "--destination", t.TempDir(), "--cache", t.TempDir()}
-				if eng == "buildkit" {
-					args = append(args, "--builder", "unix://"+buildkitSocket())
-				}
-				rep, _ := flavorBuild(t, append(args, tr.pkgs...)...)
-				if len(rep.Artifacts) == 0 {
-					t.Fatalf("--engine %s wrote no artifacts", eng)
-				}
-				if eng == "buildkit" && rep.Containers != 0 {
-					t.Errorf("--engine buildkit started %d containers", rep.Containers)
-				}
-				got[eng] = artifactFiles(rep)
-			}
+			got := buildBothEngines(t, registryTree(t, tr.tree), amd64, tr.pkgs)
 			if filepath.Base(tr.tree) == "distro" {
 				b, err := os.ReadFile(got["buildkit"]["test/gz@1.0 linux/amd64 .json"])
 				if err != nil {
@@ -642,25 +656,7 @@ func TestBuildKitArm64MatchesDocker(t *testing.T) {
 		{buildTrees("modify"), []string{"test/changed", "test/added"}},
 	} {
 		t.Run(filepath.Base(tr.tree), func(t *testing.T) {
-			tree := registryTree(t, tr.tree)
-			got := map[string]map[string]string{}
-			for _, eng := range []string{"docker", "buildkit"} {
-				args := []string{"--engine", eng, "build", "--tree", tree, "--platform", "linux/arm64",
-					"--destination", t.TempDir(), "--cache", t.TempDir()}
-				if eng == "buildkit" {
-					args = append(args, "--builder", "unix://"+buildkitSocket())
-				}
-				rep, _ := flavorBuild(t, append(args, tr.pkgs...)...)
-				for _, a := range rep.Artifacts {
-					if a.Platform != "linux/arm64" {
-						t.Fatalf("--engine %s built %s for %s", eng, a.Package, a.Platform)
-					}
-				}
-				if len(rep.Artifacts) == 0 {
-					t.Fatalf("--engine %s wrote no artifacts", eng)
-				}
-				got[eng] = artifactFiles(rep)
-			}
+			got := buildBothEngines(t, registryTree(t, tr.tree), platform.Platform{OS: "linux", Arch: "arm64"}, tr.pkgs)
 			sameArtifacts(t, got["docker"], got["buildkit"], "docker", "buildkit")
 		})
 	}
