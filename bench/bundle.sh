@@ -16,8 +16,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 go build -o "$tmp/flavor" ./cmd/flavor
 for arch in amd64 arm64; do
-	CGO_ENABLED=0 GOOS=linux GOARCH=$arch go build -trimpath -buildvcs=false -ldflags='-s -w -buildid=' \
-		-o "$tmp/launcher-$arch" ./launcher/cmd/flavor-launcher
+	go run ./internal/launcherbuild/cmd/build-launcher -o "$tmp/launcher-$arch" "linux/$arch" >/dev/null
 done
 launchers=(--launcher-bin "$tmp/launcher-amd64" --launcher-bin "$tmp/launcher-arm64")
 flavor() { FLAVOR_CACHE="$tmp/cache" "$tmp/flavor" --quiet "$@"; }

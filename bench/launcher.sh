@@ -34,11 +34,22 @@ trap 'rm -rf "$work"' EXIT
 export FLAVOR_CACHE=$work/cache
 flags=(-trimpath -buildvcs=false "-ldflags=-s -w -buildid=")
 
+# build_launcher SRC OS/ARCH OUT: the launcher of source tree SRC as that tree ships it
+# (internal/launcherbuild: tag and patched dependencies), or with plain go build for trees older
+# than that.
+build_launcher() {
+	if [[ -d $1/internal/launcherbuild/cmd/build-launcher ]]; then
+		(cd "$1" && go run ./internal/launcherbuild/cmd/build-launcher -o "$3" "$2" >/dev/null)
+	else
+		(cd "$1" && CGO_ENABLED=0 GOOS=${2%/*} GOARCH=${2#*/} go build "${flags[@]}" -o "$3" ./launcher/cmd/flavor-launcher)
+	fi
+}
+
 # build SRC OUT: the launcher and the CLI of source tree SRC into OUT.
 build() {
 	mkdir -p "$2"
-	(cd "$1" && CGO_ENABLED=0 go build "${flags[@]}" -o "$2/launcher" ./launcher/cmd/flavor-launcher &&
-		go build -o "$2/flavor" ./cmd/flavor)
+	build_launcher "$1" linux/amd64 "$2/launcher"
+	(cd "$1" && go build -o "$2/flavor" ./cmd/flavor)
 }
 build "$PWD" "$work/new"
 versions=(new)
@@ -131,7 +142,7 @@ for p in linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64; do
 		src=$PWD
 		[[ $v == base ]] && src=$work/src-base
 		out=$work/size-$v-${p/\//-}
-		(cd "$src" && CGO_ENABLED=0 GOOS=${p%/*} GOARCH=${p#*/} go build "${flags[@]}" -o "$out" ./launcher/cmd/flavor-launcher)
+		build_launcher "$src" "$p" "$out"
 		line+=" $v=$(stat -c %s "$out")"
 	done
 	echo "$line" | tee -a "$work/size.txt" | sed 's/^/  /'

@@ -129,7 +129,7 @@ baseline() {
 		printf "%-44s %6.2fx  (%.0f ms vs %.0f ms; CPU %.0f vs %.0f ms)\n", "new vs base " label ", wall (speed-up):", bw / fw, fw * 1000, bw * 1000, fc * 1000, bc * 1000
 	}'
 }
-CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags='-s -w -buildid=' -o "$tmp/launcher" ./launcher/cmd/flavor-launcher
+go run ./internal/launcherbuild/cmd/build-launcher -o "$tmp/launcher" linux/amd64 >/dev/null
 [[ $part == debian ]] || {
 go run ./bench/packtree "$tmp/tree" 200 >/dev/null
 cat >"$tmp/flavor.toml" <<'TOML'

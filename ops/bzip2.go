@@ -3,8 +3,6 @@ package ops
 import (
 	"compress/bzip2"
 	"io"
-
-	dsbzip2 "github.com/dsnet/compress/bzip2"
 )
 
 // Bzip2 is bzip2 compression (code 0x13), "tar.bz2" after tar.
@@ -19,8 +17,4 @@ type bzip2Codec struct{}
 // newReader uses the standard library's decoder (small; the launcher links it).
 func (bzip2Codec) newReader(r io.Reader) (io.ReadCloser, error) {
 	return io.NopCloser(bzip2.NewReader(r)), nil
-}
-
-func (bzip2Codec) newWriter(w io.Writer, _ int) (io.WriteCloser, error) {
-	return dsbzip2.NewWriter(w, &dsbzip2.WriterConfig{Level: dsbzip2.DefaultCompression})
 }

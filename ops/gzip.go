@@ -4,8 +4,6 @@ import (
 	"compress/gzip"
 	"fmt"
 	"io"
-
-	kgzip "github.com/klauspost/compress/gzip"
 )
 
 // Gzip is gzip compression (code 0x10), "tar.gz" after tar; the one compression every PSPF
@@ -26,9 +24,4 @@ func (gzipCodec) newReader(r io.Reader) (io.ReadCloser, error) {
 		return nil, fmt.Errorf("reading gzip header: %w", err)
 	}
 	return zr, nil
-}
-
-// newWriter leaves the header fields zero (mtime 0, no name), so the output is deterministic.
-func (gzipCodec) newWriter(w io.Writer, _ int) (io.WriteCloser, error) {
-	return kgzip.NewWriterLevel(w, kgzip.DefaultCompression)
 }

@@ -17,8 +17,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/klauspost/compress/gzip"
-
 	"github.com/flavor-dev/flavor/ops"
 	"github.com/flavor-dev/flavor/progress"
 )
@@ -345,10 +343,14 @@ func sign(s crypto.Signer, msg []byte) (sig []byte, pub ed25519.PublicKey, err e
 	return sig, pub, nil
 }
 
-// gzipBytes compresses b as one gzip member with a zero header (mtime 0, no name).
+// gzipBytes compresses b as one gzip member with a zero header (mtime 0, no name): ops' gzip
+// encoder, so the launcher (which links this package but writes nothing) does not link one.
 func gzipBytes(b []byte) ([]byte, error) {
 	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.DefaultCompression)
+	zw, err := ops.NewWriter(ops.Gzip, &buf, 1)
+	if err != nil {
+		return nil, err
+	}
 	if _, err := zw.Write(b); err != nil {
 		return nil, err
 	}

@@ -15,31 +15,32 @@ const module = "github.com/flavor-dev/flavor"
 // allowed maps a folder (relative to the module root) to the folders its packages may import.
 // A folder's own subpackages are always allowed. Folders not listed may import nothing of ours.
 var allowed = map[string][]string{
-	"platform":          {}, // the one platform model; a leaf every layer may use
-	"ops":               {}, // the slot operations vocabulary and codecs; a leaf
-	"progress":          {}, // the one progress event every library emits; a leaf
-	"specs":             {"platform", "ops", "progress"},
-	"packer":            {"ops", "progress"},
-	"portable":          {},                         // ELF closure of a package's command, at pack time; never in the launcher
-	"pkgdb":             {},                         // package databases of a root (dpkg, apk, dist-info); a leaf
-	"sbom":              {"packer", "pkgdb", "ops"}, // SPDX, CycloneDX, provenance; never in the launcher
-	"oci":               {"specs", "platform", "progress"},
-	"delta":             {"specs", "oci", "platform", "progress"},
-	"launcher":          {"packer", "ops", "internal/testbin", "internal/cachedir"},
-	"internal/cachedir": {}, // the cache directory rule, shared by the launcher and the build cache
-	"internal/testbin":  {}, // builds the launcher with `go build` for the launcher's own tests
-	"launcher/embedded": {"platform"},
-	"engine":            {"oci", "platform"},
-	"engine/buildkit":   {"engine", "oci", "platform", "delta"}, // implements engine.Solver; unpacks exports with delta.Apply
-	"builder":           {"specs", "oci", "engine", "delta", "platform", "internal/cachedir", "pkgdb", "progress"},
-	"lock":              {"specs", "oci", "engine", "builder", "platform", "progress"},
-	"bundle":            {"specs", "builder", "lock", "packer", "portable", "launcher/embedded", "platform", "ops", "sbom", "pkgdb", "progress"},
-	"pipeline":          {"specs", "oci", "engine", "builder", "lock", "bundle", "platform", "ops", "progress"},
-	"cmd":               {"*"},
-	"integration":       {"*"},
-	"internal":          {"*"},
-	"bench":             {"*"},
-	"examples":          {"*"},
+	"platform":               {}, // the one platform model; a leaf every layer may use
+	"ops":                    {}, // the slot operations vocabulary and codecs; a leaf
+	"progress":               {}, // the one progress event every library emits; a leaf
+	"specs":                  {"platform", "ops", "progress"},
+	"packer":                 {"ops", "progress"},
+	"portable":               {},                         // ELF closure of a package's command, at pack time; never in the launcher
+	"pkgdb":                  {},                         // package databases of a root (dpkg, apk, dist-info); a leaf
+	"sbom":                   {"packer", "pkgdb", "ops"}, // SPDX, CycloneDX, provenance; never in the launcher
+	"oci":                    {"specs", "platform", "progress"},
+	"delta":                  {"specs", "oci", "platform", "progress"},
+	"launcher":               {"packer", "ops", "internal/testbin", "internal/launcherbuild", "internal/cachedir"},
+	"internal/cachedir":      {},                         // the cache directory rule, shared by the launcher and the build cache
+	"internal/testbin":       {"internal/launcherbuild"}, // builds the launcher for the launcher's own tests, as make does
+	"internal/launcherbuild": {},                         // builds the launcher as flavor ships it (tag, patched dependencies)
+	"launcher/embedded":      {"platform"},
+	"engine":                 {"oci", "platform"},
+	"engine/buildkit":        {"engine", "oci", "platform", "delta"}, // implements engine.Solver; unpacks exports with delta.Apply
+	"builder":                {"specs", "oci", "engine", "delta", "platform", "internal/cachedir", "pkgdb", "progress"},
+	"lock":                   {"specs", "oci", "engine", "builder", "platform", "progress"},
+	"bundle":                 {"specs", "builder", "lock", "packer", "portable", "launcher/embedded", "platform", "ops", "sbom", "pkgdb", "progress"},
+	"pipeline":               {"specs", "oci", "engine", "builder", "lock", "bundle", "platform", "ops", "progress"},
+	"cmd":                    {"*"},
+	"integration":            {"*"},
+	"internal":               {"*"},
+	"bench":                  {"*"},
+	"examples":               {"*"},
 }
 
 // folderOf returns the most specific key of allowed that holds pkg ("launcher/embedded" before

@@ -15,7 +15,7 @@ import (
 // envReaders are the folders whose programs may read the environment: the CLI (flags and
 // environment become options there), the launcher (a program of its own), and test and tooling
 // code. Every other package takes what it needs as options.
-var envReaders = []string{"cmd", "launcher", "integration", "bench", "tools", "internal/testbin", "examples"}
+var envReaders = []string{"cmd", "launcher", "integration", "bench", "tools", "internal/testbin", "internal/launcherbuild", "examples"}
 
 // envFuncs are the calls that read or change the process environment, the Docker client's
 // readers of the docker CLI's variables included.

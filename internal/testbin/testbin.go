@@ -1,18 +1,18 @@
 package testbin
 
 import (
-	"bytes"
-	"errors"
+	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"sync"
+
+	"github.com/flavor-dev/flavor/internal/launcherbuild"
 )
 
 // MainPackage is the import path of the launcher's main package.
-const MainPackage = "github.com/flavor-dev/flavor/launcher/cmd/flavor-launcher"
+const MainPackage = launcherbuild.MainPackage
 
 var (
 	mu     sync.Mutex
@@ -60,9 +60,9 @@ func Cleanup() {
 }
 
 func compile(goos, goarch string) (string, error) {
-	root, err := moduleRoot()
+	root, err := launcherbuild.ModuleRoot()
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("building the launcher: %w", err)
 	}
 	mu.Lock()
 	if dir == "" {
@@ -76,32 +76,8 @@ func compile(goos, goarch string) (string, error) {
 	if goos == "windows" {
 		out += ".exe"
 	}
-	cmd := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w -buildid=", "-o", out, MainPackage)
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+goos, "GOARCH="+goarch)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("building the launcher for %s/%s: %w\n%s", goos, goarch, err, stderr.Bytes())
-	}
-	return out, nil
-}
-
-// moduleRoot finds the directory holding go.mod, from the working directory upwards (a test runs
-// in its package's directory).
-func moduleRoot() (string, error) {
-	d, err := os.Getwd()
-	if err != nil {
+	if err := launcherbuild.Build(context.Background(), root, goos, goarch, out); err != nil {
 		return "", err
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return d, nil
-		}
-		parent := filepath.Dir(d)
-		if parent == d {
-			return "", errors.New("building the launcher: no go.mod above the working directory")
-		}
-		d = parent
-	}
+	return out, nil
 }

@@ -1,47 +1,23 @@
 package main
 
 import (
-	"bufio"
 	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/flavor-dev/flavor/internal/launcherbuild"
 	"github.com/flavor-dev/flavor/internal/testbin"
 )
-
-// readBudgets reads size-budget.txt: "os/arch bytes" lines, # comments.
-func readBudgets(t *testing.T) map[string]int64 {
-	t.Helper()
-	f, err := os.Open("size-budget.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	budgets := map[string]int64{}
-	sc := bufio.NewScanner(f)
-	for line := 1; sc.Scan(); line++ {
-		fields := strings.Fields(sc.Text())
-		if len(fields) == 0 || strings.HasPrefix(fields[0], "#") {
-			continue
-		}
-		n, err := strconv.ParseInt(fields[len(fields)-1], 10, 64)
-		if len(fields) != 2 || err != nil || n <= 0 {
-			t.Fatalf("size-budget.txt:%d: want \"os/arch bytes\", got %q", line, sc.Text())
-		}
-		budgets[fields[0]] = n
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return budgets
-}
 
 // TestSizeBudget builds the linux/amd64 launcher the way `make launchers` does and fails when it
 // is larger than its budget in size-budget.txt.
 func TestSizeBudget(t *testing.T) {
-	budget, ok := readBudgets(t)["linux/amd64"]
+	budgets, err := launcherbuild.ReadBudgets("size-budget.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	budget, ok := budgets["linux/amd64"]
 	if !ok {
 		t.Fatal("size-budget.txt has no budget for linux/amd64")
 	}
@@ -65,12 +41,15 @@ func TestSizeBudget(t *testing.T) {
 // warmPathForbidden are packages the launcher must not link: each costs every start of every
 // package an initialiser (regexp compiles its patterns, net sets up the poller, templates parse)
 // and hundreds of KB, for nothing the launcher needs.
-var warmPathForbidden = []string{"regexp", "text/template", "html/template", "net", "net/http", "os/exec", "flag", "log/slog/internal/json"}
+var warmPathForbidden = []string{"regexp", "text/template", "html/template", "net", "net/http", "os/exec", "flag", "log/slog/internal/json",
+	// encoders: the launcher only reads (the flavorlauncher tag leaves them out of package ops)
+	"github.com/dsnet/compress/bzip2", "github.com/klauspost/compress/gzip", "github.com/klauspost/compress/flate"}
 
-// TestLinkedPackages fails when the launcher's import graph (linux/amd64) reaches a package of
-// warmPathForbidden, and names the package of ours that brings it in.
+// TestLinkedPackages fails when the launcher's import graph (linux/amd64, with the flavorlauncher
+// tag it ships with) reaches a package of warmPathForbidden, and names the package of ours that
+// brings it in.
 func TestLinkedPackages(t *testing.T) {
-	cmd := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}: {{join .Imports \" \"}}", ".")
+	cmd := exec.Command("go", "list", "-tags", launcherbuild.Tag, "-deps", "-f", "{{.ImportPath}}: {{join .Imports \" \"}}", ".")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
 	out, err := cmd.Output()
 	if err != nil {
