@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"io/fs"
 	"os"
@@ -151,10 +150,11 @@ func (p *Package) extractTarOnce(ctx context.Context, i int, root *os.Root, base
 		return err
 	}
 	var src io.Reader = ctxReader{ctx, sr}
-	var h hash.Hash
+	var ha *hashAside
 	if p.verifiesSlots() {
-		h = sha256.New()
-		src = io.TeeReader(src, h)
+		ha = newHashAside(src, sha256.New())
+		defer ha.Close()
+		src = ha
 	}
 	err = func() error {
 		dec, err := p.decodeSlot(i, src)
@@ -170,11 +170,11 @@ func (p *Package) extractTarOnce(ctx context.Context, i int, root *os.Root, base
 		pw := &progressReader{r: dec, o: o, u: progress.Event{Stage: StageExtract, Index: i, Slot: p.meta.slotID(i)}}
 		return unpackTar(pw, root, newTarGuard(root, base), p.unpackRules(i, o))
 	}()
-	if h != nil {
+	if ha != nil {
 		if _, rerr := io.Copy(io.Discard, src); rerr != nil {
 			return fmt.Errorf("reading %s: %w", p.slotName(i), rerr)
 		}
-		if verr := p.slotSums(i, [32]byte(h.Sum(nil))); verr != nil {
+		if verr := p.slotSums(i, ha.Sum()); verr != nil {
 			return fmt.Errorf("extracting: %w", verr)
 		}
 	}
@@ -249,6 +249,8 @@ func unpackTar(r io.Reader, root *os.Root, g *tarGuard, rules unpackRules) error
 		mode fs.FileMode
 	}
 	var dirs []dirMode
+	ed := newEntryDirs(root)
+	defer ed.close()
 	buf := make([]byte, 1<<20)
 	for {
 		h, err := tr.Next()
@@ -269,7 +271,7 @@ func unpackTar(r io.Reader, root *os.Root, g *tarGuard, rules unpackRules) error
 			continue
 		}
 		mode := h.FileInfo().Mode() & rules.permBits()
-		if err := writeEntry(root, name, h, tr, mode, buf, g.base); err != nil {
+		if err := writeEntry(ed, name, h, tr, mode, buf, g.base); err != nil {
 			return fmt.Errorf("entry %q: %w", h.Name, err)
 		}
 		if h.Typeflag == tar.TypeDir {
@@ -289,47 +291,159 @@ func unpackTar(r io.Reader, root *os.Root, g *tarGuard, rules unpackRules) error
 	return nil
 }
 
-func writeEntry(root *os.Root, name string, h *tar.Header, r io.Reader, mode fs.FileMode, buf []byte, base string) error {
+// entryDirs is what an extraction knows of its directories: those it has made or checked
+// (a file in one costs no MkdirAll), and an open Root for each directory it wrote a file in (a
+// file is then created by one openat relative to it, not by walking its path from the top).
+// Directories are never replaced during one extraction (a file or link over one is refused),
+// so what it knows stays true.
+type entryDirs struct {
+	root *os.Root
+	made map[string]bool
+	open map[string]*os.Root
+}
+
+// maxOpenDirs bounds the directories an extraction holds open (a tree of thousands of
+// directories must not run out of file descriptors).
+const maxOpenDirs = 32
+
+func newEntryDirs(root *os.Root) *entryDirs {
+	return &entryDirs{root: root, made: map[string]bool{}, open: map[string]*os.Root{}}
+}
+
+// mkdirAll makes dir and its parents (dir "." is the root).
+func (d *entryDirs) mkdirAll(dir string, perm fs.FileMode) error {
+	if dir == "." || d.made[dir] {
+		return nil
+	}
+	if err := d.root.MkdirAll(dir, perm); err != nil {
+		return err
+	}
+	d.made[dir] = true
+	return nil
+}
+
+// at returns a Root for dir, which exists.
+func (d *entryDirs) at(dir string) (*os.Root, error) {
+	if dir == "." {
+		return d.root, nil
+	}
+	if r, ok := d.open[dir]; ok {
+		return r, nil
+	}
+	if len(d.open) >= maxOpenDirs {
+		d.close() // archives keep a directory's files together: a small cache serves them
+		clear(d.open)
+	}
+	r, err := d.root.OpenRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	d.open[dir] = r
+	return r, nil
+}
+
+func (d *entryDirs) close() {
+	for _, r := range d.open {
+		r.Close()
+	}
+}
+
+// writeEntry writes one checked entry under root. A file is created exclusively, and only when
+// something is in its way (an earlier entry, or a file of the destination) is that looked at and
+// removed, as tar replaces it.
+func writeEntry(d *entryDirs, name string, h *tar.Header, r io.Reader, mode fs.FileMode, buf []byte, base string) error {
+	root := d.root
 	if h.Typeflag == tar.TypeDir {
 		if st, err := root.Lstat(name); err == nil && !st.IsDir() {
 			if err := root.Remove(name); err != nil {
 				return err
 			}
 		}
-		return root.MkdirAll(name, 0o700)
-	}
-	if dir := path.Dir(name); dir != "." {
-		if err := root.MkdirAll(dir, 0o755); err != nil {
+		if err := root.MkdirAll(name, 0o700); err != nil {
 			return err
 		}
+		d.made[name] = true
+		return nil
 	}
-	if st, err := root.Lstat(name); err == nil {
-		if st.IsDir() {
-			return fmt.Errorf("a directory is in the way")
-		}
-		if err := root.Remove(name); err != nil {
-			return err
-		}
+	dir := path.Dir(name)
+	if err := d.mkdirAll(dir, 0o755); err != nil {
+		return err
 	}
 	switch h.Typeflag {
 	case tar.TypeSymlink:
+		if err := clearWay(root, name); err != nil {
+			return err
+		}
 		return root.Symlink(h.Linkname, name)
 	case tar.TypeLink:
+		if err := clearWay(root, name); err != nil {
+			return err
+		}
 		target, _ := localPath(h.Name, h.Linkname)
 		return root.Link(path.Join(base, target), name)
 	}
-	f, err := root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	in, err := d.at(dir)
 	if err != nil {
 		return err
 	}
-	if _, err := io.CopyBuffer(f, r, buf); err != nil {
+	leaf := path.Base(name)
+	f, err := in.OpenFile(leaf, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		if err := clearWay(in, leaf); err != nil {
+			return err
+		}
+		f, err = in.OpenFile(leaf, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	}
+	if err != nil {
+		return err
+	}
+	if err := copyFull(f, r, buf); err != nil {
 		f.Close()
 		return err
 	}
-	if err := f.Close(); err != nil {
+	if err := f.Chmod(mode); err != nil { // on the descriptor: no second walk of the path
+		f.Close()
 		return err
 	}
-	return root.Chmod(name, mode)
+	return f.Close()
+}
+
+// copyFull copies r to w in writes of len(buf) bytes (the last one shorter). io.Copy to an
+// *os.File goes through its ReadFrom, which writes whatever each read returned, 32 KB at most:
+// four times the write calls for a large file.
+func copyFull(w io.Writer, r io.Reader, buf []byte) error {
+	for {
+		n := 0
+		var err error
+		for n < len(buf) && err == nil {
+			var m int
+			m, err = r.Read(buf[n:])
+			n += m
+		}
+		if n > 0 {
+			if _, werr := w.Write(buf[:n]); werr != nil {
+				return werr
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err // io.ErrUnexpectedEOF from tar included: a truncated entry
+		}
+	}
+}
+
+// clearWay removes what is at name, unless it is a directory.
+func clearWay(root *os.Root, name string) error {
+	st, err := root.Lstat(name)
+	if err != nil {
+		return nil
+	}
+	if st.IsDir() {
+		return fmt.Errorf("a directory is in the way")
+	}
+	return root.Remove(name)
 }
 
 // extractFile writes a single-file slot to a temporary name next to rel and renames it into place

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"hash"
 	"io"
 )
 
@@ -176,23 +175,24 @@ func (p *Package) openSlot(ctx context.Context, i int, verify bool) (io.ReadClos
 		return nil, err
 	}
 	var src io.Reader = ctxReader{ctx, sr}
-	var h hash.Hash
+	var ha *hashAside
 	if verify {
-		h = sha256.New()
-		src = io.TeeReader(src, h)
+		ha = newHashAside(src, sha256.New())
+		src = ha
 	}
 	dec, err := p.decodeSlot(i, src)
 	if err != nil {
-		if h != nil {
+		if ha != nil {
+			defer ha.Close()
 			if _, derr := io.Copy(io.Discard, src); derr == nil {
-				if verr := p.slotSums(i, [32]byte(h.Sum(nil))); verr != nil {
+				if verr := p.slotSums(i, ha.Sum()); verr != nil {
 					return nil, verr
 				}
 			}
 		}
 		return nil, fmt.Errorf("opening %s: %w", p.slotName(i), err)
 	}
-	return &slotReader{p: p, i: i, dec: dec, src: src, h: h}, nil
+	return &slotReader{p: p, i: i, dec: dec, src: src, ha: ha}, nil
 }
 
 type slotReader struct {
@@ -200,7 +200,7 @@ type slotReader struct {
 	i    int
 	dec  io.ReadCloser
 	src  io.Reader
-	h    hash.Hash
+	ha   *hashAside // nil when not verifying
 	done bool
 	err  error
 	// closed is set once dec is closed: a decoder may read src from its own goroutine (zstd
@@ -224,12 +224,12 @@ func (s *slotReader) Read(b []byte) (int, error) {
 	n, err := s.dec.Read(b)
 	if err == io.EOF {
 		s.done, s.err = true, io.EOF
-		if s.h != nil {
+		if s.ha != nil {
 			// Hash what the decoder did not consume, then check the whole.
 			s.closeDec()
 			if _, derr := io.Copy(io.Discard, s.src); derr != nil {
 				s.err = fmt.Errorf("reading %s: %w", s.p.slotName(s.i), derr)
-			} else if verr := s.p.slotSums(s.i, [32]byte(s.h.Sum(nil))); verr != nil {
+			} else if verr := s.p.slotSums(s.i, s.ha.Sum()); verr != nil {
 				s.err = verr
 			}
 		}
@@ -238,12 +238,12 @@ func (s *slotReader) Read(b []byte) (int, error) {
 	if err != nil {
 		s.done = true
 		s.err = fmt.Errorf("decoding %s: %w", s.p.slotName(s.i), err)
-		if s.h != nil {
+		if s.ha != nil {
 			// Corrupt data usually breaks the decoder first; report a checksum mismatch if that
 			// is the cause.
 			s.closeDec()
 			if _, derr := io.Copy(io.Discard, s.src); derr == nil {
-				if verr := s.p.slotSums(s.i, [32]byte(s.h.Sum(nil))); verr != nil {
+				if verr := s.p.slotSums(s.i, s.ha.Sum()); verr != nil {
 					s.err = verr
 				}
 			}
@@ -253,7 +253,14 @@ func (s *slotReader) Read(b []byte) (int, error) {
 	return n, nil
 }
 
-func (s *slotReader) Close() error { return s.closeDec() }
+// Close closes the decoder and stops the hasher.
+func (s *slotReader) Close() error {
+	err := s.closeDec()
+	if s.ha != nil {
+		s.ha.Close()
+	}
+	return err
+}
 
 // ReadSlot returns slot i's decoded content in memory (verified like OpenSlot, read to the end).
 func (p *Package) ReadSlot(ctx context.Context, i int) ([]byte, error) {

@@ -48,7 +48,7 @@ func timing(args []string) error {
 		}
 		argv := strings.Fields(c)
 		var env []string
-		for len(argv) > 1 && strings.Contains(argv[0], "=") && !strings.Contains(argv[0], "/") {
+		for len(argv) > 1 && isAssignment(argv[0]) {
 			env, argv = append(env, argv[0]), argv[1:]
 		}
 		cmds = append(cmds, &cmd{name: name, env: env, argv: argv})
@@ -122,3 +122,18 @@ type multiFlag []string
 
 func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+// isAssignment reports whether word is NAME=value with a shell variable name (the value may hold
+// paths; a command path never looks like this).
+func isAssignment(word string) bool {
+	name, _, ok := strings.Cut(word, "=")
+	if !ok || name == "" {
+		return false
+	}
+	for i, r := range name {
+		if !(r == '_' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || i > 0 && r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
