@@ -104,31 +104,29 @@ for v in "${versions[@]}"; do
 	"$lp" pack -launcher "$work/$v/launcher" -dir "$work/tree" -command true -out "$work/big-$v.psp"
 done
 tar -C "$work/tree" -cf - . | zstd -q -T0 -o "$work/big.tar.zst"
-printf 'zstd -d -q -c %s | tar -x -C %s\n' "$work/big.tar.zst" "$work/out" >"$work/untar.sh"
-cold=() prep=()
-for v in "${versions[@]}"; do
-	cold+=("cold-$v=$work/big-$v.psp")
-	prep+=(-prepare "cold-$v=rm -rf $FLAVOR_CACHE")
-done
-"$lp" time -n 7 -warmup 1 "${prep[@]}" -prepare "zstd-tar=rm -rf $work/out && mkdir $work/out" \
-	"${cold[@]}" "zstd-tar=sh $work/untar.sh" | tee "$work/cold.txt" |
-	awk '{printf "  %-10s wall %7.0f ms  CPU %7.0f ms\n", $1, $2, $3}'
+# cold_runs PREFIX DIR RUNS: each version's package run for the first time with its cache in
+# DIR/cache, and zstd -d | tar -x into DIR/out, taking turns; the lines go to cold.txt.
+cold_runs() {
+	local p=$1 dir=$2 n=$3 cmds=() prep=()
+	printf 'zstd -d -q -c %s | tar -x -C %s\n' "$work/big.tar.zst" "$dir/out" >"$work/untar-$p.sh"
+	for v in "${versions[@]}"; do
+		cmds+=("$p$v=FLAVOR_CACHE=$dir/cache $work/big-$v.psp")
+		prep+=(-prepare "$p$v=rm -rf $dir/cache")
+	done
+	"$lp" time -n "$n" -warmup 1 "${prep[@]}" -prepare "${p}zstd-tar=rm -rf $dir/out && mkdir $dir/out" \
+		"${cmds[@]}" "${p}zstd-tar=sh $work/untar-$p.sh" | tee -a "$work/cold.txt" |
+		awk '{printf "  %-14s wall %7.0f ms  CPU %7.0f ms\n", $1, $2, $3}'
+}
+mkdir -p "$work/disk"
+cold_runs cold- "$work/disk" 7
 # The same into a tmpfs, when there is one with room: creating thousands of files on a disk
 # filesystem costs kernel time that varies run to run with its state (ext4 here: 1.0 to 1.9 s for
 # the same tar -x of 200 MiB), for both sides; in memory what is left is each side's own work.
 shm=/dev/shm/flavor-bench-$$
 if mkdir "$shm" 2>/dev/null && (($(df -Pk /dev/shm | awk 'NR == 2 { print $4 }') > coldmb * 3 * 1024)); then
 	trap 'rm -rf "$work" "$shm"' EXIT
-	printf 'zstd -d -q -c %s | tar -x -C %s\n' "$work/big.tar.zst" "$shm/out" >"$work/untar-shm.sh"
-	cold=() prep=()
-	for v in "${versions[@]}"; do
-		cold+=("shm-$v=FLAVOR_CACHE=$shm/cache $work/big-$v.psp")
-		prep+=(-prepare "shm-$v=rm -rf $shm/cache")
-	done
 	echo "  into a tmpfs ($shm):"
-	"$lp" time -n 11 -warmup 1 "${prep[@]}" -prepare "shm-zstd-tar=rm -rf $shm/out && mkdir $shm/out" \
-		"${cold[@]}" "shm-zstd-tar=sh $work/untar-shm.sh" | tee -a "$work/cold.txt" |
-		awk '{printf "  %-12s wall %7.0f ms  CPU %7.0f ms\n", $1, $2, $3}'
+	cold_runs shm- "$shm" 11
 	rm -rf "$shm"
 fi
 
@@ -185,7 +183,7 @@ cat "$work/warm.txt" "$work/cold.txt" "$work/pack.txt" | awk -v sizes="$(cat "$w
 	}
 	function coldline(v) {
 		printf "cold run   %-4s  wall %6.0f ms vs zstd -d | tar -x %.0f ms: %.2fx (goal <= 0.9) | CPU %.2fx\n",
-			v, wall["cold-" v], wall["zstd-tar"], wall["cold-" v] / wall["zstd-tar"], cpu["cold-" v] / cpu["zstd-tar"]
+			v, wall["cold-" v], wall["cold-zstd-tar"], wall["cold-" v] / wall["cold-zstd-tar"], cpu["cold-" v] / cpu["cold-zstd-tar"]
 		if (("shm-" v) in wall)
 			printf "  into a tmpfs    wall %6.0f ms vs zstd -d | tar -x %.0f ms: %.2fx | CPU %.2fx\n",
 				wall["shm-" v], wall["shm-zstd-tar"], wall["shm-" v] / wall["shm-zstd-tar"], cpu["shm-" v] / cpu["shm-zstd-tar"]

@@ -74,9 +74,11 @@ func Prepare(ctx context.Context, root string) (string, error) {
 			return "", err
 		}
 		rel := m + "@" + version + "-flavor-" + patchID(m)
-		if err := ensureCopy(dir, filepath.Join(deps, filepath.FromSlash(rel)), m, version); err != nil {
+		dst := filepath.Join(deps, filepath.FromSlash(rel))
+		if err := ensureCopy(dir, dst, m, version); err != nil {
 			return "", err
 		}
+		pruneCopies(dst, m)
 		fmt.Fprintf(&mod, "replace %s %s => ./%s/%s\n", m, version, DepsDir, rel)
 	}
 	modfile := filepath.Join(deps, "launcher.mod")
@@ -139,6 +141,17 @@ func ensureCopy(src, dst, module, version string) error {
 		return fmt.Errorf("copying %s@%s for the launcher build: %w", module, version, err)
 	}
 	return nil
+}
+
+// pruneCopies removes the copies of module other than keep (older versions or patch sets), best
+// effort: they are never used again.
+func pruneCopies(keep, module string) {
+	old, _ := filepath.Glob(filepath.Join(filepath.Dir(keep), filepath.Base(module)+"@*-flavor-*"))
+	for _, d := range old {
+		if d != keep {
+			os.RemoveAll(d)
+		}
+	}
 }
 
 // writeAtomic replaces path with b (a reader sees the old or the new file, never part of one).

@@ -15,9 +15,17 @@ func TestPrepare(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A copy made for an older version or patch set is removed.
+	stale := filepath.Join(root, filepath.FromSlash(DepsDir), "github.com", "ulikunitz", "xz@v0.0.1-flavor-000000000000")
+	if err := os.MkdirAll(stale, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	modfile, err := Prepare(context.Background(), root)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); err == nil {
+		t.Errorf("Prepare left the stale copy %s", stale)
 	}
 	mod, err := os.ReadFile(modfile)
 	if err != nil {

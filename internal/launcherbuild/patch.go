@@ -19,40 +19,31 @@ type patch struct {
 }
 
 // patches make the dependencies' start-up checksum tables lazy (see the package documentation).
-// hash/crc32.MakeTable(Castagnoli) and hash/crc64.MakeTable(ECMA) build their tables once and
-// return the cached table afterwards, so calling them where the table is used costs an atomic
-// load after the first call.
-var patches = []patch{
-	{
-		module: "github.com/klauspost/compress", file: "internal/snapref/snappy.go",
-		old: "var crcTable = crc32.MakeTable(crc32.Castagnoli)\n",
-		new: "// flavor: the table is made on first use (internal/launcherbuild).\n",
-	},
-	{
-		module: "github.com/klauspost/compress", file: "internal/snapref/snappy.go",
-		old: "crc32.Update(0, crcTable, b)",
-		new: "crc32.Update(0, crc32.MakeTable(crc32.Castagnoli), b)",
-	},
-	{
-		module: "github.com/klauspost/compress", file: "zstd/snappy.go",
-		old: "var crcTable = crc32.MakeTable(crc32.Castagnoli)\n",
-		new: "// flavor: the table is made on first use (internal/launcherbuild).\n",
-	},
-	{
-		module: "github.com/klauspost/compress", file: "zstd/snappy.go",
-		old: "crc32.Update(0, crcTable, b)",
-		new: "crc32.Update(0, crc32.MakeTable(crc32.Castagnoli), b)",
-	},
-	{
-		module: "github.com/ulikunitz/xz", file: "crc.go",
-		old: "var crc64Table = crc64.MakeTable(crc64.ECMA)\n",
-		new: "// flavor: the table is made on first use (internal/launcherbuild).\n",
-	},
-	{
-		module: "github.com/ulikunitz/xz", file: "crc.go",
-		old: "crc64.New(crc64Table)",
-		new: "crc64.New(crc64.MakeTable(crc64.ECMA))",
-	},
+var patches = concat(
+	lazyTable("github.com/klauspost/compress", "internal/snapref/snappy.go", "crcTable", "crc32.MakeTable(crc32.Castagnoli)", "crc32.Update(0, %s, b)"),
+	lazyTable("github.com/klauspost/compress", "zstd/snappy.go", "crcTable", "crc32.MakeTable(crc32.Castagnoli)", "crc32.Update(0, %s, b)"),
+	lazyTable("github.com/ulikunitz/xz", "crc.go", "crc64Table", "crc64.MakeTable(crc64.ECMA)", "crc64.New(%s)"),
+)
+
+// lazyTable is the two patches that turn "var table = make" into a call of make where the table
+// is used (use, with %s for the table): hash/crc32.MakeTable(Castagnoli) and
+// hash/crc64.MakeTable(ECMA) build their tables once and return the cached table afterwards,
+// so the call costs an atomic load after the first.
+func lazyTable(module, file, table, make, use string) []patch {
+	return []patch{
+		{module: module, file: file,
+			old: "var " + table + " = " + make + "\n",
+			new: "// flavor: " + table + " is made on first use (internal/launcherbuild).\n"},
+		{module: module, file: file, old: fmt.Sprintf(use, table), new: fmt.Sprintf(use, make)},
+	}
+}
+
+func concat(lists ...[]patch) []patch {
+	var out []patch
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	return out
 }
 
 // patchedModules lists the modules patches touches, in order of first appearance.
