@@ -2,7 +2,8 @@
 # Pack time of examples/zdemo (Debian-built, linux/amd64, artifacts already in the cache) with
 # the SBOM and provenance slots (the default) against --no-sbom, alternating runs in one cache;
 # and the documents' size against the package's. Needs the Debian image (integration/setup.sh)
-# and bin/flavor (make build). Prints median wall times, the ratio and the sizes.
+# and bin/flavor (make build). Prints median wall times, the ratio and the sizes; then the scan
+# under the SBOM alone (BenchmarkScanTar).
 #
 #   bash bench/sbom.sh [RUNS]
 set -euo pipefail
@@ -38,3 +39,14 @@ printf 'pack zdemo linux/amd64, cached artifacts, --no-sbom: %8d us (median of %
 printf 'pack zdemo linux/amd64, cached artifacts, with SBOM: %8d us  %s\n' "$w" "$(awk -v a="$w" -v b="$wo" 'BEGIN{printf "%.2fx", a/b}')"
 printf 'documents: %d bytes stored (%d decoded) in a %d-byte package: %s of it, %s of what follows the launcher\n' "$1" "$2" "$size" \
 	"$(awk -v a="$1" -v b="$size" 'BEGIN{printf "%.2f%%", 100*a/b}')" "$(awk -v a="$1" -v b="$content" 'BEGIN{printf "%.1f%%", 100*a/b}')"
+
+# The scan under every tar slot, alone: hashes on workers (more than two CPUs) vs inline vs one
+# SHA-256 of the stream.
+out=$(go test ./sbom -run '^$' -bench '^BenchmarkScanTar$' -benchtime 8x -count 3)
+echo "$out" | awk '
+	/^BenchmarkScanTar\// { split($1, n, "/"); sub(/-[0-9]+$/, "", n[2]); mbs[n[2]] += $(NF - 1); c[n[2]]++ }
+	END {
+		for (k in mbs) mbs[k] /= c[k]
+		printf "scan of a 64 MiB tar: workers %.0f MB/s, inline %.0f MB/s (%.2fx), one SHA-256 %.0f MB/s (the scan is %.2fx of it)\n",
+			mbs["workers"], mbs["inline"], mbs["workers"] / mbs["inline"], mbs["sha256-once"], mbs["workers"] / mbs["sha256-once"]
+	}'

@@ -30,11 +30,27 @@ type Scanned struct {
 }
 
 // ScanTar reads a tar stream (a tar slot's decoded content) and records every regular file
-// (hard links as the file they name) with its hashes.
+// (hard links as the file they name) with its hashes. With more than two CPUs, the stream's
+// SHA-256 and the files' SHA-1 are computed by workers of their own (hashWorker), beside the
+// files' SHA-256 here.
 func ScanTar(ctx context.Context, r io.Reader) (Scanned, error) {
-	whole := sha256.New()
+	return scanTar(ctx, r, newPartHasher(sha256.New()), newPartHasher(sha1.New()))
+}
+
+// scanTar is ScanTar with the stream's and the files' SHA-1 hashers given.
+func scanTar(ctx context.Context, r io.Reader, whole, sha1s partHasher) (Scanned, error) {
+	var wholeSums, sha1Sums [][]byte
+	stopped := false
+	stop := func() {
+		if !stopped {
+			stopped = true
+			wholeSums, sha1Sums = whole.wait(), sha1s.wait()
+		}
+	}
+	defer stop()
 	tr := tar.NewReader(io.TeeReader(r, whole))
 	var out Scanned
+	var sha1Part []int // for each of out.Files, the number of its SHA-1 in sha1Sums
 	byPath := map[string]int{}
 	dist := map[string]map[string][]byte{} // dist-info dir → METADATA/RECORD bytes
 	buf := make([]byte, 256<<10)
@@ -52,23 +68,24 @@ func ScanTar(ctx context.Context, r io.Reader) (Scanned, error) {
 		name := strings.TrimPrefix(path.Clean("/"+hdr.Name), "/")
 		switch hdr.Typeflag {
 		case tar.TypeReg:
-			h256, h1 := sha256.New(), sha1.New()
+			h256 := sha256.New()
 			var keep *bytes.Buffer
-			w := io.MultiWriter(h256, h1)
+			w := io.MultiWriter(h256, sha1s)
 			if _, ok := pkgdb.IsDistInfoFile(name); ok && hdr.Size <= maxDistInfo {
 				keep = &bytes.Buffer{}
-				w = io.MultiWriter(h256, h1, keep)
+				w = io.MultiWriter(h256, sha1s, keep)
 			}
 			n, err := io.CopyBuffer(w, tr, buf)
 			if err != nil {
 				return out, fmt.Errorf("reading %s from the slot: %w", name, err)
 			}
-			f := File{Path: name, SHA256: hex.EncodeToString(h256.Sum(nil)), SHA1: hex.EncodeToString(h1.Sum(nil)), Size: n, Mode: hdr.Mode}
+			part := sha1s.endPart()
+			f := File{Path: name, SHA256: hex.EncodeToString(h256.Sum(nil)), Size: n, Mode: hdr.Mode}
 			if i, ok := byPath[name]; ok {
-				out.Files[i] = f // a later entry replaces an earlier one, as unpacking does
+				out.Files[i], sha1Part[i] = f, part // a later entry replaces an earlier one, as unpacking does
 			} else {
 				byPath[name] = len(out.Files)
-				out.Files = append(out.Files, f)
+				out.Files, sha1Part = append(out.Files, f), append(sha1Part, part)
 			}
 			if keep != nil {
 				dir, _ := pkgdb.IsDistInfoFile(name)
@@ -83,7 +100,7 @@ func ScanTar(ctx context.Context, r io.Reader) (Scanned, error) {
 				f := out.Files[i]
 				f.Path, f.Mode = name, hdr.Mode
 				byPath[name] = len(out.Files)
-				out.Files = append(out.Files, f)
+				out.Files, sha1Part = append(out.Files, f), append(sha1Part, sha1Part[i])
 			}
 		}
 	}
@@ -91,7 +108,12 @@ func ScanTar(ctx context.Context, r io.Reader) (Scanned, error) {
 	if _, err := io.Copy(io.Discard, tr); err != nil && !errors.Is(err, io.EOF) {
 		return out, err
 	}
-	out.Content = hex.EncodeToString(whole.Sum(nil))
+	whole.endPart()
+	stop()
+	out.Content = hex.EncodeToString(wholeSums[0])
+	for i := range out.Files {
+		out.Files[i].SHA1 = hex.EncodeToString(sha1Sums[sha1Part[i]])
+	}
 	dirs := make([]string, 0, len(dist))
 	for d := range dist {
 		dirs = append(dirs, d)
