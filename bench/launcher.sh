@@ -36,21 +36,30 @@ trap 'rm -rf "$work"' EXIT
 export FLAVOR_CACHE=$work/cache
 flags=(-trimpath -buildvcs=false "-ldflags=-s -w -buildid=")
 
-# build_launcher SRC OS/ARCH OUT: the launcher of source tree SRC as that tree ships it
-# (internal/launcherbuild: tag and patched dependencies), or with plain go build for trees older
-# than that.
-build_launcher() {
+platforms=(linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64)
+
+# build_launchers SRC DIR: the launcher of source tree SRC for every platform into
+# DIR/flavor-launcher-OS-ARCH[.exe], as that tree ships it (internal/launcherbuild: tag and
+# patched dependencies, one preparation for all), or with plain go build for trees older than that.
+build_launchers() {
+	mkdir -p "$2"
 	if [[ -d $1/internal/launcherbuild/cmd/build-launcher ]]; then
-		(cd "$1" && go run ./internal/launcherbuild/cmd/build-launcher -o "$3" "$2" >/dev/null)
-	else
-		(cd "$1" && CGO_ENABLED=0 GOOS=${2%/*} GOARCH=${2#*/} go build "${flags[@]}" -o "$3" ./launcher/cmd/flavor-launcher)
+		(cd "$1" && go run ./internal/launcherbuild/cmd/build-launcher -dir "$2" "${platforms[@]}" >/dev/null)
+		return
 	fi
+	local p ext
+	for p in "${platforms[@]}"; do
+		ext=; [[ $p == windows/* ]] && ext=.exe
+		(cd "$1" && CGO_ENABLED=0 GOOS=${p%/*} GOARCH=${p#*/} go build "${flags[@]}" \
+			-o "$2/flavor-launcher-${p/\//-}$ext" ./launcher/cmd/flavor-launcher)
+	done
 }
 
-# build SRC OUT: the launcher and the CLI of source tree SRC into OUT.
+# build SRC OUT: the launchers and the CLI of source tree SRC into OUT (OUT/launcher is this
+# machine's, linux/amd64).
 build() {
-	mkdir -p "$2"
-	build_launcher "$1" linux/amd64 "$2/launcher"
+	build_launchers "$1" "$2/launchers"
+	cp "$2/launchers/flavor-launcher-linux-amd64" "$2/launcher"
 	(cd "$1" && go build -o "$2/flavor" ./cmd/flavor)
 }
 build "$PWD" "$work/new"
@@ -160,14 +169,11 @@ awk -v s="$stored" -v z="$zst" 'BEGIN { printf "  stored: package minus launcher
 
 echo "== 4. launcher size"
 : >"$work/size.txt"
-for p in linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64; do
-	line=$p
+for p in "${platforms[@]}"; do
+	line=$p ext=
+	[[ $p == windows/* ]] && ext=.exe
 	for v in "${versions[@]}"; do
-		src=$PWD
-		[[ $v == base ]] && src=$work/src-base
-		out=$work/size-$v-${p/\//-}
-		build_launcher "$src" "$p" "$out"
-		line+=" $v=$(stat -c %s "$out")"
+		line+=" $v=$(stat -c %s "$work/$v/launchers/flavor-launcher-${p/\//-}$ext")"
 	done
 	echo "$line" | tee -a "$work/size.txt" | sed 's/^/  /'
 done
@@ -195,8 +201,7 @@ cat "$work/warm.txt" "$work/cold.txt" "$work/pack.txt" | awk -v sizes="$(cat "$w
 	END {
 		if (hasbase) warmline("base")
 		warmline("new")
-		printf "  of which a Go program that only execs: +%.2f ms wall, +%d faults; the launcher past that: +%.2f ms, +%d faults\n",
-			wall["go-exec"] - wall["direct"], flt["go-exec"] - flt["direct"], wall["psp-new"] - wall["go-exec"], flt["psp-new"] - flt["go-exec"]
+		printf "  of which a Go program that only execs: +%.2f ms wall, +%d faults\n", wall["go-exec"] - wall["direct"], flt["go-exec"] - flt["direct"]
 		if (hasbase) printf "  warm start past the Go floor, base: +%.2f ms, +%d faults\n", wall["psp-base"] - wall["go-exec"], flt["psp-base"] - flt["go-exec"]
 		printf "  warm start past the Go floor, new:  +%.2f ms, +%d faults (goal <= 0.3 ms)\n", wall["psp-new"] - wall["go-exec"], flt["psp-new"] - flt["go-exec"]
 		printf "  without a launch record (full header check, record rewritten): %.2f ms wall, %.2f ms CPU\n", wall["no-record"], cpu["no-record"]

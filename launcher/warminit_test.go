@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/flavor-dev/flavor/internal/launcherbuild"
 	"github.com/flavor-dev/flavor/packer"
 )
 
@@ -55,7 +56,7 @@ func TestWarmStartInitialisers(t *testing.T) {
 		}
 		for _, p := range warmForbiddenInits {
 			if m[1] == p || strings.HasPrefix(m[1], p+"/") {
-				t.Errorf("the launcher initialises %s, an encoder's package: build it as internal/launcherbuild does (tag %s)", m[1], "flavorlauncher")
+				t.Errorf("the launcher initialises %s, an encoder's package: build it as internal/launcherbuild does (tag %s)", m[1], launcherbuild.Tag)
 			}
 		}
 	}

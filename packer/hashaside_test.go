@@ -8,16 +8,18 @@ import (
 	"math/rand/v2"
 	"testing"
 	"testing/iotest"
+
+	"github.com/flavor-dev/flavor/internal/sidehash"
 )
 
 // TestHashAside: the hash is that of exactly the bytes Read returned, in order, whatever the read
 // sizes; a source error comes through; Close after a partial read hashes only what was returned.
 func TestHashAside(t *testing.T) {
-	data := make([]byte, 3*hashAsideChunk*hashAsideBuffers+12345)
+	data := make([]byte, 3*sidehash.ChunkSize*sidehash.Chunks+12345)
 	for i := range data {
 		data[i] = byte(rand.Uint32())
 	}
-	for _, size := range []int{1, 7, 4096, hashAsideChunk, 3 * hashAsideChunk} {
+	for _, size := range []int{1, 7, 4096, sidehash.ChunkSize, 3 * sidehash.ChunkSize} {
 		a := newHashAside(iotest.HalfReader(bytes.NewReader(data)), sha256.New())
 		var got bytes.Buffer
 		buf := make([]byte, size)
@@ -43,7 +45,7 @@ func TestHashAside(t *testing.T) {
 	}
 
 	a := newHashAside(bytes.NewReader(data), sha256.New())
-	part := make([]byte, hashAsideChunk+100)
+	part := make([]byte, sidehash.ChunkSize+100)
 	if _, err := io.ReadFull(a, part); err != nil {
 		t.Fatal(err)
 	}

@@ -31,7 +31,7 @@ type Scanned struct {
 
 // ScanTar reads a tar stream (a tar slot's decoded content) and records every regular file
 // (hard links as the file they name) with its hashes. With more than two CPUs, the stream's
-// SHA-256 and the files' SHA-1 are computed by workers of their own (hashWorker), beside the
+// SHA-256 and the files' SHA-1 are computed by workers of their own (sidehash), beside the
 // files' SHA-256 here.
 func ScanTar(ctx context.Context, r io.Reader) (Scanned, error) {
 	return scanTar(ctx, r, newPartHasher(sha256.New()), newPartHasher(sha1.New()))
@@ -44,7 +44,7 @@ func scanTar(ctx context.Context, r io.Reader, whole, sha1s partHasher) (Scanned
 	stop := func() {
 		if !stopped {
 			stopped = true
-			wholeSums, sha1Sums = whole.wait(), sha1s.wait()
+			wholeSums, sha1Sums = whole.Wait(), sha1s.Wait()
 		}
 	}
 	defer stop()
@@ -79,7 +79,7 @@ func scanTar(ctx context.Context, r io.Reader, whole, sha1s partHasher) (Scanned
 			if err != nil {
 				return out, fmt.Errorf("reading %s from the slot: %w", name, err)
 			}
-			part := sha1s.endPart()
+			part := sha1s.EndPart()
 			f := File{Path: name, SHA256: hex.EncodeToString(h256.Sum(nil)), Size: n, Mode: hdr.Mode}
 			if i, ok := byPath[name]; ok {
 				out.Files[i], sha1Part[i] = f, part // a later entry replaces an earlier one, as unpacking does
@@ -108,7 +108,7 @@ func scanTar(ctx context.Context, r io.Reader, whole, sha1s partHasher) (Scanned
 	if _, err := io.Copy(io.Discard, tr); err != nil && !errors.Is(err, io.EOF) {
 		return out, err
 	}
-	whole.endPart()
+	whole.EndPart()
 	stop()
 	out.Content = hex.EncodeToString(wholeSums[0])
 	for i := range out.Files {

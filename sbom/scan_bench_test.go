@@ -10,6 +10,8 @@ import (
 	"hash"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/flavor-dev/flavor/internal/sidehash"
 )
 
 // benchTar is a 64 MiB tar stream of 512 files of 4 KiB to 1 MiB.
@@ -42,7 +44,7 @@ func BenchmarkScanTar(b *testing.B) {
 		name string
 		new  func(hash.Hash) partHasher
 	}{
-		{"workers", func(h hash.Hash) partHasher { return newHashWorker(h) }},
+		{"workers", func(h hash.Hash) partHasher { return sidehash.New(h) }},
 		{"inline", func(h hash.Hash) partHasher { return &inlineHasher{h: h} }},
 	} {
 		b.Run(c.name, func(b *testing.B) {

@@ -19,16 +19,17 @@ var allowed = map[string][]string{
 	"ops":                    {}, // the slot operations vocabulary and codecs; a leaf
 	"progress":               {}, // the one progress event every library emits; a leaf
 	"specs":                  {"platform", "ops", "progress"},
-	"packer":                 {"ops", "progress"},
-	"portable":               {},                         // ELF closure of a package's command, at pack time; never in the launcher
-	"pkgdb":                  {},                         // package databases of a root (dpkg, apk, dist-info); a leaf
-	"sbom":                   {"packer", "pkgdb", "ops"}, // SPDX, CycloneDX, provenance; never in the launcher
+	"packer":                 {"ops", "progress", "internal/sidehash"},
+	"portable":               {},                                              // ELF closure of a package's command, at pack time; never in the launcher
+	"pkgdb":                  {},                                              // package databases of a root (dpkg, apk, dist-info); a leaf
+	"sbom":                   {"packer", "pkgdb", "ops", "internal/sidehash"}, // SPDX, CycloneDX, provenance; never in the launcher
 	"oci":                    {"specs", "platform", "progress"},
 	"delta":                  {"specs", "oci", "platform", "progress"},
 	"launcher":               {"packer", "ops", "internal/testbin", "internal/launcherbuild", "internal/cachedir"},
 	"internal/cachedir":      {},                         // the cache directory rule, shared by the launcher and the build cache
 	"internal/testbin":       {"internal/launcherbuild"}, // builds the launcher for the launcher's own tests, as make does
 	"internal/launcherbuild": {},                         // builds the launcher as flavor ships it (tag, patched dependencies)
+	"internal/sidehash":      {},                         // hashes a stream on a goroutine of its own; a leaf
 	"launcher/embedded":      {"platform"},
 	"engine":                 {"oci", "platform"},
 	"engine/buildkit":        {"engine", "oci", "platform", "delta"}, // implements engine.Solver; unpacks exports with delta.Apply

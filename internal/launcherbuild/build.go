@@ -29,12 +29,19 @@ var Flags = []string{"-trimpath", "-buildvcs=false", "-tags=" + Tag, "-ldflags=-
 // launcher's bytes do not depend on where the clone is.
 const DepsDir = ".cache/launcher-deps"
 
-// Build builds the launcher for goos/goarch into out, from the module at root.
+// Build builds the launcher for goos/goarch into out, from the module at root: Prepare, then
+// Compile.
 func Build(ctx context.Context, root, goos, goarch, out string) error {
 	modfile, err := Prepare(ctx, root)
 	if err != nil {
 		return err
 	}
+	return Compile(ctx, root, modfile, goos, goarch, out)
+}
+
+// Compile builds the launcher for goos/goarch into out with the go.mod Prepare wrote (a caller
+// building several platforms prepares once).
+func Compile(ctx context.Context, root, modfile, goos, goarch, out string) error {
 	args := append([]string{"build", "-modfile=" + modfile}, Flags...)
 	args = append(args, "-o", out, MainPackage)
 	cmd := exec.CommandContext(ctx, goCommand(), args...)
@@ -118,14 +125,12 @@ func ensureCopy(src, dst, module, version string) error {
 	if _, err := os.Stat(dst); err == nil {
 		return nil
 	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return fmt.Errorf("copying %s@%s for the launcher build: %w", module, version, err)
+	}
 	tmp, err := os.MkdirTemp(filepath.Dir(dst), ".tmp-"+filepath.Base(dst)+"-")
 	if err != nil {
-		if err = os.MkdirAll(filepath.Dir(dst), 0o755); err == nil {
-			tmp, err = os.MkdirTemp(filepath.Dir(dst), ".tmp-"+filepath.Base(dst)+"-")
-		}
-		if err != nil {
-			return fmt.Errorf("copying %s@%s for the launcher build: %w", module, version, err)
-		}
+		return fmt.Errorf("copying %s@%s for the launcher build: %w", module, version, err)
 	}
 	defer os.RemoveAll(tmp)
 	if err := copyModule(src, tmp); err != nil {

@@ -11,9 +11,6 @@ import (
 	"github.com/flavor-dev/flavor/internal/launcherbuild"
 )
 
-// MainPackage is the import path of the launcher's main package.
-const MainPackage = launcherbuild.MainPackage
-
 var (
 	mu     sync.Mutex
 	dir    string

@@ -49,6 +49,10 @@ func run(out, dir, budgetFile string, platforms []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	modfile, err := launcherbuild.Prepare(ctx, root)
+	if err != nil {
+		return err
+	}
 	for _, p := range platforms {
 		goos, goarch, ok := strings.Cut(p, "/")
 		if !ok {
@@ -62,7 +66,7 @@ func run(out, dir, budgetFile string, platforms []string) error {
 			}
 			path = filepath.Join(dir, name)
 		}
-		if err := launcherbuild.Build(ctx, root, goos, goarch, path); err != nil {
+		if err := launcherbuild.Compile(ctx, root, modfile, goos, goarch, path); err != nil {
 			return err
 		}
 		fi, err := os.Stat(path)

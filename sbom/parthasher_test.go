@@ -10,13 +10,15 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/flavor-dev/flavor/internal/sidehash"
 )
 
 // TestScanTarHashersAgree: the scan gives the same result with its hashes on workers and inline,
 // and the digests are those of the bytes: the stream's SHA-256, each file's SHA-256 and SHA-1
 // (files larger than a worker's chunk, an entry replaced by a later one, a hard link to it).
 func TestScanTarHashersAgree(t *testing.T) {
-	big := strings.Repeat("0123456789abcdef", 3*workChunk/16+7)
+	big := strings.Repeat("0123456789abcdef", 3*sidehash.ChunkSize/16+7)
 	var buf bytes.Buffer
 	tw := newTarWriter(&buf)
 	tw.file("a/big", big)
@@ -24,7 +26,7 @@ func TestScanTarHashersAgree(t *testing.T) {
 	tw.file("a/empty", "")
 	tw.file("a/small", "replaced\n")
 	tw.link("a/link", "a/small")
-	tw.file("b/after", big[:workChunk])
+	tw.file("b/after", big[:sidehash.ChunkSize])
 	tw.close()
 	data := buf.Bytes()
 
@@ -36,7 +38,7 @@ func TestScanTarHashersAgree(t *testing.T) {
 		}
 		return sc
 	}
-	workers := scan(func(h hash.Hash) partHasher { return newHashWorker(h) })
+	workers := scan(func(h hash.Hash) partHasher { return sidehash.New(h) })
 	inline := scan(func(h hash.Hash) partHasher { return &inlineHasher{h: h} })
 	if !reflect.DeepEqual(workers, inline) {
 		t.Fatalf("workers and inline differ:\n%+v\n%+v", workers, inline)
@@ -44,7 +46,7 @@ func TestScanTarHashersAgree(t *testing.T) {
 	if workers.Content != hexSum(sha256.New(), data) {
 		t.Fatalf("content digest %s is not the stream's", workers.Content)
 	}
-	want := map[string]string{"a/big": big, "a/small": "replaced\n", "a/empty": "", "a/link": "replaced\n", "b/after": big[:workChunk]}
+	want := map[string]string{"a/big": big, "a/small": "replaced\n", "a/empty": "", "a/link": "replaced\n", "b/after": big[:sidehash.ChunkSize]}
 	if len(workers.Files) != len(want) {
 		t.Fatalf("files %+v", workers.Files)
 	}
@@ -59,20 +61,4 @@ func TestScanTarHashersAgree(t *testing.T) {
 func hexSum(h hash.Hash, b []byte) string {
 	h.Write(b)
 	return hex.EncodeToString(h.Sum(nil))
-}
-
-// TestHashWorkerStopsWithoutEndPart: a scan that fails midway stops its workers (wait returns)
-// whatever was written.
-func TestHashWorkerStopsWithoutEndPart(t *testing.T) {
-	w := newHashWorker(sha256.New())
-	w.Write(bytes.Repeat([]byte{1}, 3*workChunk+1))
-	if n := w.endPart(); n != 0 {
-		t.Fatalf("first part is %d", n)
-	}
-	w.Write([]byte("dropped"))
-	sums := w.wait()
-	want := sha256.Sum256(bytes.Repeat([]byte{1}, 3*workChunk+1))
-	if len(sums) != 1 || !bytes.Equal(sums[0], want[:]) {
-		t.Fatalf("sums %x", sums)
-	}
 }
