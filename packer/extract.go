@@ -275,7 +275,17 @@ func unpackTar(r io.Reader, root *os.Root, g *tarGuard, rules unpackRules) error
 			return fmt.Errorf("entry %q: %w", h.Name, err)
 		}
 		if h.Typeflag == tar.TypeDir {
-			dirs = append(dirs, dirMode{name, mode})
+			g.madeDir(name)
+			// A mode that leaves the owner every right is set now, on the directory's descriptor
+			// (its entries are made through it next); any other once the directory is filled.
+			if mode&^fs.ModePerm == 0 && mode&0o700 == 0o700 {
+				err = ed.chmod(name, mode)
+			} else {
+				dirs = append(dirs, dirMode{name, mode})
+			}
+			if err != nil {
+				return fmt.Errorf("entry %q: %w", h.Name, err)
+			}
 		}
 		if rules.chown {
 			if err := root.Lchown(name, h.Uid, h.Gid); err != nil {
@@ -291,15 +301,16 @@ func unpackTar(r io.Reader, root *os.Root, g *tarGuard, rules unpackRules) error
 	return nil
 }
 
-// entryDirs is what an extraction knows of its directories: those it has made or checked
-// (a file in one costs no MkdirAll), and an open Root for each directory it wrote a file in (a
-// file is then created by one openat relative to it, not by walking its path from the top).
+// entryDirs is what an extraction knows of its directories: those it has made or checked (an
+// entry in one costs no MkdirAll), and an open descriptor for each directory it recently made
+// entries in (an entry is then made by one system call relative to it, not by walking its path
+// from the top; see entryDir).
 // Directories are never replaced during one extraction (a file or link over one is refused),
 // so what it knows stays true.
 type entryDirs struct {
 	root *os.Root
 	made map[string]bool
-	open map[string]*os.Root
+	open map[string]*entryDir
 }
 
 // maxOpenDirs bounds the directories an extraction holds open (a tree of thousands of
@@ -307,7 +318,7 @@ type entryDirs struct {
 const maxOpenDirs = 32
 
 func newEntryDirs(root *os.Root) *entryDirs {
-	return &entryDirs{root: root, made: map[string]bool{}, open: map[string]*os.Root{}}
+	return &entryDirs{root: root, made: map[string]bool{}, open: map[string]*entryDir{}}
 }
 
 // mkdirAll makes dir and its parents (dir "." is the root).
@@ -322,24 +333,43 @@ func (d *entryDirs) mkdirAll(dir string, perm fs.FileMode) error {
 	return nil
 }
 
-// at returns a Root for dir, which exists.
-func (d *entryDirs) at(dir string) (*os.Root, error) {
-	if dir == "." {
-		return d.root, nil
-	}
+// at returns dir (which exists) opened for making entries in: from its parent when that is open
+// and dir is a real directory there, else through the Root.
+func (d *entryDirs) at(dir string) (*entryDir, error) {
 	if r, ok := d.open[dir]; ok {
 		return r, nil
 	}
-	if len(d.open) >= maxOpenDirs {
-		d.close() // archives keep a directory's files together: a small cache serves them
-		clear(d.open)
+	var r *entryDir
+	if parent, ok := d.open[path.Dir(dir)]; ok && dir != "." {
+		r, _ = parent.child(path.Base(dir))
 	}
-	r, err := d.root.OpenRoot(dir)
-	if err != nil {
-		return nil, err
+	if len(d.open) >= maxOpenDirs {
+		// Archives keep a directory's entries together: a small cache serves them. Its
+		// ancestors stay open, so the directories below it open from their parent.
+		for k, o := range d.open {
+			if k != "." && !strings.HasPrefix(dir, k+"/") {
+				o.Close()
+				delete(d.open, k)
+			}
+		}
+	}
+	if r == nil {
+		var err error
+		if r, err = openEntryDir(d.root, dir); err != nil {
+			return nil, err
+		}
 	}
 	d.open[dir] = r
 	return r, nil
+}
+
+// chmod sets the mode of dir, which exists, on its descriptor.
+func (d *entryDirs) chmod(dir string, mode fs.FileMode) error {
+	r, err := d.at(dir)
+	if err != nil {
+		return err
+	}
+	return r.chmod(mode)
 }
 
 func (d *entryDirs) close() {
@@ -348,34 +378,16 @@ func (d *entryDirs) close() {
 	}
 }
 
-// writeEntry writes one checked entry under root. A file is created exclusively, and only when
-// something is in its way (an earlier entry, or a file of the destination) is that looked at and
-// removed, as tar replaces it.
+// writeEntry writes one checked entry under root, relative to its open parent directory. A file
+// is created exclusively, and only when something is in its way (an earlier entry, or a file of
+// the destination) is that looked at and removed, as tar replaces it.
 func writeEntry(d *entryDirs, name string, h *tar.Header, r io.Reader, mode fs.FileMode, buf []byte, base string) error {
 	root := d.root
-	if h.Typeflag == tar.TypeDir {
-		if st, err := root.Lstat(name); err == nil && !st.IsDir() {
-			if err := root.Remove(name); err != nil {
-				return err
-			}
-		}
-		if err := root.MkdirAll(name, 0o700); err != nil {
-			return err
-		}
-		d.made[name] = true
-		return nil
-	}
-	dir := path.Dir(name)
+	dir, leaf := path.Dir(name), path.Base(name)
 	if err := d.mkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	switch h.Typeflag {
-	case tar.TypeSymlink:
-		if err := clearWay(root, name); err != nil {
-			return err
-		}
-		return root.Symlink(h.Linkname, name)
-	case tar.TypeLink:
+	if h.Typeflag == tar.TypeLink {
 		if err := clearWay(root, name); err != nil {
 			return err
 		}
@@ -386,13 +398,29 @@ func writeEntry(d *entryDirs, name string, h *tar.Header, r io.Reader, mode fs.F
 	if err != nil {
 		return err
 	}
-	leaf := path.Base(name)
-	f, err := in.OpenFile(leaf, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, fs.ErrExist) {
-		if err := clearWay(in, leaf); err != nil {
+	switch h.Typeflag {
+	case tar.TypeDir:
+		if err := in.mkdir(leaf); err != nil {
 			return err
 		}
-		f, err = in.OpenFile(leaf, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		d.made[name] = true
+		return nil
+	case tar.TypeSymlink:
+		err := in.symlink(h.Linkname, leaf)
+		if errors.Is(err, fs.ErrExist) {
+			if err := clearWay(root, name); err != nil {
+				return err
+			}
+			err = in.symlink(h.Linkname, leaf)
+		}
+		return err
+	}
+	f, err := in.create(leaf)
+	if errors.Is(err, fs.ErrExist) {
+		if err := clearWay(root, name); err != nil {
+			return err
+		}
+		f, err = in.create(leaf)
 	}
 	if err != nil {
 		return err

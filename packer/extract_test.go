@@ -89,6 +89,18 @@ func TestHostileSlots(t *testing.T) {
 					t.Fatal(err)
 				}
 			}, "pre/evil"},
+		{"symlink through a disk symlink in a directory the archive lists", []tarEntry{
+			{name: "d/", typ: tar.TypeDir, mode: 0o755}, {name: "x", link: "d/up/outside", typ: tar.TypeSymlink}}, "{workenv}",
+			func(t *testing.T, base, dest string) {
+				if err := os.Mkdir(filepath.Join(dest, "d"), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Symlink("../..", filepath.Join(dest, "d/up")); err != nil {
+					t.Fatal(err)
+				}
+			}, "x"},
+		{"symlink through a missing directory, then out", []tarEntry{
+			{name: "x", link: "missing/deeper/../../../outside", typ: tar.TypeSymlink}}, "{workenv}", nil, "x"},
 	} {
 		for _, staging := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s, staging %v", tc.name, staging), func(t *testing.T) {
@@ -185,6 +197,98 @@ func TestExtractKeepsSafeLinksAndModes(t *testing.T) {
 		t.Fatal("hard link was not kept")
 	}
 	os.Chmod(filepath.Join(dest, "opt/ro"), 0o755) // let t.TempDir clean up
+}
+
+// An entry whose name is taken on disk replaces what is there, as tar does, and never writes
+// through it: a symbolic link pointing out of the destination, a hard link to a file outside, a
+// read-only file, an earlier entry of the same name. A directory in the way is refused.
+func TestExtractReplacesWhatIsInTheWay(t *testing.T) {
+	ctx := context.Background()
+	for _, staging := range []bool{false, true} {
+		t.Run(fmt.Sprintf("staging %v", staging), func(t *testing.T) {
+			base := t.TempDir()
+			dest := filepath.Join(base, "dest")
+			writeTree(t, base, map[string]string{"outside/keep.txt": "untouched", "dest/ro": "old", "dest/sub/x": "old", "dest/dir/": ""})
+			keep := filepath.Join(base, "outside/keep.txt")
+			if err := os.Symlink(keep, filepath.Join(dest, "link")); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Link(keep, filepath.Join(dest, "sub/hard")); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(filepath.Join(dest, "ro"), 0o400); err != nil {
+				t.Fatal(err)
+			}
+			over := []tarEntry{
+				{name: "link", typ: tar.TypeReg, body: "new link"},
+				{name: "sub/hard", typ: tar.TypeReg, body: "new hard", mode: 0o755},
+				{name: "ro", typ: tar.TypeReg, body: "new ro"},
+				{name: "sub/x", typ: tar.TypeReg, body: "first"},
+				{name: "sub/x", typ: tar.TypeReg, body: "second"},
+			}
+			p := packageWithSlot(t, craftSlot{id: "over", target: "{workenv}", ops: ops.Chain{ops.Tar}, perm: 0o644, content: makeTar(t, over...)})
+			if _, err := p.ExtractSlot(ctx, 0, dest, WithStagingDest(staging)); err != nil {
+				t.Fatal(err)
+			}
+			sameTree(t, treeState(t, dest), map[string]string{
+				"link": "-rw-r--r--|new link", "ro": "-rw-r--r--|new ro", "dir": "dir|drwxr-xr-x",
+				"sub": "dir|drwxr-xr-x", "sub/hard": "-rwxr-xr-x|new hard", "sub/x": "-rw-r--r--|second",
+			})
+			sameTree(t, treeState(t, filepath.Join(base, "outside")), map[string]string{"keep.txt": "-rw-r--r--|untouched"})
+
+			p = packageWithSlot(t, craftSlot{id: "over", target: "{workenv}", ops: ops.Chain{ops.Tar}, perm: 0o644,
+				content: makeTar(t, tarEntry{name: "dir", typ: tar.TypeReg, body: "a file"})})
+			_, err := p.ExtractSlot(ctx, 0, dest, WithStagingDest(staging))
+			if err == nil || !strings.Contains(err.Error(), "a directory is in the way") || !strings.Contains(err.Error(), `"dir"`) {
+				t.Fatalf("a file over a directory: %v, want an error naming the entry and the directory", err)
+			}
+		})
+	}
+}
+
+// A tree of more directories than an extraction holds open, visited twice (a directory's entries
+// come back after others), with modes set early and late, and a directory reached through a
+// symbolic link already on disk (which opens through the Root, not from its parent).
+func TestExtractManyDirectories(t *testing.T) {
+	var entries []tarEntry
+	want := map[string]string{"lib": "symlink|usr/lib"}
+	for round := range 2 {
+		for i := range 6 {
+			for j := range 8 {
+				dir := fmt.Sprintf("d%d/e%d", i, j)
+				if round == 0 {
+					entries = append(entries, tarEntry{name: fmt.Sprintf("d%d/", i), typ: tar.TypeDir, mode: 0o755},
+						tarEntry{name: dir + "/", typ: tar.TypeDir, mode: 0o750})
+					want[fmt.Sprintf("d%d", i)], want[dir] = "dir|drwxr-xr-x", "dir|drwxr-x---"
+				}
+				f := fmt.Sprintf("%s/f%d", dir, round)
+				entries = append(entries, tarEntry{name: f, typ: tar.TypeReg, body: f})
+				want[f] = "-rw-r--r--|" + f
+			}
+		}
+	}
+	entries = append(entries, tarEntry{name: "ro/", typ: tar.TypeDir, mode: 0o555}, tarEntry{name: "ro/sub/", typ: tar.TypeDir, mode: 0o500},
+		tarEntry{name: "ro/sub/x", typ: tar.TypeReg, body: "x"}, tarEntry{name: "lib/libz.so", typ: tar.TypeReg, body: "z"})
+	want["ro"], want["ro/sub"], want["ro/sub/x"] = "dir|dr-xr-xr-x", "dir|dr-x------", "-rw-r--r--|x"
+	want["usr"], want["usr/lib"], want["usr/lib/libz.so"] = "dir|drwxr-xr-x", "dir|drwxr-xr-x", "-rw-r--r--|z"
+	for _, staging := range []bool{false, true} {
+		t.Run(fmt.Sprintf("staging %v", staging), func(t *testing.T) {
+			dest := t.TempDir()
+			if err := os.MkdirAll(filepath.Join(dest, "usr/lib"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink("usr/lib", filepath.Join(dest, "lib")); err != nil {
+				t.Fatal(err)
+			}
+			p := packageWithSlot(t, craftSlot{id: "many", target: "{workenv}", ops: ops.Chain{ops.Tar}, perm: 0o644, content: makeTar(t, entries...)})
+			if _, err := p.ExtractSlot(context.Background(), 0, dest, WithStagingDest(staging)); err != nil {
+				t.Fatal(err)
+			}
+			sameTree(t, treeState(t, dest), want)
+			os.Chmod(filepath.Join(dest, "ro/sub"), 0o755) // let t.TempDir clean up
+			os.Chmod(filepath.Join(dest, "ro"), 0o755)
+		})
+	}
 }
 
 func TestExtractRefusesCorruptSlotBeforeWriting(t *testing.T) {

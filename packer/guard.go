@@ -20,10 +20,12 @@ type tarGuard struct {
 	symlinks map[string]string // archive symlinks: root-relative path → link target
 	regular  map[string]bool   // archive regular files, root-relative
 	dirOK    map[string]error  // cached disk checks of parent directories
+	made     map[string]bool   // directories the extraction made or kept: real, inside the root
 }
 
 func newTarGuard(root *os.Root, base string) *tarGuard {
-	return &tarGuard{root: root, base: base, symlinks: map[string]string{}, regular: map[string]bool{}, dirOK: map[string]error{}}
+	return &tarGuard{root: root, base: base, symlinks: map[string]string{}, regular: map[string]bool{},
+		dirOK: map[string]error{}, made: map[string]bool{}}
 }
 
 // unsafe builds the refusal error.
@@ -148,6 +150,13 @@ func (g *tarGuard) parentOnDisk(entry, dir string) error {
 	return nil
 }
 
+// madeDir records that dir is now a directory the extraction made or kept: a real directory
+// inside the root, so entries in it need no look at the disk.
+func (g *tarGuard) madeDir(dir string) {
+	g.dirOK[dir] = nil
+	g.made[dir] = true
+}
+
 // checkSymlink refuses a symlink whose target, resolved from the link's directory and through
 // the archive's symlinks and those already on disk, leaves the root.
 func (g *tarGuard) checkSymlink(entry, name, target string) error {
@@ -173,6 +182,7 @@ func (g *tarGuard) resolvesInside(dir, target string) bool {
 	}
 	todo := strings.Split(target, "/")
 	hops := 0
+	absent := ""
 	for len(todo) > 0 {
 		c := todo[0]
 		todo = todo[1:]
@@ -189,12 +199,19 @@ func (g *tarGuard) resolvesInside(dir, target string) bool {
 		stack = append(stack, c)
 		cur := strings.Join(stack, "/")
 		link, ok := g.symlinks[cur]
-		if !ok && g.root != nil {
-			if fi, err := g.root.Lstat(cur); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		// The disk is looked at unless cur is a directory the extraction made or a regular file
+		// of the archive (which replaces whatever is there), or is below a path this walk found
+		// missing (nothing is written while it runs).
+		if !ok && g.root != nil && !g.made[cur] && !g.regular[cur] && (absent == "" || !strings.HasPrefix(cur, absent+"/")) {
+			fi, err := g.root.Lstat(cur)
+			switch {
+			case err == nil && fi.Mode()&fs.ModeSymlink != 0:
 				if link, err = g.root.Readlink(cur); err != nil {
 					return false
 				}
 				ok = true
+			case errors.Is(err, fs.ErrNotExist):
+				absent = cur
 			}
 		}
 		if !ok {
