@@ -7,7 +7,8 @@
 #      launcher past that at most 0.3 ms); and the warm start at FLAVOR_VALIDATION=strict, which
 #      compares the workenv with its record;
 #   2. cold first run: a .psp of a generated tree (tar+zstd) with an empty cache vs
-#      `zstd -d | tar -x` of the same tree (issue 14: keep within 0.9x);
+#      `zstd -d | tar -x` of the same tree (issue 14: keep within 0.9x), on disk and into a
+#      tmpfs; and into the tmpfs, of a Debian root (integration/setup.sh's), many small files;
 #   3. `flavor pack` of a generated tree vs `tar -c | zstd -T0` (target: no slower); the package
 #      is written durably (fsync, rename, directory fsync), the tarball is not: the same with an
 #      fsync of the tarball, and `flavor pack --no-sbom`, are shown beside it;
@@ -113,13 +114,14 @@ for v in "${versions[@]}"; do
 	"$lp" pack -launcher "$work/$v/launcher" -dir "$work/tree" -command true -out "$work/big-$v.psp"
 done
 tar -C "$work/tree" -cf - . | zstd -q -T0 -o "$work/big.tar.zst"
-# cold_runs PREFIX DIR RUNS: each version's package run for the first time with its cache in
-# DIR/cache, and zstd -d | tar -x into DIR/out, taking turns; the lines go to cold.txt.
+# cold_runs PREFIX DIR RUNS [PKG]: each version's package PKG (default big) run for the first
+# time with its cache in DIR/cache, and zstd -d | tar -x of PKG.tar.zst into DIR/out, taking
+# turns; the lines go to cold.txt.
 cold_runs() {
-	local p=$1 dir=$2 n=$3 cmds=() prep=()
-	printf 'zstd -d -q -c %s | tar -x -C %s\n' "$work/big.tar.zst" "$dir/out" >"$work/untar-$p.sh"
+	local p=$1 dir=$2 n=$3 pkg=${4:-big} cmds=() prep=()
+	printf 'zstd -d -q -c %s | tar -x -C %s\n' "$work/$pkg.tar.zst" "$dir/out" >"$work/untar-$p.sh"
 	for v in "${versions[@]}"; do
-		cmds+=("$p$v=FLAVOR_CACHE=$dir/cache $work/big-$v.psp")
+		cmds+=("$p$v=FLAVOR_CACHE=$dir/cache $work/$pkg-$v.psp")
 		prep+=(-prepare "$p$v=rm -rf $dir/cache")
 	done
 	"$lp" time -n "$n" -warmup 1 "${prep[@]}" -prepare "${p}zstd-tar=rm -rf $dir/out && mkdir $dir/out" \
@@ -136,6 +138,22 @@ if mkdir "$shm" 2>/dev/null && (($(df -Pk /dev/shm | awk 'NR == 2 { print $4 }')
 	trap 'rm -rf "$work" "$shm"' EXIT
 	echo "  into a tmpfs ($shm):"
 	cold_runs shm- "$shm" 11
+	# A real distribution root: many small files, directories and symbolic links (the amd64
+	# Debian root integration/setup.sh caches; /dev left out, a .psp holds no device nodes).
+	debtar=$(ls /var/cache/flavor-setup/debian/bookworm-amd64-*.tar 2>/dev/null | head -1)
+	if [[ -n $debtar ]] && (($(df -Pk /dev/shm | awk 'NR == 2 { print $4 }') > 1200 * 1024)); then
+		mkdir -p "$work/deb"
+		tar -x -C "$work/deb" --exclude=./dev -f "$debtar"
+		echo "  a Debian root into the tmpfs ($(find "$work/deb" | wc -l) entries, $(du -sm "$work/deb" | cut -f1) MiB):"
+		for v in "${versions[@]}"; do
+			"$lp" pack -launcher "$work/$v/launcher" -dir "$work/deb" -command true -out "$work/deb-$v.psp"
+		done
+		tar -C "$work/deb" -cf - . | zstd -q -T0 -o "$work/deb.tar.zst"
+		rm -rf "$work/deb"
+		cold_runs debshm- "$shm" 9 deb
+	else
+		echo "  (no Debian root cached, or under 1.2 GB free in /dev/shm: no Debian-root comparison; integration/setup.sh caches the root)"
+	fi
 	rm -rf "$shm"
 fi
 
@@ -193,6 +211,9 @@ cat "$work/warm.txt" "$work/cold.txt" "$work/pack.txt" | awk -v sizes="$(cat "$w
 		if (("shm-" v) in wall)
 			printf "  into a tmpfs    wall %6.0f ms vs zstd -d | tar -x %.0f ms: %.2fx | CPU %.2fx\n",
 				wall["shm-" v], wall["shm-zstd-tar"], wall["shm-" v] / wall["shm-zstd-tar"], cpu["shm-" v] / cpu["shm-zstd-tar"]
+		if (("debshm-" v) in wall)
+			printf "  a Debian root, into a tmpfs: wall %6.0f ms vs zstd -d | tar -x %.0f ms: %.2fx | CPU %.2fx\n",
+				wall["debshm-" v], wall["debshm-zstd-tar"], wall["debshm-" v] / wall["debshm-zstd-tar"], cpu["debshm-" v] / cpu["debshm-zstd-tar"]
 	}
 	function packline(v) {
 		printf "flavor pack %-4s wall %6.0f ms vs tar | zstd -T0 %.0f ms: %.2fx (goal <= 1) | CPU %.2fx\n",
