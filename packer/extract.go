@@ -251,6 +251,14 @@ func unpackTar(r io.Reader, root *os.Root, g *tarGuard, rules unpackRules) error
 	var dirs []dirMode
 	ed := newEntryDirs(root)
 	defer ed.close()
+	var async *asyncFiles
+	if !rules.chown { // Lchown follows each entry at once
+		async = newAsyncFiles(root)
+	}
+	if async != nil {
+		defer async.stop() // before ed.close: no worker uses a descriptor once it is closed
+		ed.beforeClose = async.wait
+	}
 	buf := make([]byte, 1<<20)
 	for {
 		h, err := tr.Next()
@@ -271,6 +279,24 @@ func unpackTar(r io.Reader, root *os.Root, g *tarGuard, rules unpackRules) error
 			continue
 		}
 		mode := h.FileInfo().Mode() & rules.permBits()
+		if async != nil && (async.pending[name] || h.Typeflag == tar.TypeLink) {
+			if err := async.wait(); err != nil {
+				return err
+			}
+		}
+		if async != nil && h.Typeflag == tar.TypeReg && h.Size <= asyncMax {
+			if err := ed.mkdirAll(path.Dir(name), 0o755); err != nil {
+				return fmt.Errorf("entry %q: %w", h.Name, err)
+			}
+			in, err := ed.at(path.Dir(name))
+			if err != nil {
+				return fmt.Errorf("entry %q: %w", h.Name, err)
+			}
+			if err := async.write(in, name, h.Name, tr, h.Size, mode); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := writeEntry(ed, name, h, tr, mode, buf, g.base); err != nil {
 			return fmt.Errorf("entry %q: %w", h.Name, err)
 		}
@@ -293,6 +319,11 @@ func unpackTar(r io.Reader, root *os.Root, g *tarGuard, rules unpackRules) error
 			}
 		}
 	}
+	if async != nil {
+		if err := async.wait(); err != nil {
+			return err
+		}
+	}
 	for i := len(dirs) - 1; i >= 0; i-- {
 		if err := root.Chmod(dirs[i].name, dirs[i].mode); err != nil {
 			return fmt.Errorf("entry %q: %w", dirs[i].name, err)
@@ -311,6 +342,9 @@ type entryDirs struct {
 	root *os.Root
 	made map[string]bool
 	open map[string]*entryDir
+	// beforeClose, when set, runs before a descriptor is closed: files written on other
+	// goroutines may be using it.
+	beforeClose func() error
 }
 
 // maxOpenDirs bounds the directories an extraction holds open (a tree of thousands of
@@ -344,6 +378,14 @@ func (d *entryDirs) at(dir string) (*entryDir, error) {
 		r, _ = parent.child(path.Base(dir))
 	}
 	if len(d.open) >= maxOpenDirs {
+		if d.beforeClose != nil {
+			if err := d.beforeClose(); err != nil {
+				if r != nil {
+					r.Close()
+				}
+				return nil, err
+			}
+		}
 		// Archives keep a directory's entries together: a small cache serves them. Its
 		// ancestors stay open, so the directories below it open from their parent.
 		for k, o := range d.open {
@@ -415,13 +457,7 @@ func writeEntry(d *entryDirs, name string, h *tar.Header, r io.Reader, mode fs.F
 		}
 		return err
 	}
-	f, err := in.create(leaf)
-	if errors.Is(err, fs.ErrExist) {
-		if err := clearWay(root, name); err != nil {
-			return err
-		}
-		f, err = in.create(leaf)
-	}
+	f, err := createIn(in, root, name)
 	if err != nil {
 		return err
 	}
@@ -434,6 +470,20 @@ func writeEntry(d *entryDirs, name string, h *tar.Header, r io.Reader, mode fs.F
 		return err
 	}
 	return f.Close()
+}
+
+// createIn creates the file name, whose directory is in, exclusively; what is in the way is
+// removed first (clearWay) when the create finds it.
+func createIn(in *entryDir, root *os.Root, name string) (*os.File, error) {
+	leaf := path.Base(name)
+	f, err := in.create(leaf)
+	if errors.Is(err, fs.ErrExist) {
+		if err := clearWay(root, name); err != nil {
+			return nil, err
+		}
+		f, err = in.create(leaf)
+	}
+	return f, err
 }
 
 // copyFull copies r to w in writes of len(buf) bytes (the last one shorter). io.Copy to an

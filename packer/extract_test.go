@@ -99,6 +99,7 @@ func TestHostileSlots(t *testing.T) {
 					t.Fatal(err)
 				}
 			}, "x"},
+		{"file under a file of the archive", []tarEntry{reg("a"), reg("a/b")}, "{workenv}", nil, "a/b"},
 		{"symlink through a missing directory, then out", []tarEntry{
 			{name: "x", link: "missing/deeper/../../../outside", typ: tar.TypeSymlink}}, "{workenv}", nil, "x"},
 	} {
@@ -225,6 +226,9 @@ func TestExtractReplacesWhatIsInTheWay(t *testing.T) {
 				{name: "ro", typ: tar.TypeReg, body: "new ro"},
 				{name: "sub/x", typ: tar.TypeReg, body: "first"},
 				{name: "sub/x", typ: tar.TypeReg, body: "second"},
+				{name: "f", typ: tar.TypeReg, body: "a file, then a directory"},
+				{name: "f/", typ: tar.TypeDir, mode: 0o755},
+				{name: "f/in", typ: tar.TypeReg, body: "in"},
 			}
 			p := packageWithSlot(t, craftSlot{id: "over", target: "{workenv}", ops: ops.Chain{ops.Tar}, perm: 0o644, content: makeTar(t, over...)})
 			if _, err := p.ExtractSlot(ctx, 0, dest, WithStagingDest(staging)); err != nil {
@@ -233,6 +237,7 @@ func TestExtractReplacesWhatIsInTheWay(t *testing.T) {
 			sameTree(t, treeState(t, dest), map[string]string{
 				"link": "-rw-r--r--|new link", "ro": "-rw-r--r--|new ro", "dir": "dir|drwxr-xr-x",
 				"sub": "dir|drwxr-xr-x", "sub/hard": "-rwxr-xr-x|new hard", "sub/x": "-rw-r--r--|second",
+				"f": "dir|drwxr-xr-x", "f/in": "-rw-r--r--|in",
 			})
 			sameTree(t, treeState(t, filepath.Join(base, "outside")), map[string]string{"keep.txt": "-rw-r--r--|untouched"})
 

@@ -81,6 +81,7 @@ func (g *tarGuard) check(h *tar.Header) (string, error) {
 	}
 	switch h.Typeflag {
 	case tar.TypeDir:
+		delete(g.regular, name) // it replaces a file of that name
 	case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse:
 		g.regular[name] = true
 	case tar.TypeSymlink:
@@ -132,6 +133,9 @@ func (g *tarGuard) viaArchiveSymlink(name string, self bool) string {
 func (g *tarGuard) parentOnDisk(entry, dir string) error {
 	if dir == "." || g.root == nil {
 		return nil
+	}
+	if g.regular[dir] { // known without the disk, where the file may still be in flight (asyncFiles)
+		return unsafe(entry, "parent directory: %q is a file of the archive", dir)
 	}
 	err, seen := g.dirOK[dir]
 	if !seen {

@@ -1,0 +1,139 @@
+package packer
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"runtime"
+	"sync"
+)
+
+// asyncMax is the largest file asyncFiles writes; larger ones are written by the goroutine that
+// reads the archive, in 1 MiB writes.
+const asyncMax = 256 << 10
+
+// asyncFiles writes small regular files on worker goroutines while the archive is read on, so
+// the kernel's share of making them (create, write, chmod, close: most of the work of a tree of
+// many small files) runs beside the decoder on every core. The reading goroutine does everything
+// else, in archive order, and waits for the files in flight (wait) before anything that depends
+// on one being on disk: an entry of a name in flight, a hard link, closing a directory
+// descriptor, the end. The guard needs none of them on disk: it knows the archive's regular files.
+type asyncFiles struct {
+	root    *os.Root
+	jobs    chan fileJob
+	free    chan []byte     // body buffers, asyncMax each
+	pending map[string]bool // names in flight (reading goroutine only)
+	flight  sync.WaitGroup  // files in flight
+	workers sync.WaitGroup
+
+	mu  sync.Mutex
+	err error // the first failure
+}
+
+type fileJob struct {
+	in          *entryDir
+	name, entry string
+	body        []byte
+	mode        fs.FileMode
+}
+
+// newAsyncFiles starts the workers, or returns nil where there is one CPU.
+func newAsyncFiles(root *os.Root) *asyncFiles {
+	n := min(runtime.GOMAXPROCS(0), 4)
+	if n < 2 {
+		return nil
+	}
+	a := &asyncFiles{root: root, jobs: make(chan fileJob, 4*n), free: make(chan []byte, 5*n), pending: map[string]bool{}}
+	for range cap(a.free) {
+		a.free <- nil // allocated when first used
+	}
+	a.workers.Add(n)
+	for range n {
+		go a.work()
+	}
+	return a
+}
+
+func (a *asyncFiles) work() {
+	defer a.workers.Done()
+	for j := range a.jobs {
+		if a.failed() == nil {
+			if err := writeFile(j.in, a.root, j.name, j.body, j.mode); err != nil {
+				a.mu.Lock()
+				if a.err == nil {
+					a.err = fmt.Errorf("entry %q: %w", j.entry, err)
+				}
+				a.mu.Unlock()
+			}
+		}
+		a.free <- j.body
+		a.flight.Done()
+	}
+}
+
+func (a *asyncFiles) failed() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.err
+}
+
+// write reads the body of the file name (size bytes, at most asyncMax) from r and hands it to
+// a worker, to be made in the directory in. It returns an earlier file's failure, if any.
+func (a *asyncFiles) write(in *entryDir, name, entry string, r io.Reader, size int64, mode fs.FileMode) error {
+	if err := a.failed(); err != nil {
+		return err
+	}
+	body := <-a.free
+	if body == nil {
+		body = make([]byte, asyncMax)
+	}
+	if _, err := io.ReadFull(r, body[:size]); err != nil {
+		a.free <- body
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return fmt.Errorf("entry %q: %w", entry, err)
+	}
+	a.pending[name] = true
+	a.flight.Add(1)
+	a.jobs <- fileJob{in: in, name: name, entry: entry, body: body[:size], mode: mode}
+	return nil
+}
+
+// wait returns once every file in flight is on disk (or failed), with the first failure.
+func (a *asyncFiles) wait() error {
+	if len(a.pending) > 0 {
+		a.flight.Wait()
+		clear(a.pending)
+	}
+	return a.failed()
+}
+
+// stop waits for the files in flight and ends the workers.
+func (a *asyncFiles) stop() error {
+	err := a.wait()
+	close(a.jobs)
+	a.workers.Wait()
+	return err
+}
+
+// writeFile makes the regular file leaf of name in the directory in, holding body, with mode.
+// What is in the way (an earlier entry, or a file of the destination) is looked at and removed
+// only when the exclusive create finds it, as tar replaces it.
+func writeFile(in *entryDir, root *os.Root, name string, body []byte, mode fs.FileMode) error {
+	f, err := createIn(in, root, name)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(body); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Chmod(mode); err != nil { // on the descriptor: no second walk of the path
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
