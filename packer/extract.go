@@ -31,8 +31,9 @@ import (
 //
 // Every entry is checked before it is written: absolute names, ".." components, symlinks or hard
 // links resolving outside dest, entries through a symlink, device nodes and fifos are refused
-// (ErrUnsafeEntry, naming slot and entry). Writes go through an os.Root, so nothing lands outside
-// dest even if dest changes meanwhile. Permission bits and the sticky bit are kept; setuid and
+// (ErrUnsafeEntry, naming slot and entry). Writes go through an os.Root, or through directory
+// descriptors opened by it or from their parents without following links, so nothing lands
+// outside dest even if dest changes meanwhile. Permission bits and the sticky bit are kept; setuid and
 // setgid are stripped unless WithSetuid; owners are set only WithChown; mtimes are not restored.
 // A slot is held to its declared size (the descriptor's original_size, signed): decoding past
 // it, or tar entries declaring more, fails with ErrSlotSize before the excess is written.
