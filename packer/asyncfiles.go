@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"runtime"
 	"sync"
 )
@@ -22,7 +23,7 @@ const asyncMax = 256 << 10
 // descriptor, the end. The guard needs none of them on disk: it knows the archive's regular files.
 type asyncFiles struct {
 	root    *os.Root
-	jobs    chan fileJob
+	jobs    []chan fileJob  // one queue per worker; a directory's files all go to one
 	free    chan []byte     // body buffers, asyncMax each
 	pending map[string]bool // names in flight (reading goroutine only)
 	flight  sync.WaitGroup  // files in flight
@@ -45,20 +46,21 @@ func newAsyncFiles(root *os.Root) *asyncFiles {
 	if n < 2 {
 		return nil
 	}
-	a := &asyncFiles{root: root, jobs: make(chan fileJob, 4*n), free: make(chan []byte, 5*n), pending: map[string]bool{}}
+	a := &asyncFiles{root: root, jobs: make([]chan fileJob, n), free: make(chan []byte, 5*n), pending: map[string]bool{}}
 	for range cap(a.free) {
 		a.free <- nil // allocated when first used
 	}
 	a.workers.Add(n)
-	for range n {
-		go a.work()
+	for i := range a.jobs {
+		a.jobs[i] = make(chan fileJob, 4)
+		go a.work(a.jobs[i])
 	}
 	return a
 }
 
-func (a *asyncFiles) work() {
+func (a *asyncFiles) work(jobs chan fileJob) {
 	defer a.workers.Done()
-	for j := range a.jobs {
+	for j := range jobs {
 		if a.failed() == nil {
 			if err := writeFile(j.in, a.root, j.name, j.body, j.mode); err != nil {
 				a.mu.Lock()
@@ -98,8 +100,20 @@ func (a *asyncFiles) write(in *entryDir, name, entry string, r io.Reader, size i
 	}
 	a.pending[name] = true
 	a.flight.Add(1)
-	a.jobs <- fileJob{in: in, name: name, entry: entry, body: body[:size], mode: mode}
+	a.queue(path.Dir(name)) <- fileJob{in: in, name: name, entry: entry, body: body[:size], mode: mode}
 	return nil
+}
+
+// queue is the worker that makes the files of dir. Creating a file holds its directory's lock:
+// workers creating in one directory would wait for each other (on ext4, where a create after
+// many deletions searches the inode bitmaps, the kernel spins on that lock), so each directory
+// is one worker's (FNV-1a of its name).
+func (a *asyncFiles) queue(dir string) chan fileJob {
+	h := uint32(2166136261)
+	for i := 0; i < len(dir); i++ {
+		h = (h ^ uint32(dir[i])) * 16777619
+	}
+	return a.jobs[h%uint32(len(a.jobs))]
 }
 
 // wait returns once every file in flight is on disk (or failed), with the first failure.
@@ -114,7 +128,9 @@ func (a *asyncFiles) wait() error {
 // stop waits for the files in flight and ends the workers.
 func (a *asyncFiles) stop() error {
 	err := a.wait()
-	close(a.jobs)
+	for _, q := range a.jobs {
+		close(q)
+	}
 	a.workers.Wait()
 	return err
 }
