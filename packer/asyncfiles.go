@@ -62,7 +62,11 @@ func (a *asyncFiles) work(jobs chan fileJob) {
 	defer a.workers.Done()
 	for j := range jobs {
 		if a.failed() == nil {
-			if err := writeFile(j.in, a.root, j.name, j.body, j.mode); err != nil {
+			err := makeFile(j.in, a.root, j.name, j.mode, func(f *os.File) error {
+				_, err := f.Write(j.body)
+				return err
+			})
+			if err != nil {
 				a.mu.Lock()
 				if a.err == nil {
 					a.err = fmt.Errorf("entry %q: %w", j.entry, err)
@@ -133,23 +137,4 @@ func (a *asyncFiles) stop() error {
 	}
 	a.workers.Wait()
 	return err
-}
-
-// writeFile makes the regular file leaf of name in the directory in, holding body, with mode.
-// What is in the way (an earlier entry, or a file of the destination) is looked at and removed
-// only when the exclusive create finds it, as tar replaces it.
-func writeFile(in *entryDir, root *os.Root, name string, body []byte, mode fs.FileMode) error {
-	f, err := createIn(in, root, name)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(body); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(mode); err != nil { // on the descriptor: no second walk of the path
-		f.Close()
-		return err
-	}
-	return f.Close()
 }

@@ -458,19 +458,24 @@ func writeEntry(d *entryDirs, name string, h *tar.Header, r io.Reader, mode fs.F
 		}
 		return err
 	}
+	return makeFile(in, root, name, mode, func(f *os.File) error { return copyFull(f, r, buf) })
+}
+
+// makeFile creates the regular file name in its directory in (createIn), has write fill it, and
+// sets its mode on the descriptor (no second walk of the path).
+func makeFile(in *entryDir, root *os.Root, name string, mode fs.FileMode, write func(*os.File) error) error {
 	f, err := createIn(in, root, name)
 	if err != nil {
 		return err
 	}
-	if err := copyFull(f, r, buf); err != nil {
-		f.Close()
-		return err
+	err = write(f)
+	if err == nil {
+		err = f.Chmod(mode)
 	}
-	if err := f.Chmod(mode); err != nil { // on the descriptor: no second walk of the path
-		f.Close()
-		return err
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
-	return f.Close()
+	return err
 }
 
 // createIn creates the file name, whose directory is in, exclusively; what is in the way is
