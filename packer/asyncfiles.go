@@ -86,11 +86,9 @@ func (a *asyncFiles) failed() error {
 }
 
 // write reads the body of the file name (size bytes, at most asyncMax) from r and hands it to
-// a worker, to be made in the directory in. It returns an earlier file's failure, if any.
+// a worker, to be made in the directory in; entry names it in the worker's error. A worker's
+// failure is reported by failed and wait.
 func (a *asyncFiles) write(in *entryDir, name, entry string, r io.Reader, size int64, mode fs.FileMode) error {
-	if err := a.failed(); err != nil {
-		return err
-	}
 	body := <-a.free
 	if body == nil {
 		body = make([]byte, asyncMax)
@@ -100,7 +98,7 @@ func (a *asyncFiles) write(in *entryDir, name, entry string, r io.Reader, size i
 		if errors.Is(err, io.EOF) {
 			err = io.ErrUnexpectedEOF
 		}
-		return fmt.Errorf("entry %q: %w", entry, err)
+		return err
 	}
 	a.pending[name] = true
 	a.flight.Add(1)

@@ -252,13 +252,10 @@ func unpackTar(r io.Reader, root *os.Root, g *tarGuard, rules unpackRules) error
 	var dirs []dirMode
 	ed := newEntryDirs(root)
 	defer ed.close()
-	var async *asyncFiles
 	if !rules.chown { // Lchown follows each entry at once
-		async = newAsyncFiles(root)
-	}
-	if async != nil {
-		defer async.stop() // before ed.close: no worker uses a descriptor once it is closed
-		ed.beforeClose = async.wait
+		if ed.files = newAsyncFiles(root); ed.files != nil {
+			defer ed.files.stop() // before ed.close: no worker uses a descriptor once it is closed
+		}
 	}
 	buf := make([]byte, 1<<20)
 	for {
@@ -280,23 +277,17 @@ func unpackTar(r io.Reader, root *os.Root, g *tarGuard, rules unpackRules) error
 			continue
 		}
 		mode := h.FileInfo().Mode() & rules.permBits()
-		if async != nil && (async.pending[name] || h.Typeflag == tar.TypeLink) {
-			if err := async.wait(); err != nil {
-				return err
+		if f := ed.files; f != nil {
+			// A file in flight fails the extraction at the next entry; one this entry replaces
+			// or links to must be on disk first.
+			if f.pending[name] || h.Typeflag == tar.TypeLink {
+				err = f.wait()
+			} else {
+				err = f.failed()
 			}
-		}
-		if async != nil && h.Typeflag == tar.TypeReg && h.Size <= asyncMax {
-			if err := ed.mkdirAll(path.Dir(name), 0o755); err != nil {
-				return fmt.Errorf("entry %q: %w", h.Name, err)
-			}
-			in, err := ed.at(path.Dir(name))
 			if err != nil {
-				return fmt.Errorf("entry %q: %w", h.Name, err)
-			}
-			if err := async.write(in, name, h.Name, tr, h.Size, mode); err != nil {
 				return err
 			}
-			continue
 		}
 		if err := writeEntry(ed, name, h, tr, mode, buf, g.base); err != nil {
 			return fmt.Errorf("entry %q: %w", h.Name, err)
@@ -320,8 +311,8 @@ func unpackTar(r io.Reader, root *os.Root, g *tarGuard, rules unpackRules) error
 			}
 		}
 	}
-	if async != nil {
-		if err := async.wait(); err != nil {
+	if ed.files != nil {
+		if err := ed.files.wait(); err != nil {
 			return err
 		}
 	}
@@ -343,9 +334,9 @@ type entryDirs struct {
 	root *os.Root
 	made map[string]bool
 	open map[string]*entryDir
-	// beforeClose, when set, runs before a descriptor is closed: files written on other
-	// goroutines may be using it.
-	beforeClose func() error
+	// files, when set, makes small regular files on worker goroutines, which may be using a
+	// descriptor: they finish before one is closed.
+	files *asyncFiles
 }
 
 // maxOpenDirs bounds the directories an extraction holds open (a tree of thousands of
@@ -379,8 +370,8 @@ func (d *entryDirs) at(dir string) (*entryDir, error) {
 		r, _ = parent.child(path.Base(dir))
 	}
 	if len(d.open) >= maxOpenDirs {
-		if d.beforeClose != nil {
-			if err := d.beforeClose(); err != nil {
+		if d.files != nil {
+			if err := d.files.wait(); err != nil {
 				if r != nil {
 					r.Close()
 				}
@@ -457,6 +448,9 @@ func writeEntry(d *entryDirs, name string, h *tar.Header, r io.Reader, mode fs.F
 			err = in.symlink(h.Linkname, leaf)
 		}
 		return err
+	}
+	if d.files != nil && h.Typeflag == tar.TypeReg && h.Size <= asyncMax {
+		return d.files.write(in, name, h.Name, r, h.Size, mode)
 	}
 	return makeFile(in, root, name, mode, func(f *os.File) error { return copyFull(f, r, buf) })
 }
