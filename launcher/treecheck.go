@@ -60,36 +60,55 @@ func (f treeFact) appendTo(b []byte) []byte {
 
 // recordTree writes the tree record of the workenv, skipping the directories in skip (absolute):
 // the metadata digest on the first line, then one "facts\x00path\x00" record per entry (a path
-// holds any byte but NUL).
+// holds any byte but NUL), in lexical depth-first order.
 func (l layout) recordTree(skip []string) error {
-	b := []byte(l.digest + "\n")
-	err := filepath.WalkDir(l.workenv, func(p string, d fs.DirEntry, err error) error {
+	rels := map[string]bool{}
+	for _, s := range skip {
+		if rel, err := filepath.Rel(l.workenv, s); err == nil && rel != "." && filepath.IsLocal(rel) {
+			rels[filepath.ToSlash(rel)] = true
+		}
+	}
+	b, err := walkFacts([]byte(l.digest+"\n"), l.workenv, rels)
+	if err != nil {
+		return err
+	}
+	return writeMarker(l.treeRecordPath(), string(b))
+}
+
+// appendFact appends one entry's record.
+func appendFact(b []byte, f treeFact, rel string) []byte {
+	return append(append(append(f.appendTo(b), 0), rel...), 0)
+}
+
+// walkFactsPortable appends the records of every entry under root but those whose relative,
+// slash-separated path skip holds (nor what is below them), with filepath.WalkDir and lstat by
+// path. It is walkFacts where there is no faster one, and what the faster one is tested against.
+func walkFactsPortable(b []byte, root string, skip map[string]bool) ([]byte, error) {
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if p == l.workenv {
+		if p == root {
 			return nil
 		}
-		for _, s := range skip {
-			if p == s {
+		rel, err := filepath.Rel(root, p)
+		if err != nil {
+			return err
+		}
+		if rel = filepath.ToSlash(rel); skip[rel] {
+			if d.IsDir() {
 				return filepath.SkipDir
 			}
+			return nil
 		}
 		fi, err := d.Info()
 		if err != nil {
 			return err
 		}
-		rel, err := filepath.Rel(l.workenv, p)
-		if err != nil {
-			return err
-		}
-		b = append(append(append(factOf(fi).appendTo(b), 0), filepath.ToSlash(rel)...), 0)
+		b = appendFact(b, factOf(fi), rel)
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	return writeMarker(l.treeRecordPath(), string(b))
+	return b, err
 }
 
 // errNoTreeRecord means the workenv has no usable tree record (an older launcher extracted it,

@@ -1,0 +1,8 @@
+//go:build !linux
+
+package launcher
+
+// walkFacts: elsewhere the portable walk (see treewalk_linux.go).
+func walkFacts(b []byte, root string, skip map[string]bool) ([]byte, error) {
+	return walkFactsPortable(b, root, skip)
+}
