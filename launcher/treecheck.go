@@ -126,15 +126,19 @@ func (l layout) treeChange() string {
 	if len(f)%2 != 0 {
 		return errNoTreeRecord.Error()
 	}
+	rels := make([]string, len(f)/2)
+	for i := range rels {
+		rels[i] = string(f[2*i+1])
+	}
+	now := make([]treeFact, len(rels))
+	lstatFacts(l.workenv, rels, now)
 	first, n := "", 0
 	var facts []byte
-	for i := 0; i < len(f); i += 2 {
-		rel := string(f[i+1])
+	for i, rel := range rels {
 		what := ""
-		fi, err := os.Lstat(filepath.Join(l.workenv, filepath.FromSlash(rel)))
-		if err != nil {
+		if now[i].kind == 0 {
 			what = "missing"
-		} else if facts = factOf(fi).appendTo(facts[:0]); !bytes.Equal(facts, f[i]) { // a directory's facts are its kind and mode
+		} else if facts = now[i].appendTo(facts[:0]); !bytes.Equal(facts, f[2*i]) { // a directory's facts are its kind and mode
 			what = "changed"
 		}
 		if what != "" {
@@ -151,4 +155,15 @@ func (l layout) treeChange() string {
 		return first
 	}
 	return fmt.Sprintf("%s, and %d more entries", first, n-1)
+}
+
+// lstatFactsPortable sets out[i] to the facts of root/rels[i] (slash-separated), or leaves it
+// zero (kind 0) when lstat fails, with one lstat by path each. It is lstatFacts where there is no
+// faster one, and what the faster one is tested against.
+func lstatFactsPortable(root string, rels []string, out []treeFact) {
+	for i, rel := range rels {
+		if fi, err := os.Lstat(filepath.Join(root, filepath.FromSlash(rel))); err == nil {
+			out[i] = factOf(fi)
+		}
+	}
 }

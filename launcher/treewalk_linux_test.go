@@ -131,3 +131,65 @@ func BenchmarkWalkFacts(b *testing.B) {
 		})
 	}
 }
+
+// TestLstatFactsMatchesPortable: the strict check's relative lstat finds what lstat by path finds
+// for every recorded entry after the tree was edited: removed, replaced, re-moded, a directory
+// swapped for a symbolic link to one with the same names (lstat by path follows it; so must the
+// relative one), a directory gone with its entries, and names that never existed.
+func TestLstatFactsMatchesPortable(t *testing.T) {
+	root := t.TempDir()
+	for _, rel := range []string{"a/x", "a/y", "a/sub/z", "b/x", "b/y", "c/deep/er/f", "top", "other/x", "other/y"} {
+		p := filepath.Join(root, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(rel), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	record, err := walkFacts(nil, root, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := bytes.Split(bytes.TrimSuffix(record, []byte{0}), []byte{0})
+	var rels []string
+	for i := 1; i < len(f); i += 2 {
+		rels = append(rels, string(f[i]))
+	}
+	rels = append(rels, "never", "a/never", "never/x", "top/x")
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.Remove(filepath.Join(root, "a/y")))
+	must(os.Chmod(filepath.Join(root, "a/x"), 0o600))
+	must(os.WriteFile(filepath.Join(root, "top"), []byte("edited"), 0o644))
+	must(os.RemoveAll(filepath.Join(root, "b")))
+	must(os.Symlink("other", filepath.Join(root, "b")))
+	must(os.RemoveAll(filepath.Join(root, "c/deep")))
+
+	want := make([]treeFact, len(rels))
+	lstatFactsPortable(root, rels, want)
+	for i := 0; i < 10; i++ {
+		got := make([]treeFact, len(rels))
+		lstatFacts(root, rels, got)
+		for j := range rels {
+			if got[j] != want[j] {
+				t.Fatalf("run %d: %s: got %+v, want %+v", i, rels[j], got[j], want[j])
+			}
+		}
+	}
+	var missing, found int
+	for _, fact := range want {
+		if fact.kind == 0 {
+			missing++
+		} else {
+			found++
+		}
+	}
+	if missing < 6 || found < 8 {
+		t.Fatalf("the edits did not show: %d missing, %d found of %d", missing, found, len(rels))
+	}
+}

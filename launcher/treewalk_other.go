@@ -6,3 +6,6 @@ package launcher
 func walkFacts(b []byte, root string, skip map[string]bool) ([]byte, error) {
 	return walkFactsPortable(b, root, skip)
 }
+
+// lstatFacts: elsewhere the portable one (see treewalk_linux.go).
+func lstatFacts(root string, rels []string, out []treeFact) { lstatFactsPortable(root, rels, out) }
